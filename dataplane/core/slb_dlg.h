@@ -1,0 +1,83 @@
+/* slb_dlg.h: the dialog table, Call-ID -> backend, shared by every worker lcore without locks. */
+#ifndef SLB_DLG_H
+#define SLB_DLG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Design (dialog.c has the details):
+ * - Fixed memory, sized in config: buckets of 8 slots, a power of two of them. Nothing is ever
+ *   allocated or freed after init, so readers need no RCU: a slot is reused in place.
+ * - A slot is {key, val}: key is the 64-bit Call-ID hash (0 = never used), val packs a 16-bit tag
+ *   (high bits of the key), the backend id, the state and the last-seen second. Writers claim and
+ *   change a slot with compare-and-swap on val; readers load key then val and check the tag, so a
+ *   reader never takes a value that belongs to another key.
+ * - Each key may live in one of two buckets (two-choice hashing), so the table fills evenly.
+ * - Full (both buckets hold only live dialogs): create fails with -ENOSPC; the caller still
+ *   routes the call by hash and counts it. Expired slots count as free.
+ * - Two Call-IDs whose 64-bit hashes are equal share an entry: at a million dialogs that is a
+ *   chance of about 3e-8.
+ */
+
+enum slb_dlg_state {
+	SLB_DLG_FREE = 0,
+	SLB_DLG_EARLY = 1,     /* initial INVITE seen, no 2xx yet */
+	SLB_DLG_CONFIRMED = 2, /* 2xx to the INVITE seen */
+};
+
+struct slb_dlg_cfg {
+	uint32_t capacity;          /* dialogs; rounded up to a power of two of 8-slot buckets */
+	uint32_t early_timeout;     /* seconds an EARLY dialog lives without a message */
+	uint32_t confirmed_timeout; /* seconds a CONFIRMED dialog lives without a message */
+};
+
+struct slb_dlg_table;
+
+/* Bytes slb_dlg_init() needs for this config (so the dataplane can place it in hugepages). */
+size_t slb_dlg_memsize(const struct slb_dlg_cfg *cfg);
+
+/* Initialise a table in mem (64-byte aligned, slb_dlg_memsize() bytes). NULL on bad config. */
+struct slb_dlg_table *slb_dlg_init(void *mem, const struct slb_dlg_cfg *cfg);
+
+/* Convenience for tools and tests: aligned_alloc + init, and its free. */
+struct slb_dlg_table *slb_dlg_create(const struct slb_dlg_cfg *cfg);
+void slb_dlg_destroy(struct slb_dlg_table *t);
+
+/* Slots in the table (capacity after rounding). */
+uint32_t slb_dlg_slots(const struct slb_dlg_table *t);
+
+/*
+ * Find a live dialog. Returns 1 and sets *be_id and *state on a hit (and refreshes its
+ * last-seen time, at most one write per second), 0 on a miss. now is in seconds.
+ */
+int slb_dlg_lookup(struct slb_dlg_table *t, uint64_t key, uint32_t now, uint16_t *be_id,
+	uint8_t *state);
+
+/*
+ * Create an EARLY dialog pinned to be_id. Returns 0 when created, 1 when a live one existed
+ * (*be_id is then set to its backend: a retransmitted INVITE keeps its backend), -ENOSPC when
+ * full. On create, *expired_out (if not NULL) is set to 1 when an expired slot was reused.
+ */
+int slb_dlg_create_entry(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t now,
+	int *expired_out);
+
+/* Mark a live dialog CONFIRMED (2xx to INVITE). 1 if done, 0 if not found. */
+int slb_dlg_confirm(struct slb_dlg_table *t, uint64_t key, uint32_t now);
+
+/* End a dialog (200 to BYE, final non-2xx to the initial INVITE). 1 if it ended, 0 if absent. */
+int slb_dlg_end(struct slb_dlg_table *t, uint64_t key);
+
+/*
+ * Free expired slots in buckets [first, first + n) (wrapping). Returns how many expired. The slow
+ * path calls it a slice at a time so that the expiry counter rises even without new calls.
+ */
+uint32_t slb_dlg_expire(struct slb_dlg_table *t, uint32_t now, uint32_t first, uint32_t n);
+
+/* Number of buckets (for the sweeper's slices). */
+uint32_t slb_dlg_buckets(const struct slb_dlg_table *t);
+
+/* Live dialogs (a scan: slow path only). */
+uint32_t slb_dlg_count(const struct slb_dlg_table *t, uint32_t now);
+
+#endif /* SLB_DLG_H */

@@ -1,0 +1,81 @@
+/* slb_fwd.h: one SIP datagram in, one decision out: the per-message work of a worker lcore. */
+#ifndef SLB_FWD_H
+#define SLB_FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "slb_be.h"
+#include "slb_dlg.h"
+#include "slb_rw.h"
+#include "slb_sip.h"
+
+/*
+ * The caller (a worker) has checked Ethernet and IPv4 (one fragment-free, single-segment packet
+ * whose UDP destination is our SIP port on one of our addresses) and filled struct slb_pkt.
+ * slb_fwd_process() parses the SIP message, decides, rewrites the SIP headers, the IP addresses
+ * and UDP ports, and recomputes checksums. The caller then resolves the next hop, writes the
+ * Ethernet header, and sends or fragments. It never frees the mbuf: on SLB_FWD_DROP the caller
+ * frees it and counts out->drop.
+ */
+
+enum slb_fwd_verdict {
+	SLB_FWD_SEND = 0, /* send to out->dst_ip:dst_port */
+	SLB_FWD_DROP,     /* free; out->drop says why */
+};
+
+/* Why a SIP datagram was dropped; each is a counter. */
+enum slb_fwd_drop {
+	SLB_DROP_NONE = 0,
+	SLB_DROP_NOT_SIP,      /* the bytes are not SIP at all (start line, binary, empty) */
+	SLB_DROP_MALFORMED,    /* SIP with an error the policy table drops */
+	SLB_DROP_NO_BACKEND,   /* no backend can take a new call */
+	SLB_DROP_UNKNOWN_VIA,  /* a response whose top Via is not ours */
+	SLB_DROP_MAX_FWD,      /* Max-Forwards was 0 (a 483 is sent back when reply is on) */
+	SLB_DROP_NEED_DNS,     /* the next hop is a host name, not an IP literal */
+	SLB_DROP_NO_ROOM,      /* the rewrite did not fit in the mbuf */
+	SLB_DROP_LOOP,         /* the destination would be ourselves */
+	SLB_DROP__COUNT
+};
+
+/* Dialog events of one message, for the per-lcore counters (bit mask). */
+#define SLB_FWD_EV_DLG_CREATED 0x01u
+#define SLB_FWD_EV_DLG_CONFIRMED 0x02u
+#define SLB_FWD_EV_DLG_ENDED 0x04u
+#define SLB_FWD_EV_DLG_FULL 0x08u     /* the table was full: the call went by hash */
+#define SLB_FWD_EV_DLG_REUSED 0x10u   /* an expired dialog's slot was taken (it expired) */
+#define SLB_FWD_EV_BY_HASH 0x20u      /* a mid-dialog request found no dialog and went by hash */
+#define SLB_FWD_EV_POLICY_PASS 0x40u  /* malformed, forwarded by Call-ID alone (policy) */
+
+/* Shared, read-only while workers run (the backend table is passed per call). */
+struct slb_fwd_ctx {
+	struct slb_rw_cfg rw;
+	uint32_t caller_ip;  /* our address toward callers (host order) */
+	uint32_t backend_ip; /* our address toward backends (may equal caller_ip) */
+	uint16_t sip_port;   /* our SIP port on both */
+	bool record_route;   /* insert Record-Route on dialog-creating requests */
+	bool reply_483;      /* answer Max-Forwards 0 with a 483 instead of a silent drop */
+	struct slb_dlg_table *dlg;
+	uint8_t policy[SLB_SIP_E__COUNT]; /* enum slb_sip_action per error; filled from the default table */
+};
+
+struct slb_fwd_out {
+	uint32_t dst_ip;   /* host order */
+	uint16_t dst_port;
+	uint16_t be_idx;   /* index in the backend table of the backend it went to, or SLB_BE_NONE */
+	uint8_t drop;      /* enum slb_fwd_drop */
+	uint8_t events;    /* SLB_FWD_EV_* */
+	uint8_t sip_err;   /* enum slb_sip_err of the message (also when forwarded by policy) */
+	uint8_t to_backend; /* 1: toward a backend, 0: toward a caller */
+};
+
+/* Fill ctx->policy from the default table (slb_sip_policy()). */
+void slb_fwd_ctx_init(struct slb_fwd_ctx *ctx);
+
+/* Decide and rewrite. now: seconds, from the worker's TSC. */
+enum slb_fwd_verdict slb_fwd_process(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
+	struct rte_mbuf *m, struct slb_pkt *p, uint32_t now, struct slb_fwd_out *out);
+
+#endif /* SLB_FWD_H */
