@@ -1,1 +1,820 @@
-/* placeholder: being written */
+/* sip_parse.c: the zero-copy SIP parser: one pass over the message, spans into its bytes. */
+#include <string.h>
+
+#include "slb_sip.h"
+#include "sip_lex.h"
+
+/*
+ * Shape of the work: find each line end with memchr (the only per-byte loop over the bulk of the
+ * message), recognise the header name from its length and first letter, and look inside the
+ * values of only the headers the balancer needs. Everything else is skipped at memchr speed.
+ * Grammar references are to RFC 3261 §25.1.
+ */
+
+struct cursor {
+	const uint8_t *buf;
+	uint32_t len;
+	struct slb_sip_msg *msg;
+};
+
+static void
+set_err(struct slb_sip_msg *msg, enum slb_sip_err err, uint32_t off)
+{
+	/* keep the most serious error: a lower value is more fatal */
+	if (msg->err == SLB_SIP_OK || err < msg->err) {
+		msg->err = err;
+		msg->err_off = (uint16_t)off;
+	}
+}
+
+static inline struct slb_span
+span(uint32_t s, uint32_t e)
+{
+	struct slb_span sp = {(uint16_t)s, (uint16_t)(e - s)};
+	return sp;
+}
+
+/* Methods by name; case-sensitive as RFC 3261 §7.1 says. */
+static const struct {
+	const char *name;
+	uint8_t len;
+	enum slb_sip_method m;
+} methods[] = {
+	{"INVITE", 6, SLB_M_INVITE}, {"ACK", 3, SLB_M_ACK}, {"BYE", 3, SLB_M_BYE},
+	{"CANCEL", 6, SLB_M_CANCEL}, {"OPTIONS", 7, SLB_M_OPTIONS},
+	{"REGISTER", 8, SLB_M_REGISTER}, {"PRACK", 5, SLB_M_PRACK},
+	{"SUBSCRIBE", 9, SLB_M_SUBSCRIBE}, {"NOTIFY", 6, SLB_M_NOTIFY},
+	{"PUBLISH", 7, SLB_M_PUBLISH}, {"INFO", 4, SLB_M_INFO}, {"REFER", 5, SLB_M_REFER},
+	{"MESSAGE", 7, SLB_M_MESSAGE}, {"UPDATE", 6, SLB_M_UPDATE},
+};
+
+static enum slb_sip_method
+method_of(const uint8_t *p, uint32_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].len == len && memcmp(methods[i].name, p, len) == 0)
+			return methods[i].m;
+	return SLB_M_OTHER;
+}
+
+const char *
+slb_sip_method_name(enum slb_sip_method m)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].m == m)
+			return methods[i].name;
+	return NULL;
+}
+
+/* "SIP/2.0", any case (§7.1: the version string is case-insensitive). */
+static int
+is_sip20(const uint8_t *p, uint32_t len)
+{
+	return len == 7 && lex_ieq(p, "SIP/2.0", 7);
+}
+
+static int
+is_sip_version_like(const uint8_t *p, uint32_t len)
+{
+	return len >= 4 && lex_ieq(p, "SIP/", 4);
+}
+
+/* The start line is [s, e) without its line end. */
+static void
+parse_start_line(struct cursor *c, uint32_t s, uint32_t e)
+{
+	const uint8_t *b = c->buf;
+	struct slb_sip_msg *msg = c->msg;
+	uint32_t i, t;
+
+	for (i = s; i < e; i++) {
+		if (lex_is_ctl(b[i]) && b[i] != '\t') {
+			set_err(msg, SLB_SIP_E_BINARY, i);
+			return;
+		}
+	}
+
+	/* first token */
+	for (t = s; t < e && b[t] != ' '; t++)
+		;
+	if (is_sip_version_like(b + s, t - s)) {
+		uint32_t code = 0;
+
+		msg->kind = SLB_SIP_RESPONSE;
+		if (!is_sip20(b + s, t - s)) {
+			set_err(msg, SLB_SIP_E_VERSION, s);
+			return;
+		}
+		i = t;
+		while (i < e && b[i] == ' ')
+			i++;
+		if (e - i < 3 || !lex_is_digit(b[i]) || !lex_is_digit(b[i + 1]) ||
+			!lex_is_digit(b[i + 2]) || (e - i > 3 && b[i + 3] != ' ')) {
+			set_err(msg, SLB_SIP_E_STATUS, i);
+			return;
+		}
+		code = (b[i] - '0') * 100u + (b[i + 1] - '0') * 10u + (b[i + 2] - '0');
+		if (code < 100 || code > 699) {
+			set_err(msg, SLB_SIP_E_STATUS, i);
+			return;
+		}
+		msg->status = (uint16_t)code;
+		i += 3;
+		while (i < e && b[i] == ' ')
+			i++;
+		msg->reason = span(i, e);
+		return;
+	}
+
+	/* Request-Line = Method SP Request-URI SP SIP-Version */
+	if (t == s || t == e) {
+		set_err(msg, SLB_SIP_E_START_LINE, s);
+		return;
+	}
+	for (i = s; i < t; i++) {
+		if (!lex_is_token(b[i])) {
+			set_err(msg, SLB_SIP_E_START_LINE, i);
+			return;
+		}
+	}
+	msg->kind = SLB_SIP_REQUEST;
+	msg->method_str = span(s, t);
+	msg->method = method_of(b + s, t - s);
+	i = t + 1;
+	for (t = i; t < e && b[t] != ' '; t++)
+		;
+	if (t == i || t == e) {
+		set_err(msg, SLB_SIP_E_START_LINE, i);
+		return;
+	}
+	msg->ruri = span(i, t);
+	i = t + 1;
+	if (!is_sip20(b + i, e - i)) {
+		set_err(msg, is_sip_version_like(b + i, e - i) ? SLB_SIP_E_VERSION :
+								 SLB_SIP_E_START_LINE, i);
+		return;
+	}
+}
+
+/*
+ * Parse 1*DIGIT at [s, e) after trimming LWS; the value must be all digits. Returns -1 if not a
+ * number or above max.
+ */
+static int64_t
+parse_uint(const uint8_t *b, uint32_t s, uint32_t e, int64_t max)
+{
+	int64_t v = 0;
+
+	s = lex_skip_lws(b, s, e);
+	e = lex_trim_lws(b, s, e);
+	if (s == e)
+		return -1;
+	for (; s < e; s++) {
+		if (!lex_is_digit(b[s]))
+			return -1;
+		v = v * 10 + (b[s] - '0');
+		if (v > max)
+			return -1;
+	}
+	return v;
+}
+
+/* Call-ID: the value without surrounding LWS; equal duplicates are tolerated. */
+static void
+hdr_callid(struct cursor *c, uint32_t s, uint32_t e)
+{
+	struct slb_sip_msg *msg = c->msg;
+	uint32_t vs = lex_skip_lws(c->buf, s, e), ve = lex_trim_lws(c->buf, vs, e);
+
+	if (vs == ve)
+		return; /* empty: reported as missing at the end unless another one comes */
+	if (msg->call_id.len) {
+		if (msg->call_id.len != ve - vs ||
+			memcmp(c->buf + msg->call_id.off, c->buf + vs, ve - vs) != 0)
+			set_err(msg, SLB_SIP_E_DUP_CALLID, s);
+		return;
+	}
+	msg->call_id = span(vs, ve);
+}
+
+/* CSeq = 1*DIGIT LWS Method; the number is below 2^31 (§8.1.1.5). */
+static void
+hdr_cseq(struct cursor *c, uint32_t s, uint32_t e)
+{
+	const uint8_t *b = c->buf;
+	struct slb_sip_msg *msg = c->msg;
+	uint32_t i = lex_skip_lws(b, s, e), ns, ms, me;
+	uint64_t v = 0;
+
+	if (msg->cseq_method != SLB_M_NONE) {
+		set_err(msg, SLB_SIP_E_CSEQ, s); /* two CSeq headers */
+		return;
+	}
+	ns = i;
+	while (i < e && lex_is_digit(b[i])) {
+		v = v * 10 + (b[i] - '0');
+		if (v > 0x7fffffffu)
+			break;
+		i++;
+	}
+	ms = lex_skip_lws(b, i, e);
+	me = lex_trim_lws(b, ms, e);
+	if (i == ns || v > 0x7fffffffu || ms == i || ms == me) {
+		set_err(msg, SLB_SIP_E_CSEQ, s);
+		msg->cseq_method = SLB_M_OTHER;
+		return;
+	}
+	for (i = ms; i < me; i++) {
+		if (!lex_is_token(b[i])) {
+			set_err(msg, SLB_SIP_E_CSEQ, i);
+			break;
+		}
+	}
+	msg->cseq = (uint32_t)v;
+	msg->cseq_method_str = span(ms, me);
+	msg->cseq_method = method_of(b + ms, me - ms);
+}
+
+/*
+ * Split a header value [s, e) at top-level commas: not inside a quoted string or < >.
+ * Returns the end of the value starting at s (the comma or e).
+ */
+static uint32_t
+value_end(const uint8_t *b, uint32_t s, uint32_t e)
+{
+	int in_angle = 0;
+
+	while (s < e) {
+		uint8_t ch = b[s];
+
+		if (ch == '"') {
+			s = lex_skip_quoted(b, s, e);
+			continue;
+		}
+		if (ch == '<')
+			in_angle = 1;
+		else if (ch == '>')
+			in_angle = 0;
+		else if (ch == ',' && !in_angle)
+			return s;
+		s++;
+	}
+	return e;
+}
+
+/* Parameters ";name[=value]" from s to e. Calls back for each. */
+static int
+param_eq(const uint8_t *b, uint32_t ns, uint32_t ne, const char *name, uint32_t len)
+{
+	return ne - ns == len && lex_ieq(b + ns, name, len);
+}
+
+/*
+ * Via value = sent-protocol LWS sent-by *( SEMI via-params ), with
+ * sent-protocol = name SLASH version SLASH transport and SLASH = SWS "/" SWS.
+ */
+static int
+parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, struct slb_sip_via *v)
+{
+	uint32_t i = s, t, hs, he;
+	int k;
+
+	memset(v, 0, sizeof(*v));
+	v->value = span(s, e);
+	/* protocol name and version must be SIP / 2.0 */
+	for (k = 0; k < 3; k++) {
+		i = lex_skip_lws(b, i, e);
+		t = i;
+		while (t < e && lex_is_token(b[t]))
+			t++;
+		if (t == i)
+			return -1;
+		if (k == 0 && !(t - i == 3 && lex_ieq(b + i, "SIP", 3)))
+			return -1;
+		if (k == 1 && !(t - i == 3 && memcmp(b + i, "2.0", 3) == 0))
+			return -1;
+		if (k == 2) {
+			v->transport = span(i, t);
+			i = t;
+			break;
+		}
+		i = lex_skip_lws(b, t, e);
+		if (i >= e || b[i] != '/')
+			return -1;
+		i++;
+	}
+	/* LWS then sent-by = host [ COLON port ] */
+	t = lex_skip_lws(b, i, e);
+	if (t == i)
+		return -1;
+	i = t;
+	hs = i;
+	if (i < e && b[i] == '[') {
+		while (i < e && b[i] != ']')
+			i++;
+		if (i == e)
+			return -1;
+		i++;
+	} else {
+		while (i < e && (lex_is_alnum(b[i]) || b[i] == '.' || b[i] == '-' || b[i] == '_'))
+			i++;
+	}
+	he = i;
+	if (he == hs)
+		return -1;
+	v->host = span(hs, he);
+	i = lex_skip_lws(b, i, e);
+	if (i < e && b[i] == ':') {
+		uint32_t ps;
+		uint32_t port = 0;
+
+		i = lex_skip_lws(b, i + 1, e);
+		ps = i;
+		while (i < e && lex_is_digit(b[i]) && port <= 65535)
+			port = port * 10 + (b[i++] - '0');
+		if (i == ps || port == 0 || port > 65535)
+			return -1;
+		v->port = (uint16_t)port;
+		i = lex_skip_lws(b, i, e);
+	}
+	/* via-params */
+	while (i < e) {
+		uint32_t ns, ne, vs = 0, ve = 0;
+
+		if (b[i] != ';')
+			return -1;
+		i = lex_skip_lws(b, i + 1, e);
+		ns = i;
+		while (i < e && lex_is_token(b[i]))
+			i++;
+		ne = i;
+		if (ne == ns)
+			return -1;
+		i = lex_skip_lws(b, i, e);
+		if (i < e && b[i] == '=') {
+			i = lex_skip_lws(b, i + 1, e);
+			vs = i;
+			if (i < e && b[i] == '"') {
+				i = lex_skip_quoted(b, i, e);
+			} else if (i < e && b[i] == '[') {
+				while (i < e && b[i] != ']')
+					i++;
+				if (i < e)
+					i++;
+			} else {
+				while (i < e && (lex_is_token(b[i]) || b[i] == ':'))
+					i++;
+			}
+			ve = i;
+			if (ve == vs)
+				return -1;
+			i = lex_skip_lws(b, i, e);
+		}
+		if (param_eq(b, ns, ne, "branch", 6)) {
+			v->branch = span(vs, ve);
+		} else if (param_eq(b, ns, ne, "received", 8)) {
+			v->received = span(vs, ve);
+		} else if (param_eq(b, ns, ne, "rport", 5)) {
+			v->has_rport = true;
+			if (ve > vs) {
+				int64_t p = parse_uint(b, vs, ve, 65535);
+
+				if (p <= 0)
+					return -1;
+				v->rport = (uint16_t)p;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Via: count every value; parse the first two in message order. */
+static void
+hdr_via(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32_t e)
+{
+	const uint8_t *b = c->buf;
+	struct slb_sip_msg *msg = c->msg;
+	uint32_t i = s;
+
+	for (;;) {
+		uint32_t vs = lex_skip_lws(b, i, e), ve, vend;
+
+		if (vs >= e)
+			break;
+		vend = value_end(b, vs, e);
+		ve = lex_trim_lws(b, vs, vend);
+		if (ve == vs) {
+			set_err(msg, SLB_SIP_E_VIA, vs); /* an empty value between commas */
+		} else {
+			if (msg->via_count < 2) {
+				if (msg->via_count == 0)
+					msg->via_hdr.line = span(line_s, line_e);
+				if (parse_via_value(b, vs, ve, &msg->via[msg->via_count]) < 0)
+					set_err(msg, SLB_SIP_E_VIA, vs);
+			}
+			if (msg->via_count == 1 && msg->via_hdr.line.off == line_s &&
+				msg->via_hdr.next == 0)
+				msg->via_hdr.next = (uint16_t)vs;
+			if (msg->via_count < UINT16_MAX)
+				msg->via_count++;
+		}
+		if (vend >= e)
+			break;
+		i = vend + 1;
+	}
+}
+
+/* The URI inside < > of a name-addr (Route, Record-Route), or NULL span. */
+static struct slb_span
+name_addr_uri(const uint8_t *b, uint32_t s, uint32_t e)
+{
+	uint32_t i = s;
+	struct slb_span none = {0, 0};
+
+	while (i < e) {
+		if (b[i] == '"') {
+			i = lex_skip_quoted(b, i, e);
+			continue;
+		}
+		if (b[i] == '<') {
+			uint32_t us = i + 1, ue = us;
+
+			while (ue < e && b[ue] != '>')
+				ue++;
+			if (ue == e || ue == us)
+				return none;
+			return span(us, ue);
+		}
+		i++;
+	}
+	return none;
+}
+
+/* Route and Record-Route: rec-route = name-addr *( SEMI rr-param ), comma separated. */
+static void
+hdr_route(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32_t e, int rr)
+{
+	const uint8_t *b = c->buf;
+	struct slb_sip_msg *msg = c->msg;
+	uint32_t i = s;
+
+	for (;;) {
+		uint32_t vs = lex_skip_lws(b, i, e), vend, ve;
+
+		if (vs >= e)
+			break;
+		vend = value_end(b, vs, e);
+		ve = lex_trim_lws(b, vs, vend);
+		if (ve > vs) {
+			if (rr) {
+				if (msg->rr_count < UINT16_MAX)
+					msg->rr_count++;
+			} else {
+				if (msg->route_count < 2) {
+					msg->route_uri[msg->route_count] = name_addr_uri(b, vs, ve);
+					if (msg->route_count == 0)
+						msg->route_hdr.line = span(line_s, line_e);
+				}
+				if (msg->route_count == 1 && msg->route_hdr.line.off == line_s &&
+					msg->route_hdr.next == 0)
+					msg->route_hdr.next = (uint16_t)vs;
+				if (msg->route_count < UINT16_MAX)
+					msg->route_count++;
+			}
+		}
+		if (vend >= e)
+			break;
+		i = vend + 1;
+	}
+}
+
+/*
+ * From / To: ( name-addr / addr-spec ) *( SEMI params ). With an addr-spec, everything after
+ * the first ';' is a header parameter (§20.10), so tag is found in either form.
+ */
+static struct slb_span
+find_tag(const uint8_t *b, uint32_t s, uint32_t e)
+{
+	uint32_t i = lex_skip_lws(b, s, e);
+	struct slb_span none = {0, 0};
+
+	/* skip the address */
+	while (i < e && b[i] != ';') {
+		if (b[i] == '"') {
+			i = lex_skip_quoted(b, i, e);
+			continue;
+		}
+		if (b[i] == '<') {
+			while (i < e && b[i] != '>')
+				i++;
+			if (i == e)
+				return none;
+		}
+		i++;
+	}
+	while (i < e && b[i] == ';') {
+		uint32_t ns, ne, vs, ve;
+
+		i = lex_skip_lws(b, i + 1, e);
+		ns = i;
+		while (i < e && lex_is_token(b[i]))
+			i++;
+		ne = i;
+		i = lex_skip_lws(b, i, e);
+		vs = ve = i;
+		if (i < e && b[i] == '=') {
+			i = lex_skip_lws(b, i + 1, e);
+			vs = i;
+			if (i < e && b[i] == '"')
+				i = lex_skip_quoted(b, i, e);
+			else
+				while (i < e && b[i] != ';' && !lex_is_lws(b[i]))
+					i++;
+			ve = i;
+			i = lex_skip_lws(b, i, e);
+		}
+		if (param_eq(b, ns, ne, "tag", 3) && ve > vs)
+			return span(vs, ve);
+		if (ns == ne)
+			break;
+	}
+	return none;
+}
+
+static void
+header(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t name_e, uint32_t vs,
+	uint32_t ve)
+{
+	struct slb_sip_msg *msg = c->msg;
+	int64_t v;
+
+	switch (lex_header_id(c->buf + line_s, name_e - line_s)) {
+	case LEX_H_CALLID:
+		hdr_callid(c, vs, ve);
+		break;
+	case LEX_H_CSEQ:
+		hdr_cseq(c, vs, ve);
+		break;
+	case LEX_H_VIA:
+		hdr_via(c, line_s, line_e, vs, ve);
+		break;
+	case LEX_H_MAXFWD:
+		v = parse_uint(c->buf, vs, ve, 32767);
+		if (v < 0 || msg->max_forwards >= 0) {
+			set_err(msg, SLB_SIP_E_MAX_FWD, vs);
+		} else {
+			uint32_t ds = lex_skip_lws(c->buf, vs, ve);
+
+			msg->max_forwards = (int16_t)v;
+			msg->max_fwd = span(ds, lex_trim_lws(c->buf, ds, ve));
+		}
+		break;
+	case LEX_H_CLEN:
+		v = parse_uint(c->buf, vs, ve, SLB_SIP_MAX_LEN);
+		if (v < 0 || (msg->content_length >= 0 && msg->content_length != v))
+			set_err(msg, SLB_SIP_E_CLEN, vs);
+		else
+			msg->content_length = (int32_t)v;
+		break;
+	case LEX_H_FROM:
+		msg->has_from = true;
+		msg->from_tag = find_tag(c->buf, vs, ve);
+		break;
+	case LEX_H_TO:
+		msg->has_to = true;
+		msg->to_tag = find_tag(c->buf, vs, ve);
+		break;
+	case LEX_H_ROUTE:
+		hdr_route(c, line_s, line_e, vs, ve, 0);
+		break;
+	case LEX_H_RR:
+		hdr_route(c, line_s, line_e, vs, ve, 1);
+		break;
+	case LEX_H_OTHER:
+		break;
+	}
+}
+
+enum slb_sip_err
+slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
+{
+	struct cursor c = {buf, len, msg};
+	const uint8_t *lf;
+	uint32_t i = 0, e, next;
+
+	memset(msg, 0, sizeof(*msg));
+	msg->max_forwards = -1;
+	msg->content_length = -1;
+
+	if (len > SLB_SIP_MAX_LEN) {
+		set_err(msg, SLB_SIP_E_TOO_LONG, 0);
+		return msg->err;
+	}
+	/* §7.5: CRLFs before the start line are ignored (keep-alives are just that) */
+	while (i < len && (buf[i] == '\r' || buf[i] == '\n' || buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	if (i == len) {
+		set_err(msg, SLB_SIP_E_EMPTY, 0);
+		return msg->err;
+	}
+
+	/* start line */
+	lf = memchr(buf + i, '\n', len - i);
+	if (lf == NULL) {
+		set_err(msg, SLB_SIP_E_TRUNCATED, len);
+		/* a lone line can still tell not-SIP from cut-short SIP */
+		parse_start_line(&c, i, len);
+		if (msg->err == SLB_SIP_E_TRUNCATED && msg->kind == SLB_SIP_NONE)
+			msg->err = SLB_SIP_E_START_LINE;
+		return msg->err;
+	}
+	next = (uint32_t)(lf - buf) + 1;
+	e = next - 1;
+	if (e > i && buf[e - 1] == '\r')
+		e--;
+	else
+		msg->bare_lf = true;
+	msg->start_line = span(i, next);
+	parse_start_line(&c, i, e);
+	if (msg->err != SLB_SIP_OK)
+		return msg->err;
+
+	/* header fields up to the empty line */
+	i = next;
+	for (;;) {
+		uint32_t line_s = i, name_e, vs, ve, line_e;
+
+		if (i >= len) {
+			set_err(msg, SLB_SIP_E_TRUNCATED, len);
+			return msg->err;
+		}
+		if (buf[i] == '\n' || (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n')) {
+			if (buf[i] == '\n')
+				msg->bare_lf = true;
+			i += buf[i] == '\n' ? 1 : 2;
+			break;
+		}
+		/* one header field: first line, then folded continuation lines */
+		for (;;) {
+			lf = memchr(buf + i, '\n', len - i);
+			if (lf == NULL) {
+				set_err(msg, SLB_SIP_E_TRUNCATED, len);
+				return msg->err;
+			}
+			i = (uint32_t)(lf - buf) + 1;
+			if (i - 1 == line_s || buf[i - 2] != '\r')
+				msg->bare_lf = true;
+			if (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+				continue; /* §7.3.1 line folding: LWS continues the value */
+			break;
+		}
+		line_e = i;
+		ve = line_e - 1;
+		if (ve > line_s && buf[ve - 1] == '\r')
+			ve--;
+		/* field-name *WSP ":" */
+		name_e = line_s;
+		while (name_e < ve && lex_is_token(buf[name_e]))
+			name_e++;
+		vs = name_e;
+		while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t'))
+			vs++;
+		if (name_e == line_s || vs >= ve || buf[vs] != ':') {
+			set_err(msg, memchr(buf + line_s, 0, line_e - line_s) ?
+					     SLB_SIP_E_BINARY : SLB_SIP_E_HEADER, line_s);
+			continue;
+		}
+		header(&c, line_s, line_e, name_e, vs + 1, ve);
+	}
+	msg->hdr_end = (uint16_t)i;
+
+	/* a NUL anywhere in the header section (start line was checked already) */
+	if (memchr(buf + msg->start_line.len, 0, i - msg->start_line.len) != NULL)
+		set_err(msg, SLB_SIP_E_BINARY, (uint32_t)((const uint8_t *)memchr(
+			buf + msg->start_line.len, 0, i - msg->start_line.len) - buf));
+
+	/* the body, checked against Content-Length (§18.3: over UDP, a short body is an error) */
+	if (msg->content_length >= 0) {
+		if ((uint32_t)msg->content_length > len - i) {
+			set_err(msg, SLB_SIP_E_BODY_SHORT, len);
+			msg->body = span(i, len);
+		} else {
+			msg->body = span(i, i + (uint32_t)msg->content_length);
+			msg->extra_bytes = i + (uint32_t)msg->content_length < len;
+		}
+	} else {
+		msg->body = span(i, len);
+	}
+
+	/* what must be there */
+	if (msg->call_id.len == 0)
+		set_err(msg, SLB_SIP_E_NO_CALLID, i);
+	if (msg->via_count == 0)
+		set_err(msg, SLB_SIP_E_NO_VIA, i);
+	if (msg->cseq_method == SLB_M_NONE)
+		set_err(msg, SLB_SIP_E_NO_CSEQ, i);
+	else if (msg->kind == SLB_SIP_REQUEST && msg->cseq_method_str.len &&
+		(msg->cseq_method_str.len != msg->method_str.len ||
+			memcmp(buf + msg->cseq_method_str.off, buf + msg->method_str.off,
+				msg->method_str.len) != 0))
+		set_err(msg, SLB_SIP_E_CSEQ, msg->cseq_method_str.off);
+	if (!msg->has_from || !msg->has_to)
+		set_err(msg, SLB_SIP_E_NO_FROM_TO, i);
+	return msg->err;
+}
+
+int
+slb_sip_uri_hostport(const uint8_t *b, struct slb_span uri, struct slb_span *host, uint16_t *port,
+	bool *lr)
+{
+	uint32_t s = uri.off, e = (uint32_t)uri.off + uri.len, i, at, hs, he;
+
+	*port = 0;
+	if (lr)
+		*lr = false;
+	if (s < e && b[s] == '<') {
+		s++;
+		for (i = s; i < e && b[i] != '>'; i++)
+			;
+		e = i;
+	}
+	if (e - s >= 4 && lex_ieq(b + s, "sip:", 4))
+		s += 4;
+	else if (e - s >= 5 && lex_ieq(b + s, "sips:", 5))
+		s += 5;
+	else
+		return -1;
+	/* userinfo ends at the last '@' before any ';' '?' */
+	at = s;
+	for (i = s; i < e && b[i] != ';' && b[i] != '?'; i++)
+		if (b[i] == '@')
+			at = i + 1;
+	hs = at;
+	i = hs;
+	if (i < e && b[i] == '[') {
+		while (i < e && b[i] != ']')
+			i++;
+		if (i == e)
+			return -1;
+		i++;
+	} else {
+		while (i < e && b[i] != ':' && b[i] != ';' && b[i] != '?' && b[i] != '>')
+			i++;
+	}
+	he = i;
+	if (he == hs)
+		return -1;
+	host->off = (uint16_t)hs;
+	host->len = (uint16_t)(he - hs);
+	if (i < e && b[i] == ':') {
+		uint32_t p = 0, ps = ++i;
+
+		while (i < e && lex_is_digit(b[i]) && p <= 65535)
+			p = p * 10 + (b[i++] - '0');
+		if (i == ps || p == 0 || p > 65535)
+			return -1;
+		*port = (uint16_t)p;
+	}
+	/* uri-parameters: only lr matters to a proxy */
+	while (i < e && b[i] == ';') {
+		uint32_t ns = ++i;
+
+		while (i < e && b[i] != ';' && b[i] != '?' && b[i] != '=')
+			i++;
+		if (lr && i - ns == 2 && lex_ieq(b + ns, "lr", 2))
+			*lr = true;
+		while (i < e && b[i] != ';' && b[i] != '?')
+			i++;
+	}
+	return 0;
+}
+
+int
+slb_sip_ipv4(const uint8_t *b, struct slb_span s, uint32_t *ip)
+{
+	uint32_t i = s.off, e = (uint32_t)s.off + s.len, v = 0;
+	int part;
+
+	for (part = 0; part < 4; part++) {
+		uint32_t n = 0, ds = i;
+
+		while (i < e && lex_is_digit(b[i]) && i - ds < 3)
+			n = n * 10 + (b[i++] - '0');
+		if (i == ds || n > 255)
+			return -1;
+		v = (v << 8) | n;
+		if (part < 3) {
+			if (i >= e || b[i] != '.')
+				return -1;
+			i++;
+		}
+	}
+	if (i != e)
+		return -1;
+	*ip = v;
+	return 0;
+}

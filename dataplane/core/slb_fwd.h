@@ -48,10 +48,17 @@ enum slb_fwd_drop {
 #define SLB_FWD_EV_DLG_REUSED 0x10u   /* an expired dialog's slot was taken (it expired) */
 #define SLB_FWD_EV_BY_HASH 0x20u      /* a mid-dialog request found no dialog and went by hash */
 #define SLB_FWD_EV_POLICY_PASS 0x40u  /* malformed, forwarded by Call-ID alone (policy) */
+#define SLB_FWD_EV_REPLIED 0x80u      /* answered by the balancer itself (483) */
 
 /* Shared, read-only while workers run (the backend table is passed per call). */
 struct slb_fwd_ctx {
-	struct slb_rw_cfg rw;
+	/*
+	 * Our identity on each side: the Via we put on a request names the address the request
+	 * leaves from, so that the response comes back to the same side. Record-Route names
+	 * rw_caller's rr_host: backends must be able to reach it too (one record-route entry).
+	 */
+	struct slb_rw_cfg rw_caller;
+	struct slb_rw_cfg rw_backend;
 	uint32_t caller_ip;  /* our address toward callers (host order) */
 	uint32_t backend_ip; /* our address toward backends (may equal caller_ip) */
 	uint16_t sip_port;   /* our SIP port on both */

@@ -1,0 +1,315 @@
+/* fwd.c: the per-datagram decision of a worker: parse, pick the backend or previous hop, rewrite. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "slb_fwd.h"
+#include "slb_hash.h"
+#include "slb_reply.h"
+
+void
+slb_fwd_ctx_init(struct slb_fwd_ctx *ctx)
+{
+	unsigned int e;
+
+	for (e = 0; e < SLB_SIP_E__COUNT; e++)
+		ctx->policy[e] = (uint8_t)slb_sip_policy((enum slb_sip_err)e);
+}
+
+static enum slb_fwd_verdict
+drop(struct slb_fwd_out *out, enum slb_fwd_drop why)
+{
+	out->drop = (uint8_t)why;
+	return SLB_FWD_DROP;
+}
+
+/* Errors that mean "this is not SIP at all", as opposed to broken SIP. */
+static int
+not_sip(enum slb_sip_err e)
+{
+	return e == SLB_SIP_E_EMPTY || e == SLB_SIP_E_BINARY || e == SLB_SIP_E_START_LINE ||
+		e == SLB_SIP_E_TOO_LONG;
+}
+
+/* Is host:port (from a URI) one of our addresses and our SIP port? */
+static int
+uri_is_ours(const struct slb_fwd_ctx *ctx, const uint8_t *sip, struct slb_span uri)
+{
+	struct slb_span host;
+	uint16_t port;
+	uint32_t ip;
+
+	if (uri.len == 0 || slb_sip_uri_hostport(sip, uri, &host, &port, NULL) < 0)
+		return 0;
+	if (slb_sip_ipv4(sip, host, &ip) < 0)
+		return 0;
+	if (ip != ctx->caller_ip && ip != ctx->backend_ip)
+		return 0;
+	return (port ? port : 5060) == ctx->sip_port;
+}
+
+/* The IPv4 literal and port of a URI; -1 when it names a host that would need DNS. */
+static int
+uri_dest(const uint8_t *sip, struct slb_span uri, uint32_t *ip, uint16_t *port)
+{
+	struct slb_span host;
+
+	if (uri.len == 0 || slb_sip_uri_hostport(sip, uri, &host, port, NULL) < 0)
+		return -1;
+	if (slb_sip_ipv4(sip, host, ip) < 0)
+		return -1;
+	if (*port == 0)
+		*port = 5060;
+	return 0;
+}
+
+/* Write addresses and ports into the (possibly moved) IPv4 and UDP headers, then checksums. */
+static void
+set_l3l4(struct rte_mbuf *m, const struct slb_pkt *p, uint32_t src, uint32_t dst, uint16_t sport,
+	uint16_t dport)
+{
+	uint8_t *pkt = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(pkt + p->l3_off);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(pkt + p->l4_off);
+
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->time_to_live = 64; /* a new datagram from the proxy, not a routed one */
+	ip->fragment_offset = 0;
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	slb_rw_finish(m, p);
+}
+
+/* Max-Forwards 0: answer 483 in place (§16.3 step 3), or drop when the config says so. */
+static enum slb_fwd_verdict
+too_many_hops(const struct slb_fwd_ctx *ctx, struct rte_mbuf *m, struct slb_pkt *p,
+	const struct slb_sip_msg *msg, uint32_t src_ip, uint16_t src_port, uint32_t our_ip,
+	struct slb_fwd_out *out)
+{
+	out->drop = SLB_DROP_MAX_FWD;
+	if (!ctx->reply_483 || msg->method == SLB_M_ACK)
+		return SLB_FWD_DROP;
+	if (slb_reply_make(m, p, msg, 483, "Too Many Hops") < 0)
+		return SLB_FWD_DROP;
+	/* §18.2.2: back to the source address, to rport's port or the Via's */
+	out->dst_ip = src_ip;
+	out->dst_port = msg->via[0].has_rport ? src_port :
+						    (msg->via[0].port ? msg->via[0].port : 5060);
+	out->to_backend = 0;
+	out->drop = SLB_DROP_NONE;
+	out->events |= SLB_FWD_EV_REPLIED;
+	set_l3l4(m, p, our_ip, out->dst_ip, ctx->sip_port, out->dst_port);
+	return SLB_FWD_SEND;
+}
+
+/*
+ * The backend for a request from a caller: its dialog's, else the hash's. An initial INVITE
+ * creates the dialog. Returns the index in bt->be[] or SLB_BE_NONE.
+ */
+static uint16_t
+pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
+	const struct slb_sip_msg *msg, uint64_t h, uint32_t now, struct slb_fwd_out *out)
+{
+	uint16_t be_id, idx;
+	uint8_t state;
+	int rc, expired = 0;
+
+	if (slb_dlg_lookup(ctx->dlg, h, now, &be_id, &state)) {
+		idx = slb_be_index(bt, be_id);
+		/* a dialog stays with its backend unless that backend is gone or DOWN */
+		if (idx != SLB_BE_NONE && bt->be[idx].state != SLB_BE_DOWN)
+			return idx;
+	}
+	idx = slb_be_pick(bt, h);
+	if (idx == SLB_BE_NONE)
+		return idx;
+	if (msg->method != SLB_M_INVITE || !slb_sip_is_initial(msg)) {
+		if (!slb_sip_is_initial(msg))
+			out->events |= SLB_FWD_EV_BY_HASH;
+		return idx;
+	}
+	be_id = bt->be[idx].id;
+	rc = slb_dlg_create_entry(ctx->dlg, h, &be_id, now, &expired);
+	if (rc == 0) {
+		out->events |= SLB_FWD_EV_DLG_CREATED;
+		if (expired)
+			out->events |= SLB_FWD_EV_DLG_REUSED;
+	} else if (rc == 1) {
+		/* another worker created it first, or a stale entry to a DOWN backend: theirs wins */
+		uint16_t other = slb_be_index(bt, be_id);
+
+		if (other != SLB_BE_NONE && bt->be[other].state != SLB_BE_DOWN)
+			idx = other;
+	} else {
+		out->events |= SLB_FWD_EV_DLG_FULL;
+	}
+	return idx;
+}
+
+static enum slb_fwd_verdict
+request(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte_mbuf *m,
+	struct slb_pkt *p, const struct slb_sip_msg *msg, uint64_t h, uint32_t now,
+	uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, struct slb_fwd_out *out)
+{
+	const uint8_t *sip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->sip_off);
+	uint32_t flags = 0, from_ip, next_ip;
+	uint16_t next_port, idx, be_id;
+	const struct slb_rw_cfg *rw;
+	uint8_t state;
+	int from_backend;
+
+	from_backend = slb_be_find_addr(bt, src_ip, src_port) != SLB_BE_NONE ||
+		(ctx->caller_ip != ctx->backend_ip && dst_ip == ctx->backend_ip);
+
+	if (msg->max_forwards == 0)
+		return too_many_hops(ctx, m, p, msg, src_ip, src_port,
+			from_backend ? ctx->backend_ip : ctx->caller_ip, out);
+
+	if (msg->route_count > 0 && uri_is_ours(ctx, sip, msg->route_uri[0]))
+		flags |= SLB_RW_DROP_ROUTE;
+
+	if (!from_backend) {
+		idx = pick_backend(ctx, bt, msg, h, now, out);
+		if (idx == SLB_BE_NONE)
+			return drop(out, SLB_DROP_NO_BACKEND);
+		if (ctx->record_route && slb_sip_is_initial(msg) &&
+			(msg->method == SLB_M_INVITE || msg->method == SLB_M_SUBSCRIBE ||
+				msg->method == SLB_M_REFER))
+			flags |= SLB_RW_RECORD_ROUTE;
+		next_ip = bt->be[idx].ip;
+		next_port = bt->be[idx].port;
+		from_ip = ctx->backend_ip;
+		rw = &ctx->rw_backend;
+		out->be_idx = idx;
+		out->to_backend = 1;
+	} else {
+		/*
+		 * Toward a caller: by the next Route (after ours) or the Request-URI. The dialog
+		 * is only refreshed: a backend's request never creates or moves one.
+		 */
+		struct slb_span target = msg->ruri;
+
+		if (msg->route_count > 0 && !(flags & SLB_RW_DROP_ROUTE))
+			target = msg->route_uri[0];
+		else if (msg->route_count > 1)
+			target = msg->route_uri[1];
+		if (uri_dest(sip, target, &next_ip, &next_port) < 0)
+			return drop(out, SLB_DROP_NEED_DNS);
+		slb_dlg_lookup(ctx->dlg, h, now, &be_id, &state);
+		from_ip = ctx->caller_ip;
+		rw = &ctx->rw_caller;
+		out->to_backend = 0;
+	}
+	if ((next_ip == ctx->caller_ip || next_ip == ctx->backend_ip) && next_port == ctx->sip_port)
+		return drop(out, SLB_DROP_LOOP);
+
+	if (slb_rw_request(m, p, msg, rw, flags) < 0)
+		return drop(out, SLB_DROP_NO_ROOM);
+	out->dst_ip = next_ip;
+	out->dst_port = next_port;
+	set_l3l4(m, p, from_ip, next_ip, ctx->sip_port, next_port);
+	return SLB_FWD_SEND;
+}
+
+/* Dialog state from a response: 2xx to INVITE confirms, a final failure of the initial INVITE
+ * or a 2xx to BYE ends. */
+static void
+track_dialog(const struct slb_fwd_ctx *ctx, const struct slb_sip_msg *msg, uint64_t h,
+	uint32_t now, struct slb_fwd_out *out)
+{
+	uint16_t be_id;
+	uint8_t state;
+
+	if (msg->status < 200)
+		return;
+	if (msg->cseq_method == SLB_M_INVITE) {
+		if (!slb_dlg_lookup(ctx->dlg, h, now, &be_id, &state))
+			return;
+		if (msg->status < 300) {
+			if (state == SLB_DLG_EARLY && slb_dlg_confirm(ctx->dlg, h, now))
+				out->events |= SLB_FWD_EV_DLG_CONFIRMED;
+		} else if (state == SLB_DLG_EARLY) {
+			/* a failed re-INVITE leaves the dialog as it was (§14.1) */
+			if (slb_dlg_end(ctx->dlg, h))
+				out->events |= SLB_FWD_EV_DLG_ENDED;
+		}
+	} else if (msg->cseq_method == SLB_M_BYE && msg->status < 300) {
+		if (slb_dlg_end(ctx->dlg, h))
+			out->events |= SLB_FWD_EV_DLG_ENDED;
+	}
+}
+
+static enum slb_fwd_verdict
+response(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte_mbuf *m,
+	struct slb_pkt *p, const struct slb_sip_msg *msg, uint64_t h, uint32_t now,
+	struct slb_fwd_out *out)
+{
+	const uint8_t *sip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->sip_off);
+	uint32_t next_ip, from_ip;
+	uint16_t next_port;
+
+	if (!slb_rw_via_is_ours(sip, msg, &ctx->rw_backend) &&
+		!slb_rw_via_is_ours(sip, msg, &ctx->rw_caller))
+		return drop(out, SLB_DROP_UNKNOWN_VIA);
+	if (msg->via_count < 2)
+		return drop(out, SLB_DROP_UNKNOWN_VIA);
+	if (slb_rw_response_dest(sip, &msg->via[1], &next_ip, &next_port) < 0)
+		return drop(out, SLB_DROP_NEED_DNS);
+	if ((next_ip == ctx->caller_ip || next_ip == ctx->backend_ip) && next_port == ctx->sip_port)
+		return drop(out, SLB_DROP_LOOP);
+
+	track_dialog(ctx, msg, h, now, out);
+
+	out->be_idx = slb_be_find_addr(bt, next_ip, next_port);
+	out->to_backend = out->be_idx != SLB_BE_NONE;
+	from_ip = out->to_backend ? ctx->backend_ip : ctx->caller_ip;
+	if (slb_rw_response(m, p, msg) < 0)
+		return drop(out, SLB_DROP_NO_ROOM);
+	out->dst_ip = next_ip;
+	out->dst_port = next_port;
+	set_l3l4(m, p, from_ip, next_ip, ctx->sip_port, next_port);
+	return SLB_FWD_SEND;
+}
+
+enum slb_fwd_verdict
+slb_fwd_process(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte_mbuf *m,
+	struct slb_pkt *p, uint32_t now, struct slb_fwd_out *out)
+{
+	const uint8_t *pkt = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(pkt + p->l3_off);
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(pkt + p->l4_off);
+	uint32_t src_ip = rte_be_to_cpu_32(ip->src_addr), dst_ip = rte_be_to_cpu_32(ip->dst_addr);
+	uint16_t src_port = rte_be_to_cpu_16(udp->src_port);
+	struct slb_sip_msg msg;
+	uint64_t h;
+
+	memset(out, 0, sizeof(*out));
+	out->be_idx = SLB_BE_NONE;
+
+	if (m->nb_segs != 1 || (uint32_t)p->sip_off + p->sip_len > rte_pktmbuf_data_len(m))
+		return drop(out, SLB_DROP_MALFORMED);
+
+	slb_sip_parse(pkt + p->sip_off, p->sip_len, &msg);
+	out->sip_err = (uint8_t)msg.err;
+	if (msg.err != SLB_SIP_OK) {
+		if (not_sip(msg.err))
+			return drop(out, SLB_DROP_NOT_SIP);
+		/*
+		 * Forward by Call-ID alone only when the balancer can still route: a Call-ID, a
+		 * parsed top Via, and for a response the Via to send it back by.
+		 */
+		if (ctx->policy[msg.err] == SLB_SIP_ACT_DROP || msg.call_id.len == 0 ||
+			msg.via_count == 0 || msg.via[0].host.len == 0 ||
+			(msg.kind == SLB_SIP_RESPONSE && msg.via[1].host.len == 0))
+			return drop(out, SLB_DROP_MALFORMED);
+		out->events |= SLB_FWD_EV_POLICY_PASS;
+	}
+	h = slb_hash_callid(pkt + p->sip_off + msg.call_id.off, msg.call_id.len);
+	if (msg.kind == SLB_SIP_REQUEST)
+		return request(ctx, bt, m, p, &msg, h, now, src_ip, src_port, dst_ip, out);
+	return response(ctx, bt, m, p, &msg, h, now, out);
+}

@@ -1,0 +1,152 @@
+/* sip_lex.h: character classes and small scanners of RFC 3261's grammar, for the parser. */
+#ifndef SLB_SIP_LEX_H
+#define SLB_SIP_LEX_H
+
+#include <stdint.h>
+
+/* Bits of lex_class[]. */
+#define LEX_TOKEN 0x01 /* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
+#define LEX_DIGIT 0x02
+#define LEX_ALPHA 0x04
+#define LEX_LWS 0x08   /* SP HT CR LF: inside a value, CRLF followed by WSP is folding */
+#define LEX_CTL 0x10   /* 0x00-0x1f and 0x7f */
+
+extern const uint8_t slb_lex_class[256];
+
+static inline int
+lex_is_token(uint8_t c)
+{
+	return slb_lex_class[c] & LEX_TOKEN;
+}
+
+static inline int
+lex_is_digit(uint8_t c)
+{
+	return slb_lex_class[c] & LEX_DIGIT;
+}
+
+static inline int
+lex_is_alnum(uint8_t c)
+{
+	return slb_lex_class[c] & (LEX_DIGIT | LEX_ALPHA);
+}
+
+static inline int
+lex_is_lws(uint8_t c)
+{
+	return slb_lex_class[c] & LEX_LWS;
+}
+
+static inline int
+lex_is_ctl(uint8_t c)
+{
+	return slb_lex_class[c] & LEX_CTL;
+}
+
+static inline uint8_t
+lex_lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
+}
+
+/* Case-insensitive compare of n bytes of p with an ASCII literal. */
+static inline int
+lex_ieq(const uint8_t *p, const char *lit, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (lex_lower(p[i]) != lex_lower((uint8_t)lit[i]))
+			return 0;
+	return 1;
+}
+
+static inline uint32_t
+lex_skip_lws(const uint8_t *b, uint32_t i, uint32_t e)
+{
+	while (i < e && lex_is_lws(b[i]))
+		i++;
+	return i;
+}
+
+/* The end of [s, e) without trailing LWS. */
+static inline uint32_t
+lex_trim_lws(const uint8_t *b, uint32_t s, uint32_t e)
+{
+	while (e > s && lex_is_lws(b[e - 1]))
+		e--;
+	return e;
+}
+
+/* b[i] is '"': the index after the closing quote (or e), honouring quoted-pair escapes. */
+static inline uint32_t
+lex_skip_quoted(const uint8_t *b, uint32_t i, uint32_t e)
+{
+	for (i++; i < e; i++) {
+		if (b[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (b[i] == '"')
+			return i + 1;
+	}
+	return e;
+}
+
+/* Header names the parser looks into. */
+enum lex_hdr {
+	LEX_H_OTHER = 0,
+	LEX_H_CALLID,
+	LEX_H_CSEQ,
+	LEX_H_VIA,
+	LEX_H_MAXFWD,
+	LEX_H_CLEN,
+	LEX_H_FROM,
+	LEX_H_TO,
+	LEX_H_ROUTE,
+	LEX_H_RR,
+};
+
+/* Long names case-insensitively and compact forms (§7.3.3) by length and first letter. */
+static inline enum lex_hdr
+lex_header_id(const uint8_t *n, uint32_t len)
+{
+	uint8_t c0 = lex_lower(n[0]);
+
+	switch (len) {
+	case 1:
+		switch (c0) {
+		case 'i': return LEX_H_CALLID;
+		case 'v': return LEX_H_VIA;
+		case 'l': return LEX_H_CLEN;
+		case 'f': return LEX_H_FROM;
+		case 't': return LEX_H_TO;
+		}
+		return LEX_H_OTHER;
+	case 2:
+		return c0 == 't' && lex_ieq(n, "to", 2) ? LEX_H_TO : LEX_H_OTHER;
+	case 3:
+		return c0 == 'v' && lex_ieq(n, "via", 3) ? LEX_H_VIA : LEX_H_OTHER;
+	case 4:
+		if (c0 == 'c' && lex_ieq(n, "cseq", 4))
+			return LEX_H_CSEQ;
+		if (c0 == 'f' && lex_ieq(n, "from", 4))
+			return LEX_H_FROM;
+		return LEX_H_OTHER;
+	case 5:
+		return c0 == 'r' && lex_ieq(n, "route", 5) ? LEX_H_ROUTE : LEX_H_OTHER;
+	case 7:
+		return c0 == 'c' && lex_ieq(n, "call-id", 7) ? LEX_H_CALLID : LEX_H_OTHER;
+	case 12:
+		if (c0 == 'm' && lex_ieq(n, "max-forwards", 12))
+			return LEX_H_MAXFWD;
+		if (c0 == 'r' && lex_ieq(n, "record-route", 12))
+			return LEX_H_RR;
+		return LEX_H_OTHER;
+	case 14:
+		return c0 == 'c' && lex_ieq(n, "content-length", 14) ? LEX_H_CLEN : LEX_H_OTHER;
+	}
+	return LEX_H_OTHER;
+}
+
+#endif /* SLB_SIP_LEX_H */
