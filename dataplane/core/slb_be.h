@@ -37,7 +37,7 @@ struct slb_be_table {
 	uint64_t version;          /* set by the builder's caller, for counters and logs */
 	uint32_t nb_be;
 	uint32_t mask;             /* nb_buckets - 1 */
-	uint32_t nb_up;            /* backends that take new calls */
+	uint32_t nb_up;            /* backends that take new calls (UP with weight > 0) */
 	uint16_t idx_of_id[SLB_BE_ID_MAX]; /* id -> index in be[], SLB_BE_NONE if not in table */
 	uint16_t *bucket;          /* nb_buckets entries: index in be[], or SLB_BE_NONE */
 	uint32_t addr_mask;        /* addr_map size - 1 */
@@ -47,7 +47,11 @@ struct slb_be_table {
 
 /*
  * Build a table over n backends (ids unique) with 2^buckets_log2 buckets (8..22).
- * Returns NULL with errno set: EINVAL (bad argument, duplicate id), ENOMEM.
+ * n = 0 is allowed (be may then be NULL): every bucket is SLB_BE_NONE, as when none is UP.
+ * The same backends give the same buckets whatever their order in be[] (only the indices
+ * differ). Names are copied and NUL-terminated.
+ * Returns NULL with errno set: EINVAL (bad argument: n > SLB_BE_MAX, buckets_log2 out of range,
+ * id >= SLB_BE_ID_MAX, duplicate id, unknown state, two backends at the same ip:port), ENOMEM.
  */
 struct slb_be_table *slb_be_table_build(const struct slb_be *be, uint32_t n, uint32_t buckets_log2);
 

@@ -17,7 +17,11 @@
  * - Full (both buckets hold only live dialogs): create fails with -ENOSPC; the caller still
  *   routes the call by hash and counts it. Expired slots count as free.
  * - Two Call-IDs whose 64-bit hashes are equal share an entry: at a million dialogs that is a
- *   chance of about 3e-8.
+ *   chance of about 3e-8. Key 0 marks a never-used slot, so a hash of 0 shares the entry of 1.
+ * - Two workers creating the same key at once end with one entry and the same backend; the
+ *   later one may spin (a few hundred ns) until the other has decided.
+ * - With two choices and no relocation, the first -ENOSPC comes near 75% full (about 1% of
+ *   creates fail at 90%): size capacity at about 1.4 times the peak of live dialogs.
  */
 
 enum slb_dlg_state {
@@ -48,24 +52,30 @@ void slb_dlg_destroy(struct slb_dlg_table *t);
 uint32_t slb_dlg_slots(const struct slb_dlg_table *t);
 
 /*
- * Find a live dialog. Returns 1 and sets *be_id and *state on a hit (and refreshes its
- * last-seen time, at most one write per second), 0 on a miss. now is in seconds.
+ * Find a live dialog. Returns 1 and sets *be_id and *state (either may be NULL) on a hit (and
+ * refreshes its last-seen time, at most one write per second and never backwards), 0 on a miss.
+ * now is in seconds. A dialog whose create has not returned yet may be missed.
  */
 int slb_dlg_lookup(struct slb_dlg_table *t, uint64_t key, uint32_t now, uint16_t *be_id,
 	uint8_t *state);
 
 /*
  * Create an EARLY dialog pinned to be_id. Returns 0 when created, 1 when a live one existed
- * (*be_id is then set to its backend: a retransmitted INVITE keeps its backend), -ENOSPC when
- * full. On create, *expired_out (if not NULL) is set to 1 when an expired slot was reused.
+ * (*be_id is then set to its backend: a retransmitted INVITE keeps its backend; its last-seen
+ * time is refreshed), -ENOSPC when full, -EINVAL when *be_id >= SLB_BE_ID_MAX.
+ * *expired_out (if not NULL) is set on every return: 1 when this call took an expired dialog's
+ * slot (count it as expired, even when the call returns 1), else 0.
  */
 int slb_dlg_create_entry(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t now,
 	int *expired_out);
 
-/* Mark a live dialog CONFIRMED (2xx to INVITE). 1 if done, 0 if not found. */
+/* Mark a live dialog CONFIRMED (2xx to INVITE) and refresh it. 1 if done, 0 if not found. */
 int slb_dlg_confirm(struct slb_dlg_table *t, uint64_t key, uint32_t now);
 
-/* End a dialog (200 to BYE, final non-2xx to the initial INVITE). 1 if it ended, 0 if absent. */
+/*
+ * End a dialog (200 to BYE, final non-2xx to the initial INVITE). 1 if it ended, 0 if absent.
+ * It has no clock: a dialog that has expired but is not swept yet is ended too.
+ */
 int slb_dlg_end(struct slb_dlg_table *t, uint64_t key);
 
 /*

@@ -1,5 +1,664 @@
-/* placeholder: being written */
+/* test_dialog.c: the dialog table: life cycle, expiry, full table, and lock-free concurrency. */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slb_be.h"
+#include "slb_dlg.h"
 #include "slb_test.h"
-static void t_todo(void) { CU_FAIL("not written yet"); }
-static CU_TestInfo tests[] = { {"todo", t_todo}, CU_TEST_INFO_NULL };
-int main(void) { return slb_test_main("dialog", tests); }
+
+#define EARLY_TO 32
+#define CONFIRMED_TO 3600
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Distinct keys per (space, i), shaped like Call-ID hashes. */
+static uint64_t
+key_of(uint32_t space, uint32_t i)
+{
+	return mix64(((uint64_t)space << 32) | i);
+}
+
+/* The backend a key's dialog should carry in the concurrent tests. */
+static uint16_t
+be_of(uint64_t key)
+{
+	return (uint16_t)(key % SLB_BE_ID_MAX);
+}
+
+static struct slb_dlg_table *
+mk_table(uint32_t capacity)
+{
+	struct slb_dlg_cfg cfg = {capacity, EARLY_TO, CONFIRMED_TO};
+
+	return slb_dlg_create(&cfg);
+}
+
+static void
+t_config(void)
+{
+	struct slb_dlg_cfg bad[] = {
+		{7, EARLY_TO, CONFIRMED_TO},
+		{(1u << 28) + 1, EARLY_TO, CONFIRMED_TO},
+		{1024, 0, CONFIRMED_TO},
+		{1024, EARLY_TO, 0},
+	};
+	struct slb_dlg_cfg cfg = {100, EARLY_TO, CONFIRMED_TO};
+	struct slb_dlg_table *t;
+	size_t size;
+	void *mem;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(slb_dlg_memsize(&bad[i]), 0);
+		CU_ASSERT_PTR_NULL(slb_dlg_create(&bad[i]));
+	}
+	CU_ASSERT_PTR_NULL(slb_dlg_create(NULL));
+
+	/* 100 dialogs: 13 buckets, rounded up to 16. */
+	t = slb_dlg_create(&cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(slb_dlg_buckets(t), 16);
+	CU_ASSERT_EQUAL(slb_dlg_slots(t), 128);
+	slb_dlg_destroy(t);
+
+	cfg.capacity = 1u << 28;
+	CU_ASSERT(slb_dlg_memsize(&cfg) >= ((size_t)1 << 28) * 16);
+
+	/* Caller memory: must be 64-byte aligned. */
+	cfg.capacity = 8;
+	size = slb_dlg_memsize(&cfg);
+	CU_ASSERT_FATAL(size > 0);
+	mem = aligned_alloc(64, size + 64);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mem);
+	CU_ASSERT_PTR_NULL(slb_dlg_init((char *)mem + 8, &cfg));
+	t = slb_dlg_init(mem, &cfg);
+	CU_ASSERT_PTR_EQUAL(t, mem);
+	CU_ASSERT_EQUAL(slb_dlg_slots(t), 8);
+	CU_ASSERT_EQUAL(slb_dlg_buckets(t), 1);
+	free(mem);
+}
+
+static void
+t_lifecycle(void)
+{
+	struct slb_dlg_table *t = mk_table(1024);
+	uint64_t k = key_of(1, 1);
+	uint16_t be = 17;
+	uint8_t st = 0;
+	int exp = -1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 100, &be, &st), 0);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 100, &exp), 0);
+	CU_ASSERT_EQUAL(be, 17);
+	CU_ASSERT_EQUAL(exp, 0);
+	be = 0;
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 101, &be, &st), 1);
+	CU_ASSERT_EQUAL(be, 17);
+	CU_ASSERT_EQUAL(st, SLB_DLG_EARLY);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 101), 1);
+
+	CU_ASSERT_EQUAL(slb_dlg_confirm(t, k, 102), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 102, &be, &st), 1);
+	CU_ASSERT_EQUAL(be, 17);
+	CU_ASSERT_EQUAL(st, SLB_DLG_CONFIRMED);
+	CU_ASSERT_EQUAL(slb_dlg_confirm(t, k, 103), 1); /* a retransmitted 2xx */
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 103, NULL, NULL), 1);
+
+	/* Others are not it. */
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(1, 2), 103, &be, &st), 0);
+	CU_ASSERT_EQUAL(slb_dlg_confirm(t, key_of(1, 2), 103), 0);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, key_of(1, 2)), 0);
+
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 104, &be, &st), 0);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k), 0);
+	CU_ASSERT_EQUAL(slb_dlg_confirm(t, k, 104), 0);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 104), 0);
+
+	/* A new dialog with the same Call-ID after the end is a new one. */
+	be = 99;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 105, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 105, &be, &st), 1);
+	CU_ASSERT_EQUAL(be, 99);
+	CU_ASSERT_EQUAL(st, SLB_DLG_EARLY);
+	slb_dlg_destroy(t);
+}
+
+static void
+t_retransmit_keeps_backend(void)
+{
+	struct slb_dlg_table *t = mk_table(1024);
+	uint64_t k = key_of(2, 1);
+	uint16_t be = 5;
+	int exp = -1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 100, &exp), 0);
+	be = 9;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 101, &exp), 1);
+	CU_ASSERT_EQUAL(be, 5);
+	CU_ASSERT_EQUAL(exp, 0);
+	CU_ASSERT_EQUAL(slb_dlg_confirm(t, k, 102), 1);
+	be = 9;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 103, NULL), 1);
+	CU_ASSERT_EQUAL(be, 5);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 103), 1);
+	slb_dlg_destroy(t);
+}
+
+static void
+t_early_expiry(void)
+{
+	struct slb_dlg_table *t = mk_table(1024);
+	uint64_t a = key_of(3, 1), b = key_of(3, 2);
+	uint16_t be = 1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, a, &be, 1000, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, b, &be, 1000, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 1000 + EARLY_TO - 1), 2);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 1000 + EARLY_TO), 0);
+	/* Untouched: dead after early_timeout; confirm and end do not bring it back. */
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, b, 1000 + EARLY_TO, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_confirm(t, b, 1000 + EARLY_TO), 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, b, 1000 + EARLY_TO - 1, NULL, NULL), 1);
+	/* a: seen at the last second, lives one more timeout from there. */
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 1000 + EARLY_TO - 1, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 1000 + 2 * EARLY_TO - 2, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 1000 + 3 * EARLY_TO - 2, NULL, NULL), 0);
+	slb_dlg_destroy(t);
+}
+
+static void
+t_confirmed_expiry(void)
+{
+	struct slb_dlg_table *t = mk_table(1024);
+	uint64_t a = key_of(4, 1);
+	uint16_t be = 1;
+	uint8_t st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, a, &be, 1000, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_confirm(t, a, 1010), 1);
+	/* Past the early timeout: the confirmed one applies. */
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 1010 + EARLY_TO + 1), 1);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 1010 + CONFIRMED_TO - 1), 1);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 1010 + CONFIRMED_TO), 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 1010 + CONFIRMED_TO - 1, &be, &st), 1);
+	CU_ASSERT_EQUAL(st, SLB_DLG_CONFIRMED);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 1010 + 2 * CONFIRMED_TO - 2, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 1010 + 3 * CONFIRMED_TO - 2, NULL, NULL), 0);
+	slb_dlg_destroy(t);
+}
+
+static void
+t_refresh_extends_life(void)
+{
+	struct slb_dlg_table *t = mk_table(1024);
+	uint64_t a = key_of(5, 1), b = key_of(5, 2);
+	uint16_t be = 3;
+	uint32_t now;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, a, &be, 100, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, b, &be, 100, NULL), 0);
+	/* a gets a message every 20 s and lives 10 timeouts; b gets none. */
+	for (now = 120; now <= 100 + 10 * EARLY_TO; now += 20)
+		CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, now, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, b, 140, NULL, NULL), 0);
+	now -= 20; /* the last message */
+	/* A retransmitted INVITE is a message too. */
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, a, &be, now + EARLY_TO - 1, NULL), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, now + 2 * EARLY_TO - 2, NULL, NULL), 1);
+	slb_dlg_destroy(t);
+}
+
+/* The lookup writes only when the second changed: the table's bytes show it. */
+static void
+t_refresh_once_per_second(void)
+{
+	struct slb_dlg_cfg cfg = {64, EARLY_TO, CONFIRMED_TO};
+	size_t size = slb_dlg_memsize(&cfg);
+	void *mem = aligned_alloc(64, size), *copy = malloc(size);
+	struct slb_dlg_table *t = slb_dlg_init(mem, &cfg);
+	uint64_t a = key_of(6, 1);
+	uint16_t be = 3;
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, a, &be, 500, NULL), 0);
+	memcpy(copy, mem, size);
+	for (i = 0; i < 10; i++)
+		CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 500, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(memcmp(copy, mem, size), 0);
+	/* A worker whose clock lags does not move last-seen back. */
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 498, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(memcmp(copy, mem, size), 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 501, NULL, NULL), 1);
+	CU_ASSERT_NOT_EQUAL(memcmp(copy, mem, size), 0);
+	memcpy(copy, mem, size);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 501, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(memcmp(copy, mem, size), 0);
+	free(copy);
+	free(mem);
+}
+
+/* Capacity 8: one bucket, both choices of every key are it. */
+static void
+t_full_table(void)
+{
+	struct slb_dlg_table *t = mk_table(8);
+	uint16_t be;
+	uint32_t i, bad = 0;
+	int exp = -1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	for (i = 0; i < 8; i++) {
+		be = (uint16_t)i;
+		CU_ASSERT_EQUAL(slb_dlg_create_entry(t, key_of(7, i), &be, 1000 + i, &exp), 0);
+		CU_ASSERT_EQUAL(exp, 0);
+	}
+	be = 8;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, key_of(7, 8), &be, 1010, &exp), -ENOSPC);
+	CU_ASSERT_EQUAL(exp, 0);
+	/* Looked up at 1000 (a lagging clock) so that last-seen stays the creation second. */
+	for (i = 0; i < 8; i++)
+		bad += slb_dlg_lookup(t, key_of(7, i), 1000, &be, NULL) != 1 || be != i;
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(7, 8), 1010, NULL, NULL), 0);
+
+	/* An ended slot is free and reusing it is not an expiry. */
+	CU_ASSERT_EQUAL(slb_dlg_end(t, key_of(7, 3)), 1);
+	be = 8;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, key_of(7, 8), &be, 1011, &exp), 0);
+	CU_ASSERT_EQUAL(exp, 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(7, 3), 1011, NULL, NULL), 0);
+	be = 9;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, key_of(7, 9), &be, 1011, &exp), -ENOSPC);
+
+	/* Key 0 (created at 1000) expired at 1000 + EARLY_TO: its slot is taken, and said so. */
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, key_of(7, 9), &be, 1000 + EARLY_TO, &exp), 0);
+	CU_ASSERT_EQUAL(exp, 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(7, 9), 1000 + EARLY_TO, &be, NULL), 1);
+	CU_ASSERT_EQUAL(be, 9);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 1000 + EARLY_TO), 8);
+	be = 10;
+	CU_ASSERT_EQUAL(
+		slb_dlg_create_entry(t, key_of(7, 10), &be, 1000 + EARLY_TO, &exp), -ENOSPC);
+	slb_dlg_destroy(t);
+}
+
+static void
+t_expire_counts(void)
+{
+	struct slb_dlg_table *t = mk_table(1024);
+	uint32_t nb, i, sum, first;
+	uint16_t be;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	nb = slb_dlg_buckets(t);
+	CU_ASSERT_EQUAL(nb, 128);
+	for (i = 0; i < 300; i++) {
+		be = (uint16_t)i;
+		CU_ASSERT_EQUAL(slb_dlg_create_entry(t, key_of(8, i), &be, 1000, NULL), 0);
+		if (i < 100)
+			CU_ASSERT_EQUAL(slb_dlg_confirm(t, key_of(8, i), 1000), 1);
+	}
+	CU_ASSERT_EQUAL(slb_dlg_expire(t, 1000 + EARLY_TO - 1, 0, nb), 0);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 1000 + EARLY_TO - 1), 300);
+
+	/* In wrapping slices, 7 buckets at a time from the middle: each bucket swept once. */
+	sum = 0;
+	first = nb / 2 + 3;
+	for (i = 0; i < nb; i += 7)
+		sum += slb_dlg_expire(t, 1000 + EARLY_TO, first + i, i + 7 <= nb ? 7 : nb - i);
+	CU_ASSERT_EQUAL(sum, 200);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 1000 + EARLY_TO), 100);
+	CU_ASSERT_EQUAL(slb_dlg_expire(t, 1000 + EARLY_TO, 0, nb), 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(8, 150), 1000 + EARLY_TO, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(8, 50), 1000 + EARLY_TO, NULL, NULL), 1);
+
+	/* n past the number of buckets sweeps each once; first may be any value. */
+	CU_ASSERT_EQUAL(slb_dlg_expire(t, 2000 + CONFIRMED_TO, UINT32_MAX - 5, 3 * nb), 100);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 0), 0);
+	slb_dlg_destroy(t);
+}
+
+static void
+t_key_zero_and_bad_be(void)
+{
+	struct slb_dlg_table *t = mk_table(64);
+	uint16_t be = 7;
+	int exp = -1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	/* 0 marks unused slots: a hash of 0 is stored as 1 (they share an entry). */
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, 0, &be, 10, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, 0, 10, &be, NULL), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, 1, 10, &be, NULL), 1);
+	CU_ASSERT_EQUAL(be, 7);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, 0), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, 1, 10, NULL, NULL), 0);
+
+	be = SLB_BE_ID_MAX;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, 5, &be, 10, &exp), -EINVAL);
+	CU_ASSERT_EQUAL(exp, 0);
+	be = SLB_BE_ID_MAX - 1;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, 5, &be, 10, NULL), 0);
+	be = 0;
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, 5, 10, &be, NULL), 1);
+	CU_ASSERT_EQUAL(be, SLB_BE_ID_MAX - 1);
+	slb_dlg_destroy(t);
+}
+
+/*
+ * Two choices per key, no relocation: nothing is refused up to 70% full (the first refusal
+ * comes near 75%), and few at 90%.
+ */
+static void
+t_load_factor(void)
+{
+	struct slb_dlg_table *t = mk_table(1u << 16);
+	uint32_t slots, i, n70, n90, full70 = 0, full = 0, lost = 0;
+	uint16_t be;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	slots = slb_dlg_slots(t);
+	n70 = slots / 100 * 70;
+	n90 = slots / 100 * 90;
+	for (i = 0; i < n90; i++) {
+		if (i == n70)
+			full70 = full;
+		be = be_of(key_of(9, i));
+		full += slb_dlg_create_entry(t, key_of(9, i), &be, 100, NULL) == -ENOSPC;
+	}
+	for (i = 0; i < n90; i++)
+		lost += slb_dlg_lookup(t, key_of(9, i), 100, &be, NULL) != 1 ||
+			be != be_of(key_of(9, i));
+	printf("\n    %u slots: %u refused at 70%%, %u at 90%%\n  ", slots, full70, full);
+	CU_ASSERT_EQUAL(full70, 0);
+	CU_ASSERT(full < n90 / 100);
+	CU_ASSERT_EQUAL(lost, full);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 100), n90 - full);
+	slb_dlg_destroy(t);
+}
+
+/* Concurrency: writers churn dialogs while readers must always find the stable ones. */
+
+#define NB_STABLE 256
+#define WINDOW 256
+#define OPS 200000
+#define NOW 1000
+#define TICK 10000 /* ops per simulated second: lookups refresh, nothing reaches EARLY_TO */
+
+struct rw_arg {
+	struct slb_dlg_table *t;
+	pthread_barrier_t *start;
+	uint32_t id;
+	uint32_t errors; /* a stable dialog missed or with the wrong backend */
+	uint32_t wrong;	 /* any dialog returned with a backend not its own */
+	uint32_t full;
+	uint32_t live; /* writer: dialogs it left */
+};
+
+static void *
+writer(void *p)
+{
+	struct rw_arg *a = p;
+	uint64_t win[WINDOW];
+	uint32_t i, head = 0, n = 0;
+	uint16_t be;
+
+	pthread_barrier_wait(a->start);
+	for (i = 0; i < OPS; i++) {
+		uint64_t k = key_of(100 + a->id, i);
+		uint32_t now = NOW + i / TICK;
+
+		if (n == WINDOW) {
+			a->errors += slb_dlg_end(a->t, win[head]) != 1;
+			n--;
+			head = (head + 1) % WINDOW;
+		}
+		be = be_of(k);
+		switch (slb_dlg_create_entry(a->t, k, &be, now, NULL)) {
+		case 0:
+			win[(head + n) % WINDOW] = k;
+			n++;
+			a->errors += slb_dlg_lookup(a->t, k, now, &be, NULL) != 1 || be != be_of(k);
+			break;
+		case -ENOSPC:
+			a->full++;
+			break;
+		default:
+			a->errors++;
+		}
+	}
+	a->live = n;
+	return NULL;
+}
+
+static void *
+reader(void *p)
+{
+	struct rw_arg *a = p;
+	uint64_t r = a->id;
+	uint32_t i;
+	uint16_t be;
+
+	pthread_barrier_wait(a->start);
+	for (i = 0; i < OPS; i++) {
+		uint32_t now = NOW + i / TICK;
+		uint64_t k;
+
+		r = mix64(r);
+		if (i % 2 == 0) {
+			k = key_of(1, (uint32_t)(r % NB_STABLE));
+			a->errors += slb_dlg_lookup(a->t, k, now, &be, NULL) != 1 || be != be_of(k);
+		} else {
+			/* A writer's recent dialog: if found, it must carry its own backend. */
+			k = key_of(100 + (uint32_t)(r >> 63), (uint32_t)(r % OPS));
+			if (slb_dlg_lookup(a->t, k, now, &be, NULL) == 1)
+				a->wrong += be != be_of(k);
+		}
+	}
+	return NULL;
+}
+
+static void
+t_concurrent_readers_writers(void)
+{
+	/* Small, so that churn keeps reusing slots of the buckets the stable dialogs live in. */
+	struct slb_dlg_table *t = mk_table(2048);
+	struct rw_arg args[4];
+	pthread_t th[4];
+	pthread_barrier_t start;
+	uint32_t i, left = 0, full = 0;
+	uint16_t be;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	for (i = 0; i < NB_STABLE; i++) {
+		uint64_t k = key_of(1, i);
+
+		be = be_of(k);
+		CU_ASSERT_EQUAL_FATAL(slb_dlg_create_entry(t, k, &be, NOW, NULL), 0);
+		CU_ASSERT_EQUAL(slb_dlg_confirm(t, k, NOW), 1);
+	}
+	pthread_barrier_init(&start, NULL, 4);
+	for (i = 0; i < 4; i++) {
+		memset(&args[i], 0, sizeof(args[i]));
+		args[i].t = t;
+		args[i].start = &start;
+		args[i].id = i % 2;
+		pthread_create(&th[i], NULL, i < 2 ? writer : reader, &args[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_EQUAL(args[i].errors, 0);
+		CU_ASSERT_EQUAL(args[i].wrong, 0);
+		left += args[i].live;
+		full += args[i].full;
+	}
+	pthread_barrier_destroy(&start);
+	CU_ASSERT(full < OPS / 1000);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, NOW + OPS / TICK), NB_STABLE + left);
+	slb_dlg_destroy(t);
+}
+
+/* Concurrency: threads create the same keys at the same moment, each asking another backend. */
+
+#define RACE_KEYS 20000
+#define RACE_ROUND 4
+#define RACE_MAX_THREADS 4
+
+/*
+ * Spinning, so that the threads leave it within a few hundred nanoseconds of each other (a
+ * futex wake-up takes microseconds: one thread would be many keys ahead). It yields when
+ * there are more threads than cores, and under valgrind.
+ */
+struct spin_barrier {
+	uint32_t n;
+	uint32_t count;
+	uint32_t gen;
+};
+
+static void
+spin_barrier_wait(struct spin_barrier *b)
+{
+	uint32_t gen = __atomic_load_n(&b->gen, __ATOMIC_ACQUIRE);
+	unsigned int spins = 0;
+
+	if (__atomic_add_fetch(&b->count, 1, __ATOMIC_ACQ_REL) == b->n) {
+		__atomic_store_n(&b->count, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->gen, gen + 1, __ATOMIC_RELEASE);
+		return;
+	}
+	while (__atomic_load_n(&b->gen, __ATOMIC_ACQUIRE) == gen)
+		if (++spins > 256)
+			sched_yield();
+}
+
+struct race_arg {
+	struct slb_dlg_table *t;
+	struct spin_barrier *round;
+	uint32_t id;
+	uint32_t created;
+	uint32_t errors;
+	uint16_t *seen; /* RACE_KEYS: the backend the create returned */
+};
+
+static void *
+racer(void *p)
+{
+	struct race_arg *a = p;
+	uint32_t i;
+
+	for (i = 0; i < RACE_KEYS; i++) {
+		uint16_t be = (uint16_t)(1 + a->id);
+		int r;
+
+		/* Start each round together so that the threads meet on the same keys. */
+		if (i % RACE_ROUND == 0)
+			spin_barrier_wait(a->round);
+		r = slb_dlg_create_entry(a->t, key_of(200, i), &be, NOW, NULL);
+		if (r == 0)
+			a->created++;
+		else if (r != 1)
+			a->errors++;
+		a->seen[i] = be;
+	}
+	return NULL;
+}
+
+static void
+race(uint32_t nb_threads)
+{
+	struct slb_dlg_table *t = mk_table(1u << 16);
+	struct race_arg args[RACE_MAX_THREADS];
+	pthread_t th[RACE_MAX_THREADS];
+	struct spin_barrier round = {nb_threads, 0, 0};
+	uint32_t i, j, created = 0, differ = 0, missing = 0;
+	uint16_t be;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	for (i = 0; i < nb_threads; i++) {
+		memset(&args[i], 0, sizeof(args[i]));
+		args[i].t = t;
+		args[i].round = &round;
+		args[i].id = i;
+		args[i].seen = calloc(RACE_KEYS, sizeof(uint16_t));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(args[i].seen);
+	}
+	for (i = 0; i < nb_threads; i++)
+		pthread_create(&th[i], NULL, racer, &args[i]);
+	for (i = 0; i < nb_threads; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_EQUAL(args[i].errors, 0);
+		created += args[i].created;
+	}
+	/* Each key created once, one live entry each, and every thread told the same backend. */
+	CU_ASSERT_EQUAL(created, RACE_KEYS);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, NOW), RACE_KEYS);
+	for (i = 0; i < RACE_KEYS; i++) {
+		if (slb_dlg_lookup(t, key_of(200, i), NOW, &be, NULL) != 1) {
+			missing++;
+			continue;
+		}
+		for (j = 0; j < nb_threads; j++)
+			differ += args[j].seen[i] != be;
+	}
+	CU_ASSERT_EQUAL(missing, 0);
+	CU_ASSERT_EQUAL(differ, 0);
+	for (i = 0; i < nb_threads; i++)
+		free(args[i].seen);
+	slb_dlg_destroy(t);
+}
+
+static void
+t_race_same_keys_2(void)
+{
+	race(2);
+}
+
+static void
+t_race_same_keys_4(void)
+{
+	race(4);
+}
+
+static CU_TestInfo tests[] = {
+	{"config", t_config},
+	{"lifecycle", t_lifecycle},
+	{"retransmit_keeps_backend", t_retransmit_keeps_backend},
+	{"early_expiry", t_early_expiry},
+	{"confirmed_expiry", t_confirmed_expiry},
+	{"refresh_extends_life", t_refresh_extends_life},
+	{"refresh_once_per_second", t_refresh_once_per_second},
+	{"full_table", t_full_table},
+	{"expire_counts", t_expire_counts},
+	{"key_zero_and_bad_be", t_key_zero_and_bad_be},
+	{"load_factor_90", t_load_factor},
+	{"concurrent_readers_writers", t_concurrent_readers_writers},
+	{"race_same_keys_2_threads", t_race_same_keys_2},
+	{"race_same_keys_4_threads", t_race_same_keys_4},
+	CU_TEST_INFO_NULL,
+};
+
+int
+main(void)
+{
+	return slb_test_main("dialog", tests);
+}
