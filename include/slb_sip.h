@@ -62,7 +62,6 @@ enum slb_sip_err {
 	SLB_SIP_E_START_LINE,   /* neither "METHOD URI SIP/2.0" nor "SIP/2.0 NNN reason" */
 	SLB_SIP_E_VERSION,      /* a SIP version other than 2.0 */
 	SLB_SIP_E_STATUS,       /* status code not three digits in 100..699 */
-	SLB_SIP_E_HEADER,       /* a header line without a colon, or a bad header name */
 	SLB_SIP_E_TRUNCATED,    /* no empty line ends the header section */
 	SLB_SIP_E_NO_CALLID,    /* no Call-ID header, or an empty one */
 	SLB_SIP_E_DUP_CALLID,   /* two Call-ID headers that differ */
@@ -70,9 +69,10 @@ enum slb_sip_err {
 	SLB_SIP_E_VIA,          /* the top (or second) Via value cannot be parsed */
 	SLB_SIP_E_CLEN,         /* Content-Length not a number, or two that differ */
 	SLB_SIP_E_BODY_SHORT,   /* fewer body bytes than Content-Length says */
+	SLB_SIP_E_HEADER,       /* a header line without a colon, or a bad header name */
 	SLB_SIP_E_NO_CSEQ,      /* no CSeq header */
 	SLB_SIP_E_CSEQ,         /* CSeq not "number method", or its method differs from the request's */
-	SLB_SIP_E_MAX_FWD,      /* Max-Forwards not a number in 0..255 */
+	SLB_SIP_E_MAX_FWD,      /* Max-Forwards not a number in 0..32767 */
 	SLB_SIP_E_NO_FROM_TO,   /* From or To missing */
 	SLB_SIP_E__COUNT
 };

@@ -6,14 +6,16 @@
 #define A (LEX_ALPHA | LEX_TOKEN)
 #define W LEX_LWS
 #define C LEX_CTL
+#define V LEX_VSEP
+#define P LEX_PSEP
 
 const uint8_t slb_lex_class[256] = {
 	/* 0x00 */ C, C, C, C, C, C, C, C, C, C | W, C | W, C, C, C | W, C, C,
 	/* 0x10 */ C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C,
 	/* 0x20  SP ! " # $ % & ' ( ) * + , - . / */
-	W, T, 0, 0, 0, T, 0, T, 0, 0, T, T, 0, T, T, 0,
+	W, T, V | P, 0, 0, T, 0, T, 0, 0, T, T, V, T, T, 0,
 	/* 0x30 0-9 : ; < = > ? */
-	D, D, D, D, D, D, D, D, D, D, 0, 0, 0, 0, 0, 0,
+	D, D, D, D, D, D, D, D, D, D, 0, P, V | P, 0, V, 0,
 	/* 0x40 @ A-O */
 	0, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A,
 	/* 0x50 P-Z [ \ ] ^ _ */
@@ -23,4 +25,16 @@ const uint8_t slb_lex_class[256] = {
 	/* 0x70 p-z { | } ~ DEL */
 	A, A, A, A, A, A, A, A, A, A, A, 0, 0, 0, T, C,
 	/* 0x80-0xff: UTF-8 bytes, no class */
+};
+
+/* ASCII lower case; every other byte maps to itself. */
+const uint8_t slb_lex_lower[256] = {
+#define R(x) x, x + 1, x + 2, x + 3, x + 4, x + 5, x + 6, x + 7
+	R(0x00), R(0x08), R(0x10), R(0x18), R(0x20), R(0x28), R(0x30), R(0x38),
+	/* 0x40: '@', then A-Z as a-z, then [ \ ] ^ _ */
+	0x40, R(0x61), R(0x69), R(0x71), 0x79, 0x7a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+	R(0x60), R(0x68), R(0x70), R(0x78),
+	R(0x80), R(0x88), R(0x90), R(0x98), R(0xa0), R(0xa8), R(0xb0), R(0xb8),
+	R(0xc0), R(0xc8), R(0xd0), R(0xd8), R(0xe0), R(0xe8), R(0xf0), R(0xf8),
+#undef R
 };

@@ -3,6 +3,7 @@
 #define SLB_SIP_LEX_H
 
 #include <stdint.h>
+#include <string.h>
 
 /* Bits of lex_class[]. */
 #define LEX_TOKEN 0x01 /* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
@@ -10,8 +11,11 @@
 #define LEX_ALPHA 0x04
 #define LEX_LWS 0x08   /* SP HT CR LF: inside a value, CRLF followed by WSP is folding */
 #define LEX_CTL 0x10   /* 0x00-0x1f and 0x7f */
+#define LEX_VSEP 0x20  /* , " < > : what ends or nests a comma-separated header value */
+#define LEX_PSEP 0x40  /* ; " < : what a From/To scan must stop at */
 
 extern const uint8_t slb_lex_class[256];
+extern const uint8_t slb_lex_lower[256];
 
 static inline int
 lex_is_token(uint8_t c)
@@ -46,17 +50,28 @@ lex_is_ctl(uint8_t c)
 static inline uint8_t
 lex_lower(uint8_t c)
 {
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
+	return slb_lex_lower[c];
 }
 
-/* Case-insensitive compare of n bytes of p with an ASCII literal. */
+/*
+ * Case-insensitive compare of n bytes of p with a literal written in lower case, eight bytes at a
+ * time: OR-ing 0x20 lowers A-Z and leaves a-z, digits and "-./:" alone. It would also map some
+ * control bytes onto those, so callers pass only bytes already known to be free of them (token
+ * characters, or a start line checked for control bytes).
+ */
 static inline int
 lex_ieq(const uint8_t *p, const char *lit, uint32_t n)
 {
-	uint32_t i;
+	uint64_t a, b;
 
-	for (i = 0; i < n; i++)
-		if (lex_lower(p[i]) != lex_lower((uint8_t)lit[i]))
+	for (; n >= 8; n -= 8, p += 8, lit += 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, lit, 8);
+		if ((a | 0x2020202020202020ull) != b)
+			return 0;
+	}
+	for (; n > 0; n--, p++, lit++)
+		if ((uint8_t)(*p | 0x20) != (uint8_t)*lit)
 			return 0;
 	return 1;
 }

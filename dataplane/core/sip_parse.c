@@ -74,13 +74,13 @@ slb_sip_method_name(enum slb_sip_method m)
 static int
 is_sip20(const uint8_t *p, uint32_t len)
 {
-	return len == 7 && lex_ieq(p, "SIP/2.0", 7);
+	return len == 7 && lex_ieq(p, "sip/2.0", 7);
 }
 
 static int
 is_sip_version_like(const uint8_t *p, uint32_t len)
 {
-	return len >= 4 && lex_ieq(p, "SIP/", 4);
+	return len >= 4 && lex_ieq(p, "sip/", 4);
 }
 
 /* The start line is [s, e) without its line end. */
@@ -246,11 +246,21 @@ hdr_cseq(struct cursor *c, uint32_t s, uint32_t e)
 static uint32_t
 value_end(const uint8_t *b, uint32_t s, uint32_t e)
 {
+	const uint8_t *comma = memchr(b + s, ',', e - s);
+	uint32_t ce = comma ? (uint32_t)(comma - b) : e;
 	int in_angle = 0;
+
+	/* the common case, no quotes and no < > before the comma: three memchr, no byte loop */
+	if (memchr(b + s, '"', ce - s) == NULL && memchr(b + s, '<', ce - s) == NULL)
+		return ce;
 
 	while (s < e) {
 		uint8_t ch = b[s];
 
+		if (!(slb_lex_class[ch] & LEX_VSEP)) {
+			s++;
+			continue;
+		}
 		if (ch == '"') {
 			s = lex_skip_quoted(b, s, e);
 			continue;
@@ -293,7 +303,7 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, struct slb_sip_via *v)
 			t++;
 		if (t == i)
 			return -1;
-		if (k == 0 && !(t - i == 3 && lex_ieq(b + i, "SIP", 3)))
+		if (k == 0 && !(t - i == 3 && lex_ieq(b + i, "sip", 3)))
 			return -1;
 		if (k == 1 && !(t - i == 3 && memcmp(b + i, "2.0", 3) == 0))
 			return -1;
@@ -504,15 +514,20 @@ find_tag(const uint8_t *b, uint32_t s, uint32_t e)
 
 	/* skip the address */
 	while (i < e && b[i] != ';') {
+		if (!(slb_lex_class[b[i]] & LEX_PSEP)) {
+			i++;
+			continue;
+		}
 		if (b[i] == '"') {
 			i = lex_skip_quoted(b, i, e);
 			continue;
 		}
 		if (b[i] == '<') {
-			while (i < e && b[i] != '>')
-				i++;
-			if (i == e)
+			const uint8_t *gt = memchr(b + i, '>', e - i);
+
+			if (gt == NULL)
 				return none;
+			i = (uint32_t)(gt - b);
 		}
 		i++;
 	}

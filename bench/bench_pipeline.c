@@ -1,0 +1,380 @@
+/* bench_pipeline.c: parse + dispatch + rewrite over pre-built call flows on one core, no I/O. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "slb_fwd.h"
+
+/*
+ * What it measures: the work a worker does per SIP datagram once the packet is in an mbuf and
+ * L2/L3 are checked, i.e. slb_fwd_process(): parse, dialog table, backend table, RFC 3261
+ * stateless-proxy rewrite, IPv4/UDP checksums. Each message is first copied from its template
+ * into the mbuf (the harness's cost, measured alone and subtracted in the "net" columns).
+ *
+ * A call is seven messages: INVITE (with SDP) from the caller, 100, 180, 200 (with SDP) from
+ * the backend, ACK and BYE from the caller, 200 to the BYE. Calls are processed one message
+ * type at a time over all calls (so each timing covers thousands of messages), rounds times.
+ */
+
+enum { M_INVITE, M_100, M_180, M_200, M_ACK, M_BYE, M_200BYE, M__COUNT };
+static const char *const mname[M__COUNT] = {"INVITE", "100", "180", "200", "ACK", "BYE",
+	"200/BYE"};
+
+#define CALLER_IP RTE_IPV4(198, 18, 1, 2)
+#define LB_CALLER_IP RTE_IPV4(198, 18, 1, 1)
+#define LB_BACKEND_IP RTE_IPV4(198, 18, 2, 1)
+#define BUF_SIZE 4096
+#define HDRS (RTE_ETHER_HDR_LEN + 20 + 8)
+
+struct tmpl {
+	uint16_t len; /* whole frame */
+	uint8_t *frame;
+};
+
+static struct slb_fwd_ctx ctx;
+static struct slb_be_table *bt;
+static struct tmpl *tmpl[M__COUNT];
+static uint32_t ncalls = 4096;
+static struct rte_mbuf *mb;
+static uint8_t *mb_mem;
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* An Ethernet + IPv4 + UDP frame around sip. */
+static void
+make_frame(struct tmpl *t, const char *sip, uint32_t src, uint32_t dst, uint16_t sport)
+{
+	size_t n = strlen(sip);
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+
+	t->frame = calloc(1, HDRS + n);
+	t->len = (uint16_t)(HDRS + n);
+	((struct rte_ether_hdr *)t->frame)->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(t->frame + RTE_ETHER_HDR_LEN);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + n));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(5060);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + n));
+	memcpy(t->frame + HDRS, sip, n);
+}
+
+/* Load a frame into the one mbuf, as a NIC would have written it. */
+static void
+load(const struct tmpl *t, struct slb_pkt *p)
+{
+	mb->data_off = RTE_PKTMBUF_HEADROOM;
+	mb->data_len = t->len;
+	mb->pkt_len = t->len;
+	memcpy(rte_pktmbuf_mtod(mb, uint8_t *), t->frame, t->len);
+	p->l3_off = RTE_ETHER_HDR_LEN;
+	p->l4_off = RTE_ETHER_HDR_LEN + 20;
+	p->sip_off = HDRS;
+	p->sip_len = (uint16_t)(t->len - HDRS);
+}
+
+static const char sdp[] =
+	"v=0\r\n"
+	"o=alice 2890844526 2890844526 IN IP4 198.18.1.2\r\n"
+	"s=-\r\n"
+	"c=IN IP4 198.18.1.2\r\n"
+	"t=0 0\r\n"
+	"m=audio 49170 RTP/AVP 0 8 97 101\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n"
+	"a=rtpmap:8 PCMA/8000\r\n"
+	"a=rtpmap:97 iLBC/8000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n"
+	"a=fmtp:101 0-15\r\n"
+	"a=ptime:20\r\n"
+	"a=sendrecv\r\n";
+
+/* The first Via line of the SIP message in the mbuf (what we put on top), into out. */
+static void
+first_via(const struct slb_pkt *p, char *out, size_t cap)
+{
+	const char *s = rte_pktmbuf_mtod_offset(mb, const char *, p->sip_off);
+	const char *v = strstr(s, "\r\nVia: ");
+	const char *e = v ? strstr(v + 2, "\r\n") : NULL;
+
+	if (v == NULL || e == NULL || (size_t)(e - v) >= cap) {
+		fprintf(stderr, "bench: no Via in forwarded request\n");
+		exit(1);
+	}
+	memcpy(out, v + 2, (size_t)(e - v - 2));
+	out[e - v - 2] = 0;
+}
+
+static void
+build_call(uint32_t i)
+{
+	char msg[BUF_SIZE], callid[64], cvia[128], lbvia_inv[160], lbvia_bye[160];
+	struct slb_fwd_out out;
+	struct slb_pkt p;
+	uint32_t be_ip;
+	uint16_t idx;
+
+	snprintf(callid, sizeof(callid), "%08x-%u-4f1b@198.18.1.2", i * 2654435761u, i);
+	snprintf(cvia, sizeof(cvia), "Via: SIP/2.0/UDP 198.18.1.2:5060;branch=z9hG4bK%08xinv;rport",
+		i * 40503u);
+
+	snprintf(msg, sizeof(msg),
+		"INVITE sip:+15551230000@198.18.1.1:5060;user=phone SIP/2.0\r\n"
+		"%s\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: \"Alice\" <sip:+15559870000@198.18.1.2>;tag=a%u\r\n"
+		"To: <sip:+15551230000@198.18.1.1;user=phone>\r\n"
+		"Call-ID: %s\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:+15559870000@198.18.1.2:5060>\r\n"
+		"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, PRACK\r\n"
+		"Supported: timer, 100rel\r\n"
+		"User-Agent: siplb-bench/1\r\n"
+		"Content-Type: application/sdp\r\n"
+		"Content-Length: %zu\r\n\r\n%s",
+		cvia, i, callid, strlen(sdp), sdp);
+	make_frame(&tmpl[M_INVITE][i], msg, CALLER_IP, LB_CALLER_IP, 5060);
+
+	/* learn our Via and backend from one pass of the INVITE, as the backend would see it */
+	load(&tmpl[M_INVITE][i], &p);
+	if (slb_fwd_process(&ctx, bt, mb, &p, 1, &out) != SLB_FWD_SEND) {
+		fprintf(stderr, "bench: INVITE %u not forwarded (drop %u)\n", i, out.drop);
+		exit(1);
+	}
+	first_via(&p, lbvia_inv, sizeof(lbvia_inv));
+	idx = out.be_idx;
+	be_ip = bt->be[idx].ip;
+
+	static const struct {
+		int type;
+		const char *status;
+	} resp[] = {{M_100, "100 Trying"}, {M_180, "180 Ringing"}, {M_200, "200 OK"}};
+	for (unsigned int r = 0; r < 3; r++) {
+		int with_sdp = resp[r].type == M_200;
+
+		snprintf(msg, sizeof(msg),
+			"SIP/2.0 %s\r\n"
+			"%s\r\n"
+			"%s;received=198.18.1.2\r\n"
+			"Record-Route: <sip:198.18.1.1:5060;lr>\r\n"
+			"From: \"Alice\" <sip:+15559870000@198.18.1.2>;tag=a%u\r\n"
+			"To: <sip:+15551230000@198.18.1.1;user=phone>%s\r\n"
+			"Call-ID: %s\r\n"
+			"CSeq: 1 INVITE\r\n"
+			"Contact: <sip:+15551230000@198.18.2.11:5060>\r\n"
+			"Server: backend\r\n"
+			"%s"
+			"Content-Length: %zu\r\n\r\n%s",
+			resp[r].status, lbvia_inv, cvia, i,
+			resp[r].type == M_100 ? "" : ";tag=b77", callid,
+			with_sdp ? "Content-Type: application/sdp\r\n" : "",
+			with_sdp ? strlen(sdp) : 0, with_sdp ? sdp : "");
+		make_frame(&tmpl[resp[r].type][i], msg, be_ip, LB_BACKEND_IP, 5060);
+	}
+
+	snprintf(msg, sizeof(msg),
+		"ACK sip:+15551230000@198.18.2.11:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.18.1.2:5060;branch=z9hG4bK%08xack;rport\r\n"
+		"Route: <sip:198.18.1.1:5060;lr>\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: \"Alice\" <sip:+15559870000@198.18.1.2>;tag=a%u\r\n"
+		"To: <sip:+15551230000@198.18.1.1;user=phone>;tag=b77\r\n"
+		"Call-ID: %s\r\n"
+		"CSeq: 1 ACK\r\n"
+		"Content-Length: 0\r\n\r\n",
+		i * 40503u, i, callid);
+	make_frame(&tmpl[M_ACK][i], msg, CALLER_IP, LB_CALLER_IP, 5060);
+
+	snprintf(msg, sizeof(msg),
+		"BYE sip:+15551230000@198.18.2.11:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.18.1.2:5060;branch=z9hG4bK%08xbye;rport\r\n"
+		"Route: <sip:198.18.1.1:5060;lr>\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: \"Alice\" <sip:+15559870000@198.18.1.2>;tag=a%u\r\n"
+		"To: <sip:+15551230000@198.18.1.1;user=phone>;tag=b77\r\n"
+		"Call-ID: %s\r\n"
+		"CSeq: 2 BYE\r\n"
+		"Content-Length: 0\r\n\r\n",
+		i * 40503u, i, callid);
+	make_frame(&tmpl[M_BYE][i], msg, CALLER_IP, LB_CALLER_IP, 5060);
+
+	load(&tmpl[M_BYE][i], &p);
+	if (slb_fwd_process(&ctx, bt, mb, &p, 1, &out) != SLB_FWD_SEND) {
+		fprintf(stderr, "bench: BYE %u not forwarded (drop %u)\n", i, out.drop);
+		exit(1);
+	}
+	first_via(&p, lbvia_bye, sizeof(lbvia_bye));
+	snprintf(msg, sizeof(msg),
+		"SIP/2.0 200 OK\r\n"
+		"%s\r\n"
+		"Via: SIP/2.0/UDP 198.18.1.2:5060;branch=z9hG4bK%08xbye;rport=5060;received=198.18.1.2\r\n"
+		"From: \"Alice\" <sip:+15559870000@198.18.1.2>;tag=a%u\r\n"
+		"To: <sip:+15551230000@198.18.1.1;user=phone>;tag=b77\r\n"
+		"Call-ID: %s\r\n"
+		"CSeq: 2 BYE\r\n"
+		"Content-Length: 0\r\n\r\n",
+		lbvia_bye, i * 40503u, i, callid);
+	make_frame(&tmpl[M_200BYE][i], msg, be_ip, LB_BACKEND_IP, 5060);
+}
+
+static void
+setup(void)
+{
+	static const char host_c[] = "198.18.1.1", host_b[] = "198.18.2.1";
+	struct slb_dlg_cfg dcfg = {.capacity = 1u << 20, .early_timeout = 180,
+		.confirmed_timeout = 7200};
+	struct slb_be be[3];
+	unsigned int k;
+
+	memset(be, 0, sizeof(be));
+	for (k = 0; k < 3; k++) {
+		be[k].id = (uint16_t)(k + 1);
+		be[k].weight = 100;
+		be[k].ip = RTE_IPV4(198, 18, 2, 11 + k);
+		be[k].port = 5060;
+		be[k].state = SLB_BE_UP;
+		snprintf(be[k].name, sizeof(be[k].name), "proxy%u", k + 1);
+	}
+	bt = slb_be_table_build(be, 3, 16);
+	if (bt == NULL) {
+		perror("bench: backend table");
+		exit(1);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	slb_fwd_ctx_init(&ctx);
+	ctx.caller_ip = LB_CALLER_IP;
+	ctx.backend_ip = LB_BACKEND_IP;
+	ctx.sip_port = 5060;
+	ctx.record_route = true;
+	ctx.reply_483 = true;
+	memcpy(ctx.rw_caller.host, host_c, sizeof(host_c));
+	ctx.rw_caller.host_len = sizeof(host_c) - 1;
+	memcpy(ctx.rw_backend.host, host_b, sizeof(host_b));
+	ctx.rw_backend.host_len = sizeof(host_b) - 1;
+	ctx.rw_caller.port = ctx.rw_backend.port = 5060;
+	memcpy(ctx.rw_caller.rr_host, host_c, sizeof(host_c));
+	memcpy(ctx.rw_backend.rr_host, host_c, sizeof(host_c));
+	ctx.rw_caller.rr_host_len = ctx.rw_backend.rr_host_len = sizeof(host_c) - 1;
+	ctx.rw_caller.secret = ctx.rw_backend.secret = 0x5eed5eed5eed5eedull;
+	ctx.dlg = slb_dlg_create(&dcfg);
+	if (ctx.dlg == NULL) {
+		fprintf(stderr, "bench: dialog table\n");
+		exit(1);
+	}
+
+	mb_mem = aligned_alloc(64, sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + BUF_SIZE);
+	mb = (struct rte_mbuf *)mb_mem;
+	memset(mb, 0, sizeof(*mb));
+	mb->buf_addr = mb_mem + sizeof(struct rte_mbuf);
+	mb->buf_len = RTE_PKTMBUF_HEADROOM + BUF_SIZE;
+	mb->nb_segs = 1;
+	mb->port = 0;
+
+	for (k = 0; k < M__COUNT; k++)
+		tmpl[k] = calloc(ncalls, sizeof(struct tmpl));
+	for (k = 0; k < ncalls; k++)
+		build_call(k);
+	/* start the timed runs with an empty dialog table */
+	slb_dlg_destroy(ctx.dlg);
+	ctx.dlg = slb_dlg_create(&dcfg);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	uint32_t rounds = 30, r, k, i, sent = 0, errors = 0;
+	uint32_t now = 10;
+	double *t[M__COUNT + 1], med[M__COUNT + 1], copy_ns, start, mix = 0;
+	struct slb_fwd_out out;
+	struct slb_pkt p;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "r:c:h")) != -1) {
+		switch (opt) {
+		case 'r': rounds = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'c': ncalls = (uint32_t)strtoul(optarg, NULL, 10); break;
+		default:
+			fprintf(stderr, "usage: %s [-r rounds] [-c calls]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (rounds == 0 || ncalls == 0)
+		return 2;
+	setup();
+	for (k = 0; k <= M__COUNT; k++)
+		t[k] = calloc(rounds, sizeof(double));
+
+	for (r = 0; r < rounds; r++) {
+		for (k = 0; k < M__COUNT; k++) {
+			start = now_ns();
+			for (i = 0; i < ncalls; i++) {
+				load(&tmpl[k][i], &p);
+				if (slb_fwd_process(&ctx, bt, mb, &p, now, &out) == SLB_FWD_SEND)
+					sent++;
+				else
+					errors++;
+			}
+			t[k][r] = (now_ns() - start) / ncalls;
+		}
+		/* the harness alone: the copy into the mbuf, over the same frames */
+		start = now_ns();
+		for (k = 0; k < M__COUNT; k++)
+			for (i = 0; i < ncalls; i++) {
+				load(&tmpl[k][i], &p);
+				__asm__ volatile("" : : "r"(mb) : "memory");
+			}
+		t[M__COUNT][r] = (now_ns() - start) / ((double)ncalls * M__COUNT);
+		now++;
+	}
+	for (k = 0; k <= M__COUNT; k++) {
+		qsort(t[k], rounds, sizeof(double), cmp_double);
+		med[k] = t[k][rounds / 2];
+	}
+	copy_ns = med[M__COUNT];
+	printf("siplb pipeline benchmark: slb_fwd_process() (parse, dialog, hash, rewrite, "
+	       "checksums), one core\n");
+	printf("%u calls x 7 messages x %u rounds; medians over rounds; harness copy %.1f ns/msg "
+	       "subtracted in 'net'\n",
+		ncalls, rounds, copy_ns);
+	printf("%-8s %7s %10s %10s %14s\n", "message", "bytes", "ns/msg", "net ns", "net msgs/s");
+	for (k = 0; k < M__COUNT; k++) {
+		double net = med[k] - copy_ns;
+
+		printf("%-8s %7u %10.1f %10.1f %14.0f\n", mname[k], tmpl[k][0].len - HDRS, med[k],
+			net, 1e9 / net);
+		mix += med[k];
+	}
+	mix /= M__COUNT;
+	printf("%-8s %7s %10.1f %10.1f %14.0f\n", "mix", "-", mix, mix - copy_ns,
+		1e9 / (mix - copy_ns));
+	printf("forwarded %u, dropped %u\n", sent, errors);
+	return errors ? 1 : 0;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# run.sh: the pipeline benchmark, natively (ns per message) and under callgrind (instructions
+# per message, deterministic). Run alone: never two benchmarks at once on this machine.
+#   bench/run.sh [build-dir]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=${1:-$top/build}
+cd "$top"
+[ -d "$B" ] || meson setup "$B" >/dev/null
+ninja -C "$B" bench/bench_pipeline >/dev/null
+
+echo "== native: $B/bench/bench_pipeline -r 31 -c 4096 (pinned to CPU 1)"
+taskset -c 1 "$B/bench/bench_pipeline" -r 31 -c 4096
+
+calls=1024
+rounds=2
+echo
+echo "== callgrind: instructions inside slb_fwd_process, $calls calls x 7 messages x $rounds rounds"
+out=$(mktemp -d)
+valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" --toggle-collect=slb_fwd_process \
+	"$B/bench/bench_pipeline" -r "$rounds" -c "$calls" >/dev/null 2>"$out/vg.log"
+ir=$(grep -E '^(summary|totals):' "$out/cg.out" | head -n 1 | awk '{print $2}')
+# set-up passes each call's INVITE and BYE through once: 2 more per call
+msgs=$((calls * (7 * rounds + 2)))
+echo "instructions: $ir over $msgs messages = $((ir / msgs)) per message (mix)"
+callgrind_annotate "$out/cg.out" 2>/dev/null | sed -n '/Ir/,$p' | head -n 25
+rm -rf "$out"
