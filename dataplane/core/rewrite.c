@@ -10,6 +10,7 @@
 #include <rte_udp.h>
 
 #include "slb_hash.h"
+#include "slb_cksum.h"
 #include "slb_rw.h"
 #include "slb_sip.h"
 
@@ -485,8 +486,14 @@ slb_rw_finish(struct rte_mbuf *m, const struct slb_pkt *p)
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->dgram_cksum = 0;
-	/* DPDK already sends a zero sum as 0xffff (RFC 768), when next_proto_id says UDP. */
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
-	if (udp->dgram_cksum == 0)
-		udp->dgram_cksum = 0xffff;
+	{
+		/* pseudo header (DPDK's, in memory order) + UDP header and payload (slb_cksum.h) */
+		uint64_t sum = rte_ipv4_phdr_cksum(ip, 0);
+		uint16_t c;
+
+		sum = slb_cksum_add(udp, rte_be_to_cpu_16(udp->dgram_len), sum);
+		c = (uint16_t)~slb_cksum_fold(sum);
+		/* RFC 768: a computed zero is sent as all ones; zero means "no checksum" */
+		udp->dgram_cksum = c == 0 ? 0xffff : c;
+	}
 }
