@@ -1,0 +1,102 @@
+/* addr.h: our IPv4 addresses and on-link prefixes: "is it ours?" and "which port, which hop?". */
+#ifndef SLB_ADDR_H
+#define SLB_ADDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cfg.h"
+
+#define SLB_ADDR_MAX (SLB_CFG_MAX_PORTS * SLB_CFG_MAX_ADDRS)
+
+struct slb_local {
+	uint32_t ip;   /* host order */
+	uint16_t pidx; /* our port index */
+};
+
+struct slb_route {
+	uint32_t net;  /* host order, masked */
+	uint32_t mask;
+	uint32_t src;  /* our address in the prefix */
+	uint16_t pidx;
+	uint8_t role;  /* enum slb_port_role of the port */
+	uint8_t plen;
+};
+
+/* Built from the config before launch; read-only afterwards. A handful of entries: linear. */
+struct slb_addr_tbl {
+	uint32_t nb_local;
+	struct slb_local local[SLB_ADDR_MAX];
+	uint32_t nb_route;
+	struct slb_route route[SLB_ADDR_MAX]; /* longest prefix first */
+	uint32_t gw;                          /* host order, 0: none */
+	uint16_t gw_pidx;
+	uint32_t caller_ip;                   /* first address of the first caller-side port */
+	uint32_t backend_ip;                  /* first address of the first backend-side port */
+};
+
+void slb_addr_build(struct slb_addr_tbl *t, const struct slb_cfg *cfg);
+
+/* Our port index holding address ip, or -1. */
+static inline int
+slb_addr_local(const struct slb_addr_tbl *t, uint32_t ip)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nb_local; i++)
+		if (t->local[i].ip == ip)
+			return t->local[i].pidx;
+	return -1;
+}
+
+/*
+ * Port and next hop toward dst: the longest on-link prefix on a port of the wanted role, else the
+ * longest on-link prefix on any port, else the gateway. Returns the port index or -1 (no route).
+ */
+static inline int
+slb_addr_route(const struct slb_addr_tbl *t, uint32_t dst, uint32_t role, uint32_t *nh)
+{
+	int any = -1;
+	uint32_t i;
+
+	for (i = 0; i < t->nb_route; i++) {
+		const struct slb_route *r = &t->route[i];
+
+		if ((dst & r->mask) != r->net)
+			continue;
+		if (r->role & role) {
+			*nh = dst;
+			return r->pidx;
+		}
+		if (any < 0)
+			any = r->pidx;
+	}
+	if (any >= 0) {
+		*nh = dst;
+		return any;
+	}
+	if (t->gw != 0) {
+		*nh = t->gw;
+		return t->gw_pidx;
+	}
+	return -1;
+}
+
+/* Our address to send an ARP request for target from, on port pidx. */
+static inline uint32_t
+slb_addr_src(const struct slb_addr_tbl *t, uint16_t pidx, uint32_t target)
+{
+	uint32_t i, first = 0;
+
+	for (i = 0; i < t->nb_route; i++) {
+		if (t->route[i].pidx != pidx)
+			continue;
+		if ((target & t->route[i].mask) == t->route[i].net)
+			return t->route[i].src;
+		if (first == 0)
+			first = t->route[i].src;
+	}
+	return first;
+}
+
+#endif /* SLB_ADDR_H */

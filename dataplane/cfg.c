@@ -1,0 +1,769 @@
+/* cfg.c: siplb.conf: one table row per scalar key, parsers for the lists, then semantic checks. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+#include <rte_common.h>
+
+#include "cfg.h"
+#include "slb_stats.h"
+
+/*
+ * Scalars: every row says where the value goes, its type, its bounds and its default. A key that
+ * is absent takes its default; a key of the wrong type or out of bounds is refused with its line.
+ * None of these can change at run time: the dataplane reads the file once.
+ */
+enum key_type {
+	K_U32,
+	K_U64,
+	K_BOOL,
+	K_IPV4, /* "a.b.c.d", stored host order; default 0 means unset */
+};
+
+#define K_POW2 0x1u /* must be a power of two */
+
+struct cfg_key {
+	const char *path;
+	enum key_type type;
+	uint32_t flags;
+	uint64_t min;
+	uint64_t max;
+	uint64_t def;
+	size_t off;
+};
+
+/* offsetof that also refuses, at compile time, a field whose size does not match the type. */
+#define FIELD(f, size) \
+	(offsetof(struct slb_cfg, f) + \
+		0 * sizeof(char[sizeof(((struct slb_cfg *)0)->f) == (size) ? 1 : -1]))
+#define U32(p, f, lo, hi, d, fl) {p, K_U32, fl, lo, hi, d, FIELD(f, 4)}
+#define U64(p, f, lo, hi, d) {p, K_U64, 0, lo, hi, d, FIELD(f, 8)}
+#define BOOL(p, f, d) {p, K_BOOL, 0, 0, 1, d, FIELD(f, sizeof(bool))}
+#define IPV4(p, f) {p, K_IPV4, 0, 0, 0, 0, FIELD(f, 4)}
+
+static const struct cfg_key keys[] = {
+	U32("workers", workers, 1, SLB_STATS_MAX_LCORES - 1, 1, 0),
+	U32("sip_port", sip_port, 1, 65535, 5060, 0),
+	BOOL("record_route", record_route, 1),
+	BOOL("reply_483", reply_483, 1),
+	BOOL("rss_l4", rss_l4, 1),
+	U32("stats_interval", stats_interval, 0, 86400, 10, 0),
+	IPV4("gateway", gateway),
+	U64("branch_secret", branch_secret, 0, INT64_MAX, 0),
+	U32("backend_buckets_log2", be_buckets_log2, 8, 22, 16, 0),
+
+	U32("mempool.size", pool_size, 1023, 1u << 24, 16383, 0),
+	U32("mempool.cache", pool_cache, 0, 512, 256, 0),
+	U32("mempool.data_room", pool_data_room, 1024, 65535, 2048 + RTE_PKTMBUF_HEADROOM, 0),
+	U32("mempool.big_size", big_pool_size, 63, 1u << 20, 1023, 0),
+	U32("mempool.big_data_room", big_data_room, 2048, 65535, 10240 + RTE_PKTMBUF_HEADROOM, 0),
+	U32("mempool.indirect_size", indirect_pool_size, 63, 1u << 22, 4095, 0),
+
+	U32("queues.rx_desc", rx_desc, 64, 16384, 1024, 0),
+	U32("queues.tx_desc", tx_desc, 64, 16384, 1024, 0),
+	U32("queues.rx_burst", rx_burst, 1, 512, 32, 0),
+	U32("queues.tx_burst", tx_burst, 1, 512, 32, 0),
+	U32("queues.tx_drain_us", tx_drain_us, 1, 100000, 100, 0),
+	U32("queues.frag_ring", frag_ring, 64, 65536, 1024, K_POW2),
+
+	U32("dialog.capacity", dlg_capacity, 1024, 1u << 28, 1u << 20, 0),
+	U32("dialog.early_timeout", dlg_early_timeout, 1, 86400, 180, 0),
+	U32("dialog.confirmed_timeout", dlg_confirmed_timeout, 1, 7 * 86400, 7200, 0),
+	U32("dialog.sweep_period", dlg_sweep_period, 1, 3600, 10, 0),
+
+	U32("neighbour.size", neigh_size, 64, 1u << 20, 1024, K_POW2),
+	U32("neighbour.reachable", neigh_reachable, 1, 3600, 30, 0),
+	U32("neighbour.timeout", neigh_timeout, 2, 7200, 60, 0),
+	U32("neighbour.retry_ms", neigh_retry_ms, 10, 60000, 1000, 0),
+	U32("neighbour.pending", pending, 1, 4096, 64, 0),
+	U32("neighbour.pending_timeout_ms", pending_timeout_ms, 10, 60000, 3000, 0),
+
+	U32("frag.buckets", frag_buckets, 16, 1u << 20, 1024, K_POW2),
+	U32("frag.bucket_entries", frag_bucket_entries, 1, 16, 4, K_POW2),
+	U32("frag.max_entries", frag_max_entries, 16, 1u << 22, 4096, 0),
+	U32("frag.timeout_ms", frag_timeout_ms, 100, 60000, 2000, 0),
+};
+
+/* Settings that are not scalars, each with its own parser below. */
+static const char *const list_keys[] = {"eal", "ports", "backends", "sip_errors"};
+
+static const char *cfg_file; /* for messages about defaults (no setting, no line) */
+
+static int __attribute__((format(printf, 2, 3)))
+err_at(const config_setting_t *s, const char *fmt, ...)
+{
+	const char *file = s != NULL ? config_setting_source_file(s) : NULL;
+	va_list ap;
+
+	if (file == NULL)
+		file = cfg_file;
+	if (s != NULL && config_setting_source_line(s) > 0)
+		fprintf(stderr, "%s:%u: ", file, config_setting_source_line(s));
+	else
+		fprintf(stderr, "%s: ", file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+const char *
+slb_cfg_ip_str(uint32_t ip, char *buf)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+	return buf;
+}
+
+static int
+parse_ipv4(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*ip = ntohl(a.s_addr);
+	return 0;
+}
+
+static const struct cfg_key *
+find_key(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < RTE_DIM(keys); i++)
+		if (strcmp(keys[i].path, path) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static bool
+is_list_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < RTE_DIM(list_keys); i++)
+		if (strcmp(list_keys[i], name) == 0)
+			return true;
+	return false;
+}
+
+static bool
+is_group_name(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	for (i = 0; i < RTE_DIM(keys); i++)
+		if (strncmp(keys[i].path, name, n) == 0 && keys[i].path[n] == '.')
+			return true;
+	return false;
+}
+
+/* A typo must not silently become a default: refuse every setting we do not know. */
+static int
+check_unknown(const config_setting_t *root)
+{
+	char path[128];
+	int i, j;
+
+	for (i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, i);
+		const char *name = config_setting_name(s);
+
+		if (is_list_key(name))
+			continue;
+		if (config_setting_is_group(s)) {
+			if (!is_group_name(name))
+				return err_at(s, "unknown group '%s'", name);
+			for (j = 0; j < config_setting_length(s); j++) {
+				const config_setting_t *c = config_setting_get_elem(s, j);
+
+				snprintf(path, sizeof(path), "%s.%s", name, config_setting_name(c));
+				if (find_key(path) == NULL)
+					return err_at(c, "unknown setting '%s'", path);
+			}
+			continue;
+		}
+		if (find_key(name) == NULL || strchr(name, '.') != NULL)
+			return err_at(s, "unknown setting '%s'", name);
+	}
+	return 0;
+}
+
+static int
+get_int(const config_setting_t *s, const char *what, int64_t lo, int64_t hi, int64_t *v)
+{
+	int t = config_setting_type(s);
+
+	*v = 0;
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+		return err_at(s, "%s: expected an integer", what);
+	*v = config_setting_get_int64(s);
+	if (*v < lo || *v > hi)
+		return err_at(s, "%s: %" PRId64 " is out of range %" PRId64 "..%" PRId64, what, *v, lo,
+			hi);
+	return 0;
+}
+
+static int
+get_str(const config_setting_t *s, const char *what, const char **v)
+{
+	*v = NULL;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return err_at(s, "%s: expected a string", what);
+	*v = config_setting_get_string(s);
+	return 0;
+}
+
+static int
+load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
+{
+	const config_setting_t *s = config_lookup(lc, k->path);
+	uint8_t *dst = (uint8_t *)cfg + k->off;
+	const char *str;
+	uint32_t ip;
+	int64_t v;
+
+	if (s == NULL) {
+		v = (int64_t)k->def;
+	} else {
+		switch (k->type) {
+		case K_U32:
+		case K_U64:
+			if (get_int(s, k->path, (int64_t)k->min, (int64_t)k->max, &v) < 0)
+				return -1;
+			if ((k->flags & K_POW2) && (v & (v - 1)) != 0)
+				return err_at(s, "%s: %" PRId64 " is not a power of two", k->path, v);
+			break;
+		case K_BOOL:
+			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+				return err_at(s, "%s: expected true or false", k->path);
+			v = config_setting_get_bool(s);
+			break;
+		case K_IPV4:
+			if (get_str(s, k->path, &str) < 0)
+				return -1;
+			if (parse_ipv4(str, &ip) < 0 || ip == 0)
+				return err_at(s, "%s: '%s' is not an IPv4 address", k->path, str);
+			v = ip;
+			break;
+		default:
+			return err_at(s, "%s: internal error: bad key type", k->path);
+		}
+	}
+	switch (k->type) {
+	case K_U32:
+	case K_IPV4: {
+		uint32_t u = (uint32_t)v;
+		memcpy(dst, &u, sizeof(u));
+		break;
+	}
+	case K_U64: {
+		uint64_t u = (uint64_t)v;
+		memcpy(dst, &u, sizeof(u));
+		break;
+	}
+	case K_BOOL: {
+		bool b = v != 0;
+		memcpy(dst, &b, sizeof(b));
+		break;
+	}
+	}
+	return 0;
+}
+
+/* Members a group element may have; anything else is a typo. */
+static int
+check_members(const config_setting_t *g, const char *what, const char *const *allowed, size_t n)
+{
+	int i;
+	size_t j;
+
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *c = config_setting_get_elem(g, i);
+		const char *name = config_setting_name(c);
+
+		for (j = 0; j < n; j++)
+			if (strcmp(allowed[j], name) == 0)
+				break;
+		if (j == n)
+			return err_at(c, "%s: unknown setting '%s'", what, name);
+	}
+	return 0;
+}
+
+static int
+load_eal(struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "eal");
+	const char *str;
+	int i, n;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_aggregate(s) || config_setting_is_group(s))
+		return err_at(s, "eal: expected a list of strings");
+	n = config_setting_length(s);
+	if (n > SLB_CFG_MAX_EAL - 1)
+		return err_at(s, "eal: %d arguments, at most %d", n, SLB_CFG_MAX_EAL - 1);
+	for (i = 0; i < n; i++) {
+		if (get_str(config_setting_get_elem(s, i), "eal", &str) < 0)
+			return -1;
+		cfg->eal_argv[cfg->eal_argc] = strdup(str);
+		if (cfg->eal_argv[cfg->eal_argc] == NULL)
+			return err_at(s, "eal: out of memory");
+		cfg->eal_argc++;
+	}
+	return 0;
+}
+
+static int
+parse_prefix(const config_setting_t *s, struct slb_cfg_addr *a)
+{
+	char buf[32], *slash, *end;
+	const char *str;
+	unsigned long plen;
+
+	if (get_str(s, "addresses", &str) < 0)
+		return -1;
+	if (strlen(str) >= sizeof(buf))
+		return err_at(s, "addresses: '%s' is not a.b.c.d/len", str);
+	strcpy(buf, str);
+	slash = strchr(buf, '/');
+	if (slash == NULL)
+		return err_at(s, "addresses: '%s' needs a /prefix length", str);
+	*slash = '\0';
+	errno = 0;
+	plen = strtoul(slash + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == slash + 1 || plen < 1 || plen > 32)
+		return err_at(s, "addresses: '%s': prefix length must be 1..32", str);
+	if (parse_ipv4(buf, &a->ip) < 0 || a->ip == 0)
+		return err_at(s, "addresses: '%s' is not an IPv4 address", str);
+	a->plen = (uint8_t)plen;
+	return 0;
+}
+
+static int
+load_port(struct slb_cfg *cfg, const config_setting_t *g, struct slb_cfg_port *p)
+{
+	static const char *const members[] = {"name", "device", "addresses", "role", "mtu"};
+	const config_setting_t *s;
+	const char *str;
+	int64_t v;
+	uint32_t i;
+	int j;
+
+	if (!config_setting_is_group(g))
+		return err_at(g, "ports: each port is a group { name = ...; device = ...; ... }");
+	if (check_members(g, "ports", members, RTE_DIM(members)) < 0)
+		return -1;
+	p->line = config_setting_source_line(g);
+
+	s = config_setting_get_member(g, "name");
+	if (s == NULL)
+		return err_at(g, "ports: a port needs a name");
+	if (get_str(s, "name", &str) < 0)
+		return -1;
+	if (str[0] == '\0' || strlen(str) >= SLB_CFG_NAME_LEN)
+		return err_at(s, "name: 1..%d characters", SLB_CFG_NAME_LEN - 1);
+	for (i = 0; i < cfg->nb_ports; i++)
+		if (strcmp(cfg->port[i].name, str) == 0)
+			return err_at(s, "name: port '%s' is defined twice", str);
+	strcpy(p->name, str);
+
+	s = config_setting_get_member(g, "device");
+	if (s == NULL)
+		return err_at(g, "port %s: needs a device (\"net_tap0,iface=x\", a PCI address...)",
+			p->name);
+	if (get_str(s, "device", &str) < 0)
+		return -1;
+	if (str[0] == '\0' || strlen(str) >= SLB_CFG_DEV_LEN)
+		return err_at(s, "device: 1..%d characters", SLB_CFG_DEV_LEN - 1);
+	strcpy(p->device, str);
+
+	s = config_setting_get_member(g, "addresses");
+	if (s == NULL)
+		return err_at(g, "port %s: needs addresses = [\"a.b.c.d/len\"]", p->name);
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		if (parse_prefix(s, &p->addr[0]) < 0)
+			return -1;
+		p->nb_addr = 1;
+	} else {
+		if (!config_setting_is_aggregate(s) || config_setting_is_group(s) ||
+				config_setting_length(s) < 1 ||
+				config_setting_length(s) > SLB_CFG_MAX_ADDRS)
+			return err_at(s, "addresses: a list of 1..%d \"a.b.c.d/len\"",
+				SLB_CFG_MAX_ADDRS);
+		for (j = 0; j < config_setting_length(s); j++)
+			if (parse_prefix(config_setting_get_elem(s, j), &p->addr[p->nb_addr++]) < 0)
+				return -1;
+	}
+
+	p->role = SLB_ROLE_BOTH;
+	s = config_setting_get_member(g, "role");
+	if (s != NULL) {
+		if (get_str(s, "role", &str) < 0)
+			return -1;
+		if (strcmp(str, "caller") == 0)
+			p->role = SLB_ROLE_CALLER;
+		else if (strcmp(str, "backend") == 0)
+			p->role = SLB_ROLE_BACKEND;
+		else if (strcmp(str, "both") == 0)
+			p->role = SLB_ROLE_BOTH;
+		else
+			return err_at(s, "role: '%s': expected \"caller\", \"backend\" or \"both\"",
+				str);
+	}
+
+	p->mtu = 1500;
+	s = config_setting_get_member(g, "mtu");
+	if (s != NULL) {
+		if (get_int(s, "mtu", 576, 9600, &v) < 0)
+			return -1;
+		p->mtu = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int
+load_ports(struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "ports");
+	int i, n;
+
+	if (s == NULL)
+		return err_at(NULL, "ports: at least one port is needed");
+	if (!config_setting_is_list(s))
+		return err_at(s, "ports: expected a list: ports = ( { ... }, { ... } );");
+	n = config_setting_length(s);
+	if (n < 1 || n > SLB_CFG_MAX_PORTS)
+		return err_at(s, "ports: 1..%d ports", SLB_CFG_MAX_PORTS);
+	for (i = 0; i < n; i++) {
+		if (load_port(cfg, config_setting_get_elem(s, i), &cfg->port[cfg->nb_ports]) < 0)
+			return -1;
+		cfg->nb_ports++;
+	}
+	return 0;
+}
+
+static int
+load_backend(struct slb_cfg *cfg, const config_setting_t *g, struct slb_be *b)
+{
+	static const char *const members[] = {"id", "name", "address", "port", "weight", "state"};
+	const config_setting_t *s;
+	const char *str;
+	char ipbuf[16];
+	int64_t v;
+	uint32_t i;
+
+	if (!config_setting_is_group(g))
+		return err_at(g, "backends: each backend is a group { id = ...; address = ...; }");
+	if (check_members(g, "backends", members, RTE_DIM(members)) < 0)
+		return -1;
+
+	s = config_setting_get_member(g, "id");
+	if (s == NULL)
+		return err_at(g, "backends: a backend needs an id (0..%d)", SLB_BE_ID_MAX - 1);
+	if (get_int(s, "id", 0, SLB_BE_ID_MAX - 1, &v) < 0)
+		return -1;
+	b->id = (uint16_t)v;
+	for (i = 0; i < cfg->nb_be; i++)
+		if (cfg->be[i].id == b->id)
+			return err_at(s, "id: backend id %u is used twice", b->id);
+
+	s = config_setting_get_member(g, "name");
+	if (s != NULL) {
+		if (get_str(s, "name", &str) < 0)
+			return -1;
+		if (str[0] == '\0' || strlen(str) >= SLB_BE_NAME_LEN)
+			return err_at(s, "name: 1..%d characters", SLB_BE_NAME_LEN - 1);
+		strcpy(b->name, str);
+	} else {
+		snprintf(b->name, sizeof(b->name), "be%u", b->id);
+	}
+
+	s = config_setting_get_member(g, "address");
+	if (s == NULL)
+		return err_at(g, "backend %s: needs an address (IPv4 literal)", b->name);
+	if (get_str(s, "address", &str) < 0)
+		return -1;
+	if (parse_ipv4(str, &b->ip) < 0 || b->ip == 0)
+		return err_at(s, "address: '%s' is not an IPv4 address", str);
+
+	b->port = 5060;
+	s = config_setting_get_member(g, "port");
+	if (s != NULL) {
+		if (get_int(s, "port", 1, 65535, &v) < 0)
+			return -1;
+		b->port = (uint16_t)v;
+	}
+	for (i = 0; i < cfg->nb_be; i++)
+		if (cfg->be[i].ip == b->ip && cfg->be[i].port == b->port)
+			return err_at(g, "backend %s: %s:%u is also backend %s", b->name,
+				slb_cfg_ip_str(b->ip, ipbuf), b->port, cfg->be[i].name);
+
+	b->weight = 100;
+	s = config_setting_get_member(g, "weight");
+	if (s != NULL) {
+		if (get_int(s, "weight", 0, 65535, &v) < 0)
+			return -1;
+		b->weight = (uint16_t)v;
+	}
+
+	b->state = SLB_BE_UP;
+	s = config_setting_get_member(g, "state");
+	if (s != NULL) {
+		if (get_str(s, "state", &str) < 0)
+			return -1;
+		if (strcmp(str, "up") == 0)
+			b->state = SLB_BE_UP;
+		else if (strcmp(str, "drain") == 0)
+			b->state = SLB_BE_DRAIN;
+		else if (strcmp(str, "down") == 0)
+			b->state = SLB_BE_DOWN;
+		else
+			return err_at(s, "state: '%s': expected \"up\", \"drain\" or \"down\"", str);
+	}
+	return 0;
+}
+
+static int
+load_backends(struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "backends");
+	int i, n;
+
+	if (s == NULL)
+		return err_at(NULL, "backends: at least one backend is needed");
+	if (!config_setting_is_list(s))
+		return err_at(s, "backends: expected a list: backends = ( { ... }, { ... } );");
+	n = config_setting_length(s);
+	if (n < 1 || n > SLB_BE_MAX)
+		return err_at(s, "backends: 1..%d backends", SLB_BE_MAX);
+	for (i = 0; i < n; i++) {
+		if (load_backend(cfg, config_setting_get_elem(s, i), &cfg->be[cfg->nb_be]) < 0)
+			return -1;
+		cfg->nb_be++;
+	}
+	return 0;
+}
+
+/* sip_errors = { truncated = "drop"; via = "callid"; }: names are slb_sip_err_name()'s. */
+static int
+load_policy(struct slb_cfg *cfg, const config_t *lc)
+{
+	static const char *const actions[] = {
+		[SLB_SIP_ACT_FORWARD] = "forward",
+		[SLB_SIP_ACT_CALLID] = "callid",
+		[SLB_SIP_ACT_DROP] = "drop",
+	};
+	const config_setting_t *g = config_lookup(lc, "sip_errors");
+	const char *str;
+	int i, e;
+	size_t a;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return err_at(g, "sip_errors: expected a group: sip_errors = { truncated = \"drop\"; }");
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		const char *name = config_setting_name(s);
+
+		for (e = SLB_SIP_OK + 1; e < SLB_SIP_E__COUNT; e++)
+			if (strcmp(slb_sip_err_name((enum slb_sip_err)e), name) == 0)
+				break;
+		if (e == SLB_SIP_E__COUNT)
+			return err_at(s, "sip_errors: '%s' is not a SIP error name (see siplb-parse)",
+				name);
+		if (get_str(s, name, &str) < 0)
+			return -1;
+		for (a = 0; a < RTE_DIM(actions); a++)
+			if (strcmp(actions[a], str) == 0)
+				break;
+		if (a == RTE_DIM(actions))
+			return err_at(s, "%s: '%s': expected \"forward\", \"callid\" or \"drop\"", name,
+				str);
+		cfg->policy_override[e] = (uint8_t)(a + 1);
+	}
+	return 0;
+}
+
+static bool
+on_link(const struct slb_cfg_port *p, uint32_t ip, uint32_t role)
+{
+	uint32_t i, mask;
+
+	if ((p->role & role) == 0)
+		return false;
+	for (i = 0; i < p->nb_addr; i++) {
+		mask = ~0u << (32 - p->addr[i].plen);
+		if ((ip & mask) == (p->addr[i].ip & mask))
+			return true;
+	}
+	return false;
+}
+
+static bool
+any_on_link(const struct slb_cfg *cfg, uint32_t ip, uint32_t role)
+{
+	uint32_t i;
+
+	for (i = 0; i < cfg->nb_ports; i++)
+		if (on_link(&cfg->port[i], ip, role))
+			return true;
+	return false;
+}
+
+/* Checks across keys. Each names the setting (and its line) that has to change. */
+static int
+check_semantics(const struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *ports = config_lookup(lc, "ports");
+	const config_setting_t *bes = config_lookup(lc, "backends");
+	uint32_t roles = 0, i, j, k, a;
+	char ipbuf[16];
+
+	if ((uint64_t)cfg->pool_cache * 3 > (uint64_t)cfg->pool_size * 2)
+		return err_at(config_lookup(lc, "mempool.cache"),
+			"mempool.cache: %u is more than mempool.size / 1.5 (%u)", cfg->pool_cache,
+			cfg->pool_size * 2 / 3);
+	if (cfg->big_data_room < cfg->pool_data_room)
+		return err_at(config_lookup(lc, "mempool.big_data_room"),
+			"mempool.big_data_room: %u is smaller than mempool.data_room (%u)",
+			cfg->big_data_room, cfg->pool_data_room);
+	if (cfg->rx_burst > cfg->rx_desc)
+		return err_at(config_lookup(lc, "queues.rx_burst"),
+			"queues.rx_burst: %u is more than queues.rx_desc (%u)", cfg->rx_burst,
+			cfg->rx_desc);
+	if (cfg->tx_burst > cfg->tx_desc)
+		return err_at(config_lookup(lc, "queues.tx_burst"),
+			"queues.tx_burst: %u is more than queues.tx_desc (%u)", cfg->tx_burst,
+			cfg->tx_desc);
+	if (cfg->neigh_timeout <= cfg->neigh_reachable)
+		return err_at(config_lookup(lc, "neighbour.timeout"),
+			"neighbour.timeout: %u must be longer than neighbour.reachable (%u): "
+			"the re-ARP happens in between", cfg->neigh_timeout, cfg->neigh_reachable);
+	if ((uint64_t)cfg->frag_max_entries > (uint64_t)cfg->frag_buckets * cfg->frag_bucket_entries)
+		return err_at(config_lookup(lc, "frag.max_entries"),
+			"frag.max_entries: %u is more than frag.buckets * frag.bucket_entries (%u)",
+			cfg->frag_max_entries, cfg->frag_buckets * cfg->frag_bucket_entries);
+
+	for (i = 0; i < cfg->nb_ports; i++) {
+		const struct slb_cfg_port *p = &cfg->port[i];
+		const config_setting_t *ps = config_setting_get_elem(ports, i);
+
+		roles |= p->role;
+		if (p->mtu + 14 + RTE_PKTMBUF_HEADROOM > cfg->pool_data_room)
+			return err_at(ps, "port %s: mtu %u needs mempool.data_room >= %u", p->name,
+				p->mtu, p->mtu + 14 + RTE_PKTMBUF_HEADROOM);
+		for (a = 0; a < p->nb_addr; a++) {
+			for (j = 0; j <= i; j++)
+				for (k = 0; k < (j == i ? a : cfg->port[j].nb_addr); k++)
+					if (cfg->port[j].addr[k].ip == p->addr[a].ip)
+						return err_at(ps, "port %s: address %s is used twice",
+							p->name,
+							slb_cfg_ip_str(p->addr[a].ip, ipbuf));
+		}
+	}
+	if ((roles & SLB_ROLE_CALLER) == 0)
+		return err_at(ports, "ports: no port has role \"caller\" or \"both\"");
+	if ((roles & SLB_ROLE_BACKEND) == 0)
+		return err_at(ports, "ports: no port has role \"backend\" or \"both\"");
+
+	if (cfg->gateway != 0 && !any_on_link(cfg, cfg->gateway, SLB_ROLE_BOTH))
+		return err_at(config_lookup(lc, "gateway"),
+			"gateway: %s is on no port's prefix", slb_cfg_ip_str(cfg->gateway, ipbuf));
+
+	for (i = 0; i < cfg->nb_be; i++) {
+		if (cfg->gateway == 0 && !any_on_link(cfg, cfg->be[i].ip, SLB_ROLE_BACKEND))
+			return err_at(config_setting_get_elem(bes, i),
+				"backend %s: %s is on no backend-side prefix and there is no gateway",
+				cfg->be[i].name, slb_cfg_ip_str(cfg->be[i].ip, ipbuf));
+		for (j = 0; j < cfg->nb_ports; j++)
+			for (a = 0; a < cfg->port[j].nb_addr; a++)
+				if (cfg->port[j].addr[a].ip == cfg->be[i].ip)
+					return err_at(config_setting_get_elem(bes, i),
+						"backend %s: %s is our own address",
+						cfg->be[i].name,
+						slb_cfg_ip_str(cfg->be[i].ip, ipbuf));
+	}
+	return 0;
+}
+
+int
+slb_cfg_load(struct slb_cfg *cfg, const char *path)
+{
+	config_t lc;
+	size_t i;
+	int rc = -1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg_file = path;
+	cfg->path = strdup(path);
+	if (cfg->path == NULL)
+		return err_at(NULL, "out of memory");
+
+	config_init(&lc);
+	if (config_read_file(&lc, path) != CONFIG_TRUE) {
+		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
+			fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+		else
+			fprintf(stderr, "%s:%d: %s\n",
+				config_error_file(&lc) ? config_error_file(&lc) : path,
+				config_error_line(&lc), config_error_text(&lc));
+		goto out;
+	}
+	if (check_unknown(config_root_setting(&lc)) < 0)
+		goto out;
+	for (i = 0; i < RTE_DIM(keys); i++)
+		if (load_key(cfg, &lc, &keys[i]) < 0)
+			goto out;
+	if (load_eal(cfg, &lc) < 0 || load_ports(cfg, &lc) < 0 || load_backends(cfg, &lc) < 0 ||
+			load_policy(cfg, &lc) < 0 || check_semantics(cfg, &lc) < 0)
+		goto out;
+	rc = 0;
+out:
+	config_destroy(&lc);
+	return rc;
+}
+
+int
+slb_cfg_set_eal(struct slb_cfg *cfg, int argc, char **argv)
+{
+	int i;
+
+	if (argc > SLB_CFG_MAX_EAL - 1) {
+		fprintf(stderr, "EAL: %d arguments after --, at most %d\n", argc,
+			SLB_CFG_MAX_EAL - 1);
+		return -1;
+	}
+	for (i = 0; i < cfg->eal_argc; i++)
+		free(cfg->eal_argv[i]);
+	cfg->eal_argc = 0;
+	for (i = 0; i < argc; i++) {
+		cfg->eal_argv[i] = strdup(argv[i]);
+		if (cfg->eal_argv[i] == NULL)
+			return -1;
+		cfg->eal_argc++;
+	}
+	return 0;
+}
+
+void
+slb_cfg_free(struct slb_cfg *cfg)
+{
+	int i;
+
+	for (i = 0; i < cfg->eal_argc; i++)
+		free(cfg->eal_argv[i]);
+	cfg->eal_argc = 0;
+	free(cfg->path);
+	cfg->path = NULL;
+}

@@ -1,0 +1,118 @@
+/* cfg.h: siplb.conf as the dataplane reads it: one struct, filled and checked before EAL init. */
+#ifndef SLB_CFG_H
+#define SLB_CFG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "slb_be.h"
+#include "slb_sip.h"
+
+#define SLB_CFG_MAX_PORTS 8
+#define SLB_CFG_MAX_ADDRS 4     /* IPv4 addresses per port */
+#define SLB_CFG_MAX_EAL 64      /* EAL arguments */
+#define SLB_CFG_NAME_LEN 32
+#define SLB_CFG_DEV_LEN 256
+
+/* Exit code for a configuration the dataplane refuses. */
+#define SLB_CFG_EXIT_BAD 2
+
+enum slb_port_role {
+	SLB_ROLE_CALLER = 0x1,  /* callers are reached through it */
+	SLB_ROLE_BACKEND = 0x2, /* backends are reached through it */
+	SLB_ROLE_BOTH = 0x3,
+};
+
+struct slb_cfg_addr {
+	uint32_t ip;   /* host order */
+	uint8_t plen;  /* prefix length, 1..32 */
+};
+
+struct slb_cfg_port {
+	char name[SLB_CFG_NAME_LEN];
+	char device[SLB_CFG_DEV_LEN]; /* DPDK device name, or vdev args "net_tap0,iface=x" */
+	struct slb_cfg_addr addr[SLB_CFG_MAX_ADDRS];
+	uint32_t nb_addr;
+	uint32_t role;                /* enum slb_port_role */
+	uint32_t mtu;
+	int line;                     /* where it was defined, for later errors */
+};
+
+/* Every scalar has a row in cfg.c's key table (name, type, bounds, default). */
+struct slb_cfg {
+	char *path;
+	char *eal_argv[SLB_CFG_MAX_EAL];
+	int eal_argc;
+
+	uint32_t workers;
+	uint32_t sip_port;
+	bool record_route;
+	bool reply_483;
+	bool rss_l4;
+	uint32_t stats_interval;
+	uint32_t gateway;             /* host order, 0: none */
+	uint64_t branch_secret;       /* 0: random at start */
+	uint32_t be_buckets_log2;
+
+	/* mempool */
+	uint32_t pool_size;
+	uint32_t pool_cache;
+	uint32_t pool_data_room;
+	uint32_t big_pool_size;
+	uint32_t big_data_room;
+	uint32_t indirect_pool_size;
+
+	/* queues */
+	uint32_t rx_desc;
+	uint32_t tx_desc;
+	uint32_t rx_burst;
+	uint32_t tx_burst;
+	uint32_t tx_drain_us;
+	uint32_t frag_ring;
+
+	/* dialog */
+	uint32_t dlg_capacity;
+	uint32_t dlg_early_timeout;
+	uint32_t dlg_confirmed_timeout;
+	uint32_t dlg_sweep_period;
+
+	/* neighbour */
+	uint32_t neigh_size;
+	uint32_t neigh_reachable;
+	uint32_t neigh_timeout;
+	uint32_t neigh_retry_ms;
+	uint32_t pending;
+	uint32_t pending_timeout_ms;
+
+	/* frag */
+	uint32_t frag_buckets;
+	uint32_t frag_bucket_entries;
+	uint32_t frag_max_entries;
+	uint32_t frag_timeout_ms;
+
+	/* sip_errors: enum slb_sip_action + 1 per error, 0 where the default table stands */
+	uint8_t policy_override[SLB_SIP_E__COUNT];
+
+	struct slb_cfg_port port[SLB_CFG_MAX_PORTS];
+	uint32_t nb_ports;
+
+	struct slb_be be[SLB_BE_MAX];
+	uint32_t nb_be;
+};
+
+/*
+ * Read and check path into cfg (zeroed first). Returns 0, or -1 after printing
+ * "file:line: reason" to stderr; the caller exits with SLB_CFG_EXIT_BAD.
+ */
+int slb_cfg_load(struct slb_cfg *cfg, const char *path);
+
+/* Free what slb_cfg_load() allocated. */
+void slb_cfg_free(struct slb_cfg *cfg);
+
+/* Replace the file's EAL arguments with the command line's (after "--"). */
+int slb_cfg_set_eal(struct slb_cfg *cfg, int argc, char **argv);
+
+/* "a.b.c.d" of a host-order address into buf (16 bytes). */
+const char *slb_cfg_ip_str(uint32_t ip, char *buf);
+
+#endif /* SLB_CFG_H */

@@ -1,0 +1,94 @@
+/* sip_io.c: hot path: fill struct slb_pkt, call the SIP core, count, route the result. */
+#include <rte_ether.h>
+
+#include "ip_out.h"
+#include "sip_io.h"
+#include "slb_fwd.h"
+#include "worker.h"
+
+#define L2_LEN ((uint16_t)sizeof(struct rte_ether_hdr))
+
+static_assert(SLB_DROP__COUNT <= SLB_STATS_FWD_DROPS, "slb_stats.h: fwd_drop[] is too short");
+static_assert(SLB_SIP_E__COUNT <= SLB_STATS_SIP_ERRS, "slb_stats.h: sip_err[] is too short");
+static_assert(SLB_BE_ID_MAX == SLB_STATS_BE_IDS, "slb_stats.h: be_fwd[] must match ids");
+
+static inline void
+count_events(struct slb_stats_ctr *c, uint8_t ev)
+{
+	if (likely(ev == 0))
+		return;
+	c->dlg_created += !!(ev & SLB_FWD_EV_DLG_CREATED);
+	c->dlg_confirmed += !!(ev & SLB_FWD_EV_DLG_CONFIRMED);
+	c->dlg_ended += !!(ev & SLB_FWD_EV_DLG_ENDED);
+	c->dlg_full += !!(ev & SLB_FWD_EV_DLG_FULL);
+	c->dlg_reused += !!(ev & SLB_FWD_EV_DLG_REUSED);
+	c->dlg_by_hash += !!(ev & SLB_FWD_EV_BY_HASH);
+	c->policy_pass += !!(ev & SLB_FWD_EV_POLICY_PASS);
+	c->sip_replied += !!(ev & SLB_FWD_EV_REPLIED);
+}
+
+void
+slb_sip_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+	struct rte_udp_hdr *udp)
+{
+	struct slb_stats_ctr *c = slb_w_ctr(w);
+	const struct slb_be_table *bt = w->bt;
+	struct slb_fwd_out out = {.be_idx = SLB_BE_NONE};
+	struct slb_pkt p;
+	enum slb_fwd_verdict v;
+
+	RTE_SET_USED(pidx);
+	p.l3_off = L2_LEN;
+	p.l4_off = (uint16_t)(L2_LEN + rte_ipv4_hdr_len(ip));
+	p.sip_off = (uint16_t)(p.l4_off + sizeof(*udp));
+	p.sip_len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp));
+
+	c->sip_rx++;
+	v = slb_fwd_process(&slb_dp.fwd, bt, m, &p, w->now_s, &out);
+	if (likely(out.sip_err < SLB_SIP_E__COUNT))
+		c->sip_err[out.sip_err]++;
+	count_events(c, out.events);
+	if (v != SLB_FWD_SEND) {
+		c->fwd_drop[out.drop < SLB_DROP__COUNT ? out.drop : SLB_DROP_NONE]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+
+	/* the rewrite may have moved the start of the packet: keep exactly L2_LEN before IPv4 */
+	if (unlikely(p.l3_off != L2_LEN)) {
+		if (p.l3_off > L2_LEN)
+			rte_pktmbuf_adj(m, (uint16_t)(p.l3_off - L2_LEN));
+		else if (rte_pktmbuf_prepend(m, (uint16_t)(L2_LEN - p.l3_off)) == NULL) {
+			c->fwd_drop[SLB_DROP_NO_ROOM]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	if (out.to_backend) {
+		c->sip_to_backend++;
+		if (out.be_idx != SLB_BE_NONE && out.be_idx < bt->nb_be)
+			c->be_fwd[bt->be[out.be_idx].id]++;
+		slb_ip_send(w, m, out.dst_ip, SLB_ROLE_BACKEND);
+	} else {
+		c->sip_to_caller++;
+		slb_ip_send(w, m, out.dst_ip, SLB_ROLE_CALLER);
+	}
+}
+
+const char *
+slb_sip_drop_name(unsigned int d)
+{
+	static const char *const names[SLB_DROP__COUNT] = {
+		[SLB_DROP_NONE] = "none",
+		[SLB_DROP_NOT_SIP] = "not_sip",
+		[SLB_DROP_MALFORMED] = "malformed",
+		[SLB_DROP_NO_BACKEND] = "no_backend",
+		[SLB_DROP_UNKNOWN_VIA] = "unknown_via",
+		[SLB_DROP_MAX_FWD] = "max_forwards",
+		[SLB_DROP_NEED_DNS] = "need_dns",
+		[SLB_DROP_NO_ROOM] = "no_room",
+		[SLB_DROP_LOOP] = "loop",
+	};
+
+	return d < SLB_DROP__COUNT && names[d] != NULL ? names[d] : "?";
+}

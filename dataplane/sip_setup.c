@@ -1,0 +1,99 @@
+/* sip_setup.c: slow path: the SIP core's forwarding context and its dialog table in hugepages. */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "dp.h"
+#include "log.h"
+#include "sip_io.h"
+#include "slb_dlg.h"
+#include "slb_fwd.h"
+
+RTE_LOG_REGISTER(slb_logtype_sip, siplb.sip, INFO);
+
+static void
+set_host(char *dst, uint16_t *len, uint32_t ip)
+{
+	char buf[16];
+
+	slb_cfg_ip_str(ip, buf);
+	snprintf(dst, SLB_RW_HOST_LEN, "%s", buf);
+	*len = (uint16_t)strlen(dst);
+}
+
+int
+slb_sip_init(struct slb_dp *dp)
+{
+	const struct slb_cfg *cfg = dp->cfg;
+	struct slb_fwd_ctx *ctx = &dp->fwd;
+	struct slb_dlg_cfg dcfg = {
+		.capacity = cfg->dlg_capacity,
+		.early_timeout = cfg->dlg_early_timeout,
+		.confirmed_timeout = cfg->dlg_confirmed_timeout,
+	};
+	size_t size;
+	int e;
+
+	memset(ctx, 0, sizeof(*ctx));
+	slb_fwd_ctx_init(ctx);
+	for (e = 0; e < SLB_SIP_E__COUNT; e++)
+		if (cfg->policy_override[e] != 0)
+			ctx->policy[e] = (uint8_t)(cfg->policy_override[e] - 1);
+
+	ctx->caller_ip = dp->addr.caller_ip;
+	ctx->backend_ip = dp->addr.backend_ip;
+	ctx->sip_port = (uint16_t)cfg->sip_port;
+	ctx->record_route = cfg->record_route;
+	ctx->reply_483 = cfg->reply_483;
+
+	/*
+	 * Our Via names the side a request leaves from, so its response comes back there; the
+	 * Record-Route (inserted toward backends) names the caller side, where callers send their
+	 * in-dialog requests. One secret for both, so either side's Via checks.
+	 */
+	set_host(ctx->rw_caller.host, &ctx->rw_caller.host_len, dp->addr.caller_ip);
+	set_host(ctx->rw_backend.host, &ctx->rw_backend.host_len, dp->addr.backend_ip);
+	set_host(ctx->rw_backend.rr_host, &ctx->rw_backend.rr_host_len, dp->addr.caller_ip);
+	ctx->rw_caller.rr_host_len = 0; /* its own host */
+	ctx->rw_caller.port = (uint16_t)cfg->sip_port;
+	ctx->rw_backend.port = (uint16_t)cfg->sip_port;
+	ctx->rw_caller.secret = cfg->branch_secret != 0 ? cfg->branch_secret : rte_rand();
+	ctx->rw_backend.secret = ctx->rw_caller.secret;
+	if (cfg->branch_secret == 0)
+		SLB_LOG(sip, NOTICE, "branch_secret not set: random, so responses to requests "
+			"forwarded before a restart will not match our Via");
+
+	size = slb_dlg_memsize(&dcfg);
+	if (size == 0) {
+		SLB_LOG(sip, ERR, "dialog table: bad capacity %u", dcfg.capacity);
+		return -1;
+	}
+	dp->dlg_mem = rte_zmalloc_socket("slb_dlg", size, RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	if (dp->dlg_mem == NULL) {
+		SLB_LOG(sip, ERR, "dialog table: cannot allocate %zu MB of hugepage memory",
+			size >> 20);
+		return -1;
+	}
+	ctx->dlg = slb_dlg_init(dp->dlg_mem, &dcfg);
+	if (ctx->dlg == NULL) {
+		SLB_LOG(sip, ERR, "dialog table: slb_dlg_init refused capacity %u", dcfg.capacity);
+		return -1;
+	}
+	SLB_LOG(sip, INFO, "port %u, Via %s (caller side) / %s (backend side), Record-Route %s "
+		"(%s), 483 %s; dialogs: %u slots (%zu KB), timeouts %us early, %us confirmed",
+		ctx->sip_port, ctx->rw_caller.host, ctx->rw_backend.host, ctx->rw_backend.rr_host,
+		ctx->record_route ? "on" : "off", ctx->reply_483 ? "on" : "off",
+		slb_dlg_slots(ctx->dlg), size >> 10, dcfg.early_timeout, dcfg.confirmed_timeout);
+	return 0;
+}
+
+void
+slb_sip_term(struct slb_dp *dp)
+{
+	dp->fwd.dlg = NULL;
+	rte_free(dp->dlg_mem);
+	dp->dlg_mem = NULL;
+}

@@ -1,0 +1,82 @@
+/* slow.c: the main lcore's loop: dialog sweep, neighbour aging, RCU reclaim, stats, signals. */
+#include <rte_cycles.h>
+
+#include "be_swap.h"
+#include "dp.h"
+#include "log.h"
+#include "neigh.h"
+#include "pool.h"
+#include "slb_dlg.h"
+#include "slow.h"
+#include "stats.h"
+
+#define TICKS_PER_S 100      /* dialog sweep slices and RCU reclaim */
+#define NEIGH_AGE_PER_S 10
+#define SLEEP_US 1000
+
+/*
+ * Contract: never touches a packet and never blocks for long: each step is bounded (a slice of
+ * the dialog table, one pass over the neighbour table, a stats summary), then the loop sleeps a
+ * millisecond. It is the only writer of the stats header and of the main lcore's stats slot,
+ * and the only caller of slb_be_swap()/slb_be_reclaim() (SIGHUP: slb_be_reload()).
+ */
+void
+slb_slow_loop(struct slb_dp *dp)
+{
+	const struct slb_cfg *cfg = dp->cfg;
+	struct slb_stats_lcore *st = slb_stats_main_slot(dp);
+	struct slb_stats_hdr *h = &dp->shm->hdr;
+	struct slb_neigh_age_result age;
+	uint64_t hz = dp->tsc_hz, tsc = rte_rdtsc();
+	uint64_t tick = hz / TICKS_PER_S, next_tick = tsc + tick;
+	uint64_t next_age = tsc + hz / NEIGH_AGE_PER_S, next_sec = tsc + hz;
+	uint64_t next_stats = tsc + hz * cfg->stats_interval;
+	uint32_t buckets = slb_dlg_buckets(dp->fwd.dlg), cursor = 0, slice, now;
+
+	/* a full pass over the dialog table every dialog.sweep_period seconds */
+	slice = (uint32_t)(((uint64_t)buckets + (uint64_t)cfg->dlg_sweep_period * TICKS_PER_S - 1) /
+		((uint64_t)cfg->dlg_sweep_period * TICKS_PER_S));
+	if (slice == 0)
+		slice = 1;
+	h->dlg_slots = slb_dlg_slots(dp->fwd.dlg);
+	__atomic_store_n(&h->state, SLB_STATS_RUNNING, __ATOMIC_RELEASE);
+
+	while (!slb_dp_quitting()) {
+		tsc = rte_rdtsc();
+		now = slb_dp_now_s(tsc);
+
+		if (tsc >= next_tick) {
+			uint32_t expired = slb_dlg_expire(dp->fwd.dlg, now, cursor, slice);
+
+			cursor = (uint32_t)(((uint64_t)cursor + slice) % buckets);
+			slb_stats_begin(st);
+			st->c.dlg_expired += expired;
+			slb_stats_end(st);
+			slb_be_reclaim();
+			next_tick = tsc + tick;
+		}
+		if (tsc >= next_age) {
+			slb_neigh_age(dp->neigh, tsc, dp->probe_ring, &age);
+			slb_stats_begin(st);
+			st->c.neigh_failed += age.failed;
+			slb_stats_end(st);
+			h->neigh_used = age.used;
+			next_age = tsc + hz / NEIGH_AGE_PER_S;
+		}
+		if (__atomic_exchange_n(&slb_reload, 0, __ATOMIC_RELAXED) != 0)
+			slb_be_reload(dp);
+		if (tsc >= next_sec) {
+			h->heartbeat = now;
+			next_sec = tsc + hz;
+		}
+		if (cfg->stats_interval != 0 && tsc >= next_stats) {
+			h->dlg_live = slb_dlg_count(dp->fwd.dlg, now);
+			slb_pool_gauge(dp);
+			slb_stats_log(dp);
+			next_stats = tsc + hz * cfg->stats_interval;
+		}
+		rte_delay_us_sleep(SLEEP_US);
+	}
+	__atomic_store_n(&h->state, SLB_STATS_STOPPING, __ATOMIC_RELEASE);
+	h->dlg_live = slb_dlg_count(dp->fwd.dlg, slb_dp_now_s(rte_rdtsc()));
+}
