@@ -54,6 +54,7 @@ static const struct cfg_key keys[] = {
 	BOOL("reply_483", reply_483, 1),
 	BOOL("rss_l4", rss_l4, 1),
 	U32("stats_interval", stats_interval, 0, 86400, 10, 0),
+	U32("idle_sleep_us", idle_sleep_us, 0, 10000, 0, 0),
 	IPV4("gateway", gateway),
 	U64("branch_secret", branch_secret, 0, INT64_MAX, 0),
 	U32("backend_buckets_log2", be_buckets_log2, 8, 22, 16, 0),

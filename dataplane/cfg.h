@@ -50,6 +50,7 @@ struct slb_cfg {
 	bool reply_483;
 	bool rss_l4;
 	uint32_t stats_interval;
+	uint32_t idle_sleep_us;
 	uint32_t gateway;             /* host order, 0: none */
 	uint64_t branch_secret;       /* 0: random at start */
 	uint32_t be_buckets_log2;

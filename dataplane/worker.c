@@ -57,12 +57,15 @@ stats_close(struct slb_worker *w)
  * iteration. Counters change only inside the iteration's stats window (slb_w_ctr()), closed
  * before the quiescent state.
  */
+#define IDLE_POLLS 256
+
 int
 slb_worker_main(void *arg)
 {
 	struct slb_worker *w = arg;
 	struct rte_mbuf *pkts[RX_BURST_MAX];
 	uint64_t last_drain = rte_rdtsc();
+	uint32_t idle = 0, got;
 	uint16_t q, n, i;
 
 	slb_be_reader_online(w->idx);
@@ -74,12 +77,14 @@ slb_worker_main(void *arg)
 		w->now_s = slb_dp_now_s(w->tsc);
 		w->bt = slb_be_current();
 
+		got = 0;
 		for (q = 0; q < w->nb_rxq; q++) {
 			const struct slb_rxq *rq = &w->rxq[q];
 
 			n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, w->rx_burst);
 			if (n == 0)
 				continue;
+			got += n;
 			slb_w_ctr(w)->rx_pkts += n;
 			for (i = 0; i < n; i++) {
 				if (i + 1 < n)
@@ -101,6 +106,19 @@ slb_worker_main(void *arg)
 		w->bt = NULL;
 		stats_close(w);
 		slb_be_quiescent(w->idx);
+
+		/*
+		 * Off by default (pure polling). On a machine shared with other work, a worker
+		 * that found nothing for IDLE_POLLS passes in a row sleeps briefly, after its
+		 * quiescent state and with its tx buffers drained by the deadline above.
+		 */
+		if (w->idle_sleep_us != 0) {
+			idle = got ? 0 : idle + 1;
+			if (idle >= IDLE_POLLS && w->pend_n == 0) {
+				flush_all(w);
+				rte_delay_us_sleep(w->idle_sleep_us);
+			}
+		}
 	}
 
 	/* drain: what is buffered goes out, what waits for ARP is freed */
@@ -128,6 +146,7 @@ setup_worker(struct slb_dp *dp, uint32_t idx)
 	w->idx = idx;
 	w->lcore_id = lcore;
 	w->rx_burst = (uint16_t)RTE_MIN(cfg->rx_burst, (uint32_t)RX_BURST_MAX);
+	w->idle_sleep_us = cfg->idle_sleep_us;
 	w->drain_tsc = dp->tsc_hz * cfg->tx_drain_us / 1000000;
 	w->pend_tsc = dp->tsc_hz * cfg->pending_timeout_ms / 1000;
 	w->st = &dp->shm->lcore[idx];

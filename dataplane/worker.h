@@ -44,6 +44,7 @@ struct slb_worker {
 	struct rte_ip_frag_tbl *frag_tbl;
 	struct slb_pend *pend;      /* pend_cap entries */
 	uint16_t pend_cap;
+	uint32_t idle_sleep_us;     /* 0: poll without pause (see worker.c) */
 
 	/* per-iteration state, this lcore only */
 	uint16_t pend_n;
