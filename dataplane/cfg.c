@@ -328,7 +328,7 @@ static int
 parse_prefix(const config_setting_t *s, struct slb_cfg_addr *a)
 {
 	char buf[32], *slash, *end;
-	const char *str;
+	const char *str = NULL;
 	unsigned long plen;
 
 	if (get_str(s, "addresses", &str) < 0)

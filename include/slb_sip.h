@@ -52,13 +52,14 @@ enum slb_sip_method {
 /*
  * Errors, most fatal first. Each has a name (for counters and JSON), a reason string and a
  * policy (slb_sip_policy()). The parser keeps going after a "soft" error in one header so that
- * Call-ID and Via are still found; msg->err holds the first error seen.
+ * Call-ID and Via are still found; msg->err holds the most fatal error seen (the lowest value),
+ * msg->err_off where it was found.
  */
 enum slb_sip_err {
 	SLB_SIP_OK = 0,
 	SLB_SIP_E_EMPTY,        /* zero bytes, or only whitespace */
 	SLB_SIP_E_TOO_LONG,     /* longer than SLB_SIP_MAX_LEN */
-	SLB_SIP_E_BINARY,       /* a NUL or other control byte in the start line or headers */
+	SLB_SIP_E_BINARY,       /* a control byte in the start line, or a NUL in the headers */
 	SLB_SIP_E_START_LINE,   /* neither "METHOD URI SIP/2.0" nor "SIP/2.0 NNN reason" */
 	SLB_SIP_E_VERSION,      /* a SIP version other than 2.0 */
 	SLB_SIP_E_STATUS,       /* status code not three digits in 100..699 */
@@ -104,7 +105,7 @@ struct slb_sip_hdr {
 
 struct slb_sip_msg {
 	enum slb_sip_kind kind;
-	enum slb_sip_err err;    /* first error seen, SLB_SIP_OK when none */
+	enum slb_sip_err err;    /* most fatal error seen, SLB_SIP_OK when none */
 	uint16_t err_off;        /* where in the message the error was found */
 
 	/* start line */

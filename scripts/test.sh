@@ -60,6 +60,16 @@ for t in "$BUILD"/tests/unit/test_*; do
 	fi
 done
 
+# siplb-parse answers with valid JSON for any file (a python check, same RESULT line)
+line=$(python3 tests/tools/test_siplb_parse.py "$BUILD" | tee /dev/stderr | grep -E '^RESULT ' | tail -n 1)
+if [ -n "$line" ]; then
+	pass "$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/' <<<"$line")"
+	f=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/' <<<"$line")
+	[ "$f" -gt 0 ] && fail "$f" "siplb-parse"
+else
+	fail 1 "siplb-parse (no result)"
+fi
+
 # 3. Fuzz targets, built with clang (libFuzzer, ASan, UBSan), each run for FUZZ_SECONDS.
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
 	if ./scripts/fuzz.sh --seconds "$FUZZ_SECONDS"; then pass 1; else fail 1 "fuzz"; fi

@@ -641,8 +641,8 @@ slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
 	lf = memchr(buf + i, '\n', len - i);
 	if (lf == NULL) {
 		set_err(msg, SLB_SIP_E_TRUNCATED, len);
-		/* a lone line can still tell not-SIP from cut-short SIP */
-		parse_start_line(&c, i, len);
+		/* a lone line can still tell not-SIP from cut-short SIP (cut between CR and LF too) */
+		parse_start_line(&c, i, buf[len - 1] == '\r' ? len - 1 : len);
 		if (msg->err == SLB_SIP_E_TRUNCATED && msg->kind == SLB_SIP_NONE)
 			msg->err = SLB_SIP_E_START_LINE;
 		return msg->err;
@@ -708,9 +708,13 @@ slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
 	msg->hdr_end = (uint16_t)i;
 
 	/* a NUL anywhere in the header section (start line was checked already) */
-	if (memchr(buf + msg->start_line.len, 0, i - msg->start_line.len) != NULL)
-		set_err(msg, SLB_SIP_E_BINARY, (uint32_t)((const uint8_t *)memchr(
-			buf + msg->start_line.len, 0, i - msg->start_line.len) - buf));
+	{
+		uint32_t hs = (uint32_t)msg->start_line.off + msg->start_line.len;
+		const uint8_t *nul = memchr(buf + hs, 0, i - hs);
+
+		if (nul != NULL)
+			set_err(msg, SLB_SIP_E_BINARY, (uint32_t)(nul - buf));
+	}
 
 	/* the body, checked against Content-Length (§18.3: over UDP, a short body is an error) */
 	if (msg->content_length >= 0) {
@@ -757,17 +761,22 @@ slb_sip_uri_hostport(const uint8_t *b, struct slb_span uri, struct slb_span *hos
 			;
 		e = i;
 	}
-	if (e - s >= 4 && lex_ieq(b + s, "sip:", 4))
+	/* the colon is tested apart: lex_ieq would take a control byte 0x1a for it */
+	if (e - s >= 4 && lex_ieq(b + s, "sip", 3) && b[s + 3] == ':')
 		s += 4;
-	else if (e - s >= 5 && lex_ieq(b + s, "sips:", 5))
+	else if (e - s >= 5 && lex_ieq(b + s, "sips", 4) && b[s + 4] == ':')
 		s += 5;
 	else
 		return -1;
-	/* userinfo ends at the last '@' before any ';' '?' */
-	at = s;
-	for (i = s; i < e && b[i] != ';' && b[i] != '?'; i++)
-		if (b[i] == '@')
-			at = i + 1;
+	/*
+	 * userinfo ends at the first '@': the user part may hold ';' and '?' (telephone numbers'
+	 * ";npdi;rn=", RFC 4475 §3.1.1.13), but no URI part after the host may hold an unescaped '@'.
+	 */
+	{
+		const uint8_t *a = memchr(b + s, '@', e - s);
+
+		at = a ? (uint32_t)(a - b) + 1 : s;
+	}
 	hs = at;
 	i = hs;
 	if (i < e && b[i] == '[') {

@@ -18,7 +18,7 @@ static const struct {
 	[SLB_SIP_OK] = {"ok", "no error", SLB_SIP_ACT_FORWARD},
 	[SLB_SIP_E_EMPTY] = {"empty", "empty datagram or only line ends", SLB_SIP_ACT_DROP},
 	[SLB_SIP_E_TOO_LONG] = {"too_long", "message longer than 65535 bytes", SLB_SIP_ACT_DROP},
-	[SLB_SIP_E_BINARY] = {"binary", "NUL or control byte in the start line or headers",
+	[SLB_SIP_E_BINARY] = {"binary", "control byte in the start line, or NUL in the headers",
 		SLB_SIP_ACT_DROP},
 	[SLB_SIP_E_START_LINE] = {"start_line", "start line is neither a request nor a status line",
 		SLB_SIP_ACT_DROP},

@@ -98,7 +98,9 @@ kill_all() {
 }
 
 # The dataplane's configuration for this network: $1 file, $2 workers, $3 "w1 w2 w3" weights,
-# $4 record_route (true/false), $5 file prefix.
+# $4 record_route (true/false), $5 file prefix. The caller side is a net_tap device that
+# dp_start moves into the callers' namespace, so that the dataplane sees real IP fragments (the
+# kernel defragments in front of net_af_packet); the backend side is net_af_packet on a veth.
 write_conf() {
 	local f=$1 workers=$2 weights=($3) rr=${4:-true} prefix=${5:-${PFX}dp}
 	local lcores="0-$workers" q=$workers
@@ -117,11 +119,12 @@ sip_port = 5060;
 record_route = $rr;
 reply_483 = true;
 stats_interval = 1;
+idle_sleep_us = 50;
 branch_secret = 0x1234567887654321L;
 mempool: { size = 8191; big_size = 511; indirect_size = 2047; };
 dialog: { capacity = 65536; };
 ports = (
-	{ name = "callers"; device = "net_af_packet0,iface=$LBC,qpairs=$q";
+	{ name = "callers"; device = "net_tap0,iface=${PFX}tap";
 	  addresses = [ "$LB_CALLER_IP/24" ]; role = "caller"; },
 	{ name = "backends"; device = "net_af_packet1,iface=$LBB,qpairs=$q";
 	  addresses = [ "$LB_BACKEND_IP/24" ]; role = "backend"; }
@@ -132,6 +135,30 @@ backends = (
 	{ id = 3; name = "proxy3"; address = "${BACKEND_IPS[2]}"; weight = ${weights[2]}; }
 );
 CONF
+}
+
+# Start siplb-dataplane in the balancer's namespace and give its tap to the callers: $1 binary,
+# $2 config, $3 log. Sets DP_PID. Returns non-zero when it does not come up.
+dp_start() {
+	local bin=$1 conf=$2 log=$3
+	ip -n "$NS_C" link del cal 2>/dev/null
+	spawn ip netns exec "$NS_LB" "$bin" -c "$conf" >"$log" 2>&1
+	DP_PID=$LAST_PID
+	for _ in $(seq 1 60); do
+		ip -n "$NS_LB" link show "${PFX}tap" >/dev/null 2>&1 && break
+		kill -0 "$DP_PID" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	ip -n "$NS_LB" link set "${PFX}tap" netns "$NS_C" 2>/dev/null || return 1
+	ip -n "$NS_C" addr add "$CALLER_IP/24" dev "${PFX}tap"
+	ip -n "$NS_C" link set "${PFX}tap" up
+	ip netns exec "$NS_C" ethtool -K "${PFX}tap" tx off >/dev/null 2>&1 || true
+	for _ in $(seq 1 40); do
+		grep -q 'main: running' "$log" && return 0
+		kill -0 "$DP_PID" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	return 1
 }
 
 SIPP_OPTS=(-buff_size 2097152 -nostdin -t u1)

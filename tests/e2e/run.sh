@@ -42,35 +42,13 @@ echo "e2e: logs in $OUT"
 WEIGHTS="1 2 3"
 hugepages_up 512 || { echo "E2E-RESULT 0 1"; exit 1; }
 net_up || { echo "e2e: cannot build the namespaces"; echo "E2E-RESULT 0 1"; exit 1; }
-# the caller side is a net_tap device that we move into the callers' namespace, so that the
-# dataplane sees real IP fragments; the backend side is net_af_packet on a veth pair
-ip -n "$NS_C" link del cal 2>/dev/null
 write_conf "$OUT/dp.conf" 2 "$WEIGHTS" true "$DP_PREFIX"
-sed -i "s|device = \"net_af_packet0,iface=$LBC,qpairs=2\"|device = \"net_tap0,iface=${PFX}tap\"|" \
-	"$OUT/dp.conf"
-sed -i 's|^stats_interval = 1;|stats_interval = 1;\nidle_sleep_us = 50;|' "$OUT/dp.conf"
-
-spawn ip netns exec "$NS_LB" "$BUILD/dataplane/siplb-dataplane" -c "$OUT/dp.conf" \
-	>"$DP_LOG" 2>&1
-DP_PID=$LAST_PID
-for _ in $(seq 1 60); do
-	ip -n "$NS_LB" link show "${PFX}tap" >/dev/null 2>&1 && break
-	kill -0 "$DP_PID" 2>/dev/null || break
-	sleep 0.5
-done
-if ! ip -n "$NS_LB" link set "${PFX}tap" netns "$NS_C" 2>/dev/null; then
+if ! dp_start "$BUILD/dataplane/siplb-dataplane" "$OUT/dp.conf" "$DP_LOG"; then
 	tail -n 30 "$DP_LOG"
-	fail "dataplane start" "no tap device (see $DP_LOG)"
+	fail "dataplane start" "see $DP_LOG"
 	echo "E2E-RESULT $passed $failed"
 	exit 1
 fi
-ip -n "$NS_C" addr add "$CALLER_IP/24" dev "${PFX}tap"
-ip -n "$NS_C" link set "${PFX}tap" up
-ip netns exec "$NS_C" ethtool -K "${PFX}tap" tx off >/dev/null 2>&1 || true
-for _ in $(seq 1 40); do
-	grep -q 'main: running' "$DP_LOG" && break
-	sleep 0.5
-done
 
 # The counter value from the dataplane's final report: $1 a regular expression with one group.
 final_ctr() {
