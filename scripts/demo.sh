@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# demo.sh: siplb in front of three SIP proxies, with live figures. On a fresh Debian machine it
+# installs what it needs, builds, reserves hugepages, builds a small network of namespaces
+# (callers, the balancer on DPDK ports, three SIPp backends with weights 1:1:2), sends calls
+# through the balancer, shows what happens each second, then the result, and cleans up.
+#   sudo scripts/demo.sh            DEMO_CALLS=3000 DEMO_RATE=150 by default
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+CALLS=${DEMO_CALLS:-3000}
+RATE=${DEMO_RATE:-150}
+WEIGHTS="1 1 2"
+PFX=slbd
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "demo: run as root (namespaces, hugepages): sudo $0" >&2
+	exit 1
+fi
+
+echo "== setting up (packages, build)"
+./scripts/setup.sh || exit 1
+if [ ! -d build ]; then
+	meson setup build >/dev/null || exit 1
+fi
+ninja -C build >/dev/null || { ninja -C build; exit 1; }
+
+# shellcheck source=../tests/e2e/lib.sh
+source tests/e2e/lib.sh
+OUT=$(mktemp -d /tmp/siplb-demo.XXXXXX)
+DP_LOG=$OUT/dataplane.log
+cleanup() {
+	kill_all
+	net_down
+	rm -rf "/var/run/dpdk/${PFX}dp" /dev/hugepages/"${PFX}dp"map_* 2>/dev/null
+}
+trap cleanup EXIT
+trap 'echo; echo "demo: interrupted, cleaning up"; exit 130' INT TERM
+
+echo "== network: callers $CALLER_IP | siplb $LB_CALLER_IP / $LB_BACKEND_IP | proxies ${BACKEND_IPS[*]}"
+hugepages_up 512 || exit 1
+net_up || exit 1
+write_conf "$OUT/siplb.conf" 2 "$WEIGHTS" true "${PFX}dp"
+echo "== starting siplb-dataplane (2 workers; config $OUT/siplb.conf, log $DP_LOG)"
+if ! dp_start "$top/build/dataplane/siplb-dataplane" "$OUT/siplb.conf" "$DP_LOG"; then
+	tail -n 20 "$DP_LOG"
+	echo "demo: the dataplane did not start" >&2
+	exit 1
+fi
+backends_up "$top/tests/e2e/scenarios/uas.xml" "$OUT"
+
+echo "== $CALLS calls at $RATE per second from SIPp (INVITE, 180, 200, ACK, BYE, 200)"
+callers_run "$top/tests/e2e/scenarios/uac.xml" "$CALLS" "$RATE" "$OUT/calls.csv" \
+	"$OUT/calls.out" &
+CALLER_PID=$!
+PIDS+=("$CALLER_PID")
+
+# one line a second: the callers' progress (SIPp's statistics file) and the balancer's own
+# figures (its per-second stats log)
+live() {
+	local t=$1 ok failed rate be dl
+	ok=$(sipp_stat "$OUT/calls.csv" 'SuccessfulCall(C)' 2>/dev/null || echo 0)
+	failed=$(sipp_stat "$OUT/calls.csv" 'FailedCall(C)' 2>/dev/null || echo 0)
+	rate=$(grep -E '^stats: [0-9]+ rx/s' "$DP_LOG" | tail -n 1 | sed -E 's/^stats: //; s/; mempool.*//')
+	dl=$(grep -E '^stats: dialogs live' "$DP_LOG" | tail -n 1 | grep -oE 'live [0-9]+' )
+	be=$(grep -E '^stats: backends:' "$DP_LOG" | tail -n 1 | sed -E 's/^stats: backends: //; s/ \(table.*//')
+	printf '%4ss  calls ok %-5s failed %-3s | siplb %s, dialogs %s | to proxies: %s\n' \
+		"$t" "${ok:-0}" "${failed:-0}" "${rate:-?}" "${dl#live }" "${be:-?}"
+}
+start=$(date +%s)
+limit=$((CALLS / RATE + 60))
+while kill -0 "$CALLER_PID" 2>/dev/null; do
+	sleep 1
+	now=$(($(date +%s) - start))
+	[ -s "$OUT/calls.csv" ] && live "$now"
+	if [ "$now" -gt "$limit" ]; then
+		echo "demo: callers still running after ${limit}s, stopping them"
+		kill "$CALLER_PID"
+		break
+	fi
+done
+wait "$CALLER_PID"
+rc=$?
+sleep 2.5 # the backends keep each call 2 s for a retransmitted BYE
+backends_down
+
+echo
+echo "== result"
+ok=$(sipp_stat "$OUT/calls.csv" 'SuccessfulCall(C)')
+failed=$(sipp_stat "$OUT/calls.csv" 'FailedCall(C)')
+echo "calls: $ok of $CALLS completed, $failed failed (SIPp exit $rc)"
+python3 tests/e2e/sipp_log.py proxy1="$OUT/proxy1.msg" proxy2="$OUT/proxy2.msg" \
+	proxy3="$OUT/proxy3.msg" | python3 -c '
+import json, sys
+d = json.load(sys.stdin); w = [int(x) for x in sys.argv[1].split()]
+where = {}
+for be, calls in d.items():
+    for cid in calls:
+        where.setdefault(cid, set()).add(be)
+total = len(where) or 1
+split = sum(1 for s in where.values() if len(s) > 1)
+print("spread over the proxies (weights %s):" % ":".join(map(str, w)))
+for (be, calls), wt in zip(sorted(d.items()), w):
+    print("  %-7s %5d calls  %5.1f%%  (weight share %4.1f%%)" % (be, len(calls), 100.0 * len(calls) / total, 100.0 * wt / sum(w)))
+print("calls whose messages reached more than one proxy: %d" % split)
+' "$WEIGHTS"
+
+kill -TERM "$DP_PID"
+for _ in $(seq 1 30); do
+	kill -0 "$DP_PID" 2>/dev/null || break
+	sleep 0.5
+done
+wait "$DP_PID" 2>/dev/null
+echo
+echo "== siplb-dataplane's final counters"
+sed -n '/^final counters/,$p' "$DP_LOG"
+echo
+echo "demo: logs kept in $OUT"
