@@ -40,7 +40,7 @@ pass 1
 
 # 2. CUnit suites: each prints "RESULT <suite>: N passed, N failed".
 for t in "$BUILD"/tests/unit/test_*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	out=$("$t" 2>&1)
 	rc=$?
 	line=$(printf '%s\n' "$out" | grep -E '^RESULT ' | tail -n 1)
@@ -61,7 +61,8 @@ for t in "$BUILD"/tests/unit/test_*; do
 done
 
 # siplb-parse answers with valid JSON for any file (a python check, same RESULT line)
-line=$(python3 tests/tools/test_siplb_parse.py "$BUILD" | tee /dev/stderr | grep -E '^RESULT ' | tail -n 1)
+python3 tests/tools/test_siplb_parse.py "$BUILD" | tee "$BUILD/siplb_parse.log"
+line=$(grep -E '^RESULT ' "$BUILD/siplb_parse.log" | tail -n 1)
 if [ -n "$line" ]; then
 	pass "$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/' <<<"$line")"
 	f=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/' <<<"$line")
@@ -77,7 +78,8 @@ fi
 
 # 4. End-to-end tests through real DPDK ports.
 if [ "${SKIP_E2E:-0}" != 1 ] && [ -x tests/e2e/run.sh ]; then
-	out=$(tests/e2e/run.sh "$BUILD" 2>&1 | tee /dev/stderr | grep -E '^E2E-RESULT ' | tail -n 1)
+	tests/e2e/run.sh "$BUILD" 2>&1 | tee "$BUILD/e2e.log"
+	out=$(grep -E '^E2E-RESULT ' "$BUILD/e2e.log" | tail -n 1)
 	if [ -n "$out" ]; then
 		p=$(sed -E 's/E2E-RESULT ([0-9]+) ([0-9]+)/\1/' <<<"$out")
 		f=$(sed -E 's/E2E-RESULT ([0-9]+) ([0-9]+)/\2/' <<<"$out")
