@@ -5,6 +5,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __SSSE3__
+#include <tmmintrin.h>
+#endif
+
 /* Bits of lex_class[]. */
 #define LEX_TOKEN 0x01 /* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
 #define LEX_DIGIT 0x02
@@ -12,7 +16,6 @@
 #define LEX_LWS 0x08   /* SP HT CR LF: inside a value, CRLF followed by WSP is folding */
 #define LEX_CTL 0x10   /* 0x00-0x1f and 0x7f */
 #define LEX_VSEP 0x20  /* , " < > : what ends or nests a comma-separated header value */
-#define LEX_PSEP 0x40  /* ; " < : what a From/To scan must stop at */
 
 extern const uint8_t slb_lex_class[256];
 extern const uint8_t slb_lex_lower[256];
@@ -64,11 +67,23 @@ lex_ieq(const uint8_t *p, const char *lit, uint32_t n)
 {
 	uint64_t a, b;
 
+	uint32_t x, y;
+
 	for (; n >= 8; n -= 8, p += 8, lit += 8) {
 		memcpy(&a, p, 8);
 		memcpy(&b, lit, 8);
 		if ((a | 0x2020202020202020ull) != b)
 			return 0;
+	}
+	if (n >= 4) {
+		/* two four-byte words, overlapping when n < 8 */
+		memcpy(&x, p, 4);
+		memcpy(&y, lit, 4);
+		if ((x | 0x20202020u) != y)
+			return 0;
+		memcpy(&x, p + n - 4, 4);
+		memcpy(&y, lit + n - 4, 4);
+		return (x | 0x20202020u) == y;
 	}
 	for (; n > 0; n--, p++, lit++)
 		if ((uint8_t)(*p | 0x20) != (uint8_t)*lit)
@@ -105,6 +120,92 @@ lex_skip_quoted(const uint8_t *b, uint32_t i, uint32_t e)
 		if (b[i] == '"')
 			return i + 1;
 	}
+	return e;
+}
+
+/*
+ * Runs of a character set, sixteen bytes at a time. Each set is two 16-byte tables indexed by a
+ * byte's low and high nibble (the pshufb trick): a byte is in the set when the two entries share
+ * a bit. The tables are filled from slb_lex_class[] when the library loads (sip_lex.c), so the
+ * sets stay defined in one place. Without SSSE3 the same tables serve a byte loop.
+ */
+enum lex_set {
+	LEX_SET_TOKEN = 0, /* token characters */
+	LEX_SET_HOST,      /* what a host name or IPv4 address is made of: alphanum . - _ */
+	LEX_SET_PVAL,      /* a parameter value: token characters and ':' (IPv6 in received) */
+	LEX_SET_NOT_SP,    /* anything but SP, CR and LF */
+	LEX_SET_ADDR,      /* what a From/To scan passes over: anything but ; " < */
+	LEX_SET__COUNT
+};
+
+extern uint8_t slb_lex_nib[LEX_SET__COUNT][2][16] __attribute__((aligned(16)));
+
+static inline int
+lex_in_set(uint8_t c, enum lex_set set)
+{
+	return slb_lex_nib[set][0][c & 15] & slb_lex_nib[set][1][c >> 4];
+}
+
+/*
+ * The first index in [i, e) whose byte is not in the set, or e. lim (>= e) is how many bytes of b
+ * may be read: a step may load up to 16 bytes past e, below lim, and ignore them, so that short
+ * runs (most header names and parameters) still take one vector step.
+ */
+static inline uint32_t
+lex_span(const uint8_t *b, uint32_t i, uint32_t e, uint32_t lim, enum lex_set set)
+{
+#ifdef __SSSE3__
+	if (lim - i >= 16) {
+		const __m128i lo_tbl = _mm_load_si128((const __m128i *)slb_lex_nib[set][0]);
+		const __m128i hi_tbl = _mm_load_si128((const __m128i *)slb_lex_nib[set][1]);
+		const __m128i nib = _mm_set1_epi8(0x0f);
+
+		do {
+			__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+			__m128i lo = _mm_shuffle_epi8(lo_tbl, _mm_and_si128(v, nib));
+			__m128i hi = _mm_shuffle_epi8(hi_tbl, _mm_and_si128(_mm_srli_epi16(v, 4), nib));
+			__m128i in = _mm_and_si128(lo, hi);
+			unsigned int out = (unsigned int)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(in, _mm_setzero_si128()));
+
+			if (e - i < 16)
+				out |= ~0u << (e - i); /* bytes at and past e stop the run */
+			if (out != 0)
+				return i + (uint32_t)__builtin_ctz(out);
+			i += 16;
+		} while (lim - i >= 16);
+	}
+#else
+	(void)lim;
+#endif
+	while (i < e && lex_in_set(b[i], set))
+		i++;
+	return i;
+}
+
+/* The first index in [i, e) holding a control byte other than HT, or e. */
+static inline uint32_t
+lex_find_ctl(const uint8_t *b, uint32_t i, uint32_t e)
+{
+#ifdef __SSSE3__
+	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f), ht = _mm_set1_epi8('\t');
+
+	for (; e - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+		/* below 0x20 (unsigned), not HT; or DEL */
+		__m128i low = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, sp), v),
+			_mm_set1_epi8(-1));
+		__m128i bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, ht), low),
+			_mm_cmpeq_epi8(v, del));
+		unsigned int m = (unsigned int)_mm_movemask_epi8(bad);
+
+		if (m != 0)
+			return i + (uint32_t)__builtin_ctz(m);
+	}
+#endif
+	for (; i < e; i++)
+		if (lex_is_ctl(b[i]) && b[i] != '\t')
+			return i;
 	return e;
 }
 

@@ -91,16 +91,14 @@ parse_start_line(struct cursor *c, uint32_t s, uint32_t e)
 	struct slb_sip_msg *msg = c->msg;
 	uint32_t i, t;
 
-	for (i = s; i < e; i++) {
-		if (lex_is_ctl(b[i]) && b[i] != '\t') {
-			set_err(msg, SLB_SIP_E_BINARY, i);
-			return;
-		}
+	i = lex_find_ctl(b, s, e);
+	if (i != e) {
+		set_err(msg, SLB_SIP_E_BINARY, i);
+		return;
 	}
 
 	/* first token */
-	for (t = s; t < e && b[t] != ' '; t++)
-		;
+	t = lex_span(b, s, e, c->len, LEX_SET_NOT_SP);
 	if (is_sip_version_like(b + s, t - s)) {
 		uint32_t code = 0;
 
@@ -135,18 +133,16 @@ parse_start_line(struct cursor *c, uint32_t s, uint32_t e)
 		set_err(msg, SLB_SIP_E_START_LINE, s);
 		return;
 	}
-	for (i = s; i < t; i++) {
-		if (!lex_is_token(b[i])) {
-			set_err(msg, SLB_SIP_E_START_LINE, i);
-			return;
-		}
+	i = lex_span(b, s, t, c->len, LEX_SET_TOKEN);
+	if (i != t) {
+		set_err(msg, SLB_SIP_E_START_LINE, i);
+		return;
 	}
 	msg->kind = SLB_SIP_REQUEST;
 	msg->method_str = span(s, t);
 	msg->method = method_of(b + s, t - s);
 	i = t + 1;
-	for (t = i; t < e && b[t] != ' '; t++)
-		;
+	t = lex_span(b, i, e, c->len, LEX_SET_NOT_SP);
 	if (t == i || t == e) {
 		set_err(msg, SLB_SIP_E_START_LINE, i);
 		return;
@@ -288,7 +284,7 @@ param_eq(const uint8_t *b, uint32_t ns, uint32_t ne, const char *name, uint32_t 
  * sent-protocol = name SLASH version SLASH transport and SLASH = SWS "/" SWS.
  */
 static int
-parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, struct slb_sip_via *v)
+parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct slb_sip_via *v)
 {
 	uint32_t i = s, t, hs, he;
 	int k;
@@ -299,8 +295,7 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, struct slb_sip_via *v)
 	for (k = 0; k < 3; k++) {
 		i = lex_skip_lws(b, i, e);
 		t = i;
-		while (t < e && lex_is_token(b[t]))
-			t++;
+		t = lex_span(b, i, e, lim, LEX_SET_TOKEN);
 		if (t == i)
 			return -1;
 		if (k == 0 && !(t - i == 3 && lex_ieq(b + i, "sip", 3)))
@@ -330,8 +325,7 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, struct slb_sip_via *v)
 			return -1;
 		i++;
 	} else {
-		while (i < e && (lex_is_alnum(b[i]) || b[i] == '.' || b[i] == '-' || b[i] == '_'))
-			i++;
+		i = lex_span(b, i, e, lim, LEX_SET_HOST);
 	}
 	he = i;
 	if (he == hs)
@@ -359,8 +353,7 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, struct slb_sip_via *v)
 			return -1;
 		i = lex_skip_lws(b, i + 1, e);
 		ns = i;
-		while (i < e && lex_is_token(b[i]))
-			i++;
+		i = lex_span(b, i, e, lim, LEX_SET_TOKEN);
 		ne = i;
 		if (ne == ns)
 			return -1;
@@ -376,8 +369,7 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, struct slb_sip_via *v)
 				if (i < e)
 					i++;
 			} else {
-				while (i < e && (lex_is_token(b[i]) || b[i] == ':'))
-					i++;
+				i = lex_span(b, i, e, lim, LEX_SET_PVAL);
 			}
 			ve = i;
 			if (ve == vs)
@@ -423,7 +415,7 @@ hdr_via(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32_t
 			if (msg->via_count < 2) {
 				if (msg->via_count == 0)
 					msg->via_hdr.line = span(line_s, line_e);
-				if (parse_via_value(b, vs, ve, &msg->via[msg->via_count]) < 0)
+				if (parse_via_value(b, vs, ve, c->len, &msg->via[msg->via_count]) < 0)
 					set_err(msg, SLB_SIP_E_VIA, vs);
 			}
 			if (msg->via_count == 1 && msg->via_hdr.line.off == line_s &&
@@ -507,17 +499,16 @@ hdr_route(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32
  * the first ';' is a header parameter (§20.10), so tag is found in either form.
  */
 static struct slb_span
-find_tag(const uint8_t *b, uint32_t s, uint32_t e)
+find_tag(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim)
 {
 	uint32_t i = lex_skip_lws(b, s, e);
 	struct slb_span none = {0, 0};
 
 	/* skip the address */
-	while (i < e && b[i] != ';') {
-		if (!(slb_lex_class[b[i]] & LEX_PSEP)) {
-			i++;
-			continue;
-		}
+	for (;;) {
+		i = lex_span(b, i, e, lim, LEX_SET_ADDR);
+		if (i >= e || b[i] == ';')
+			break;
 		if (b[i] == '"') {
 			i = lex_skip_quoted(b, i, e);
 			continue;
@@ -536,8 +527,7 @@ find_tag(const uint8_t *b, uint32_t s, uint32_t e)
 
 		i = lex_skip_lws(b, i + 1, e);
 		ns = i;
-		while (i < e && lex_is_token(b[i]))
-			i++;
+		i = lex_span(b, i, e, lim, LEX_SET_TOKEN);
 		ne = i;
 		i = lex_skip_lws(b, i, e);
 		vs = ve = i;
@@ -597,11 +587,11 @@ header(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t name_e, uint
 		break;
 	case LEX_H_FROM:
 		msg->has_from = true;
-		msg->from_tag = find_tag(c->buf, vs, ve);
+		msg->from_tag = find_tag(c->buf, vs, ve, c->len);
 		break;
 	case LEX_H_TO:
 		msg->has_to = true;
-		msg->to_tag = find_tag(c->buf, vs, ve);
+		msg->to_tag = find_tag(c->buf, vs, ve, c->len);
 		break;
 	case LEX_H_ROUTE:
 		hdr_route(c, line_s, line_e, vs, ve, 0);
@@ -692,9 +682,7 @@ slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
 		if (ve > line_s && buf[ve - 1] == '\r')
 			ve--;
 		/* field-name *WSP ":" */
-		name_e = line_s;
-		while (name_e < ve && lex_is_token(buf[name_e]))
-			name_e++;
+		name_e = lex_span(buf, line_s, ve, len, LEX_SET_TOKEN);
 		vs = name_e;
 		while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t'))
 			vs++;
