@@ -13,7 +13,7 @@ static_assert(SLB_SIP_E__COUNT <= SLB_STATS_SIP_ERRS, "slb_stats.h: sip_err[] is
 static_assert(SLB_BE_ID_MAX == SLB_STATS_BE_IDS, "slb_stats.h: be_fwd[] must match ids");
 
 static inline void
-count_events(struct slb_stats_ctr *c, uint8_t ev)
+count_events(struct slb_stats_ctr *c, uint16_t ev)
 {
 	if (likely(ev == 0))
 		return;
@@ -21,6 +21,7 @@ count_events(struct slb_stats_ctr *c, uint8_t ev)
 	c->dlg_confirmed += !!(ev & SLB_FWD_EV_DLG_CONFIRMED);
 	c->dlg_ended += !!(ev & SLB_FWD_EV_DLG_ENDED);
 	c->dlg_full += !!(ev & SLB_FWD_EV_DLG_FULL);
+	c->dlg_busy += !!(ev & SLB_FWD_EV_DLG_BUSY);
 	c->dlg_reused += !!(ev & SLB_FWD_EV_DLG_REUSED);
 	c->dlg_by_hash += !!(ev & SLB_FWD_EV_BY_HASH);
 	c->policy_pass += !!(ev & SLB_FWD_EV_POLICY_PASS);

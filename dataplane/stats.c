@@ -116,8 +116,9 @@ report(struct slb_dp *dp, const struct slb_stats_ctr *c, struct out *o)
 	out_add(o, "dialogs live %u/%u, created %" PRIu64 " confirmed %" PRIu64 " ended %" PRIu64
 		" expired %" PRIu64 ",", h->dlg_live, h->dlg_slots, c->dlg_created, c->dlg_confirmed,
 		c->dlg_ended, c->dlg_expired);
-	out_add(o, " reused %" PRIu64 " full %" PRIu64 " by_hash %" PRIu64 " policy_pass %" PRIu64,
-		c->dlg_reused, c->dlg_full, c->dlg_by_hash, c->policy_pass);
+	out_add(o, " reused %" PRIu64 " full %" PRIu64 " busy %" PRIu64 " by_hash %" PRIu64
+		" policy_pass %" PRIu64, c->dlg_reused, c->dlg_full, c->dlg_busy, c->dlg_by_hash,
+		c->policy_pass);
 
 	out_start(o, "");
 	out_add(o, "arp rx req %" PRIu64 " rep %" PRIu64 ", tx req %" PRIu64 " rep %" PRIu64

@@ -30,7 +30,7 @@ extern "C" {
 
 #define SLB_STATS_MZ_NAME "siplb_stats"
 #define SLB_STATS_MAGIC 0x53424c53u /* "SLBS" */
-#define SLB_STATS_VERSION 1u
+#define SLB_STATS_VERSION 2u
 
 #define SLB_STATS_MAX_LCORES 32 /* slots: workers 0..n-1, then the main lcore */
 #define SLB_STATS_BE_IDS 4096   /* per-backend counters by backend id (== SLB_BE_ID_MAX) */
@@ -102,6 +102,7 @@ struct slb_stats_ctr {
 	uint64_t policy_pass; /* malformed, forwarded by Call-ID alone */
 	uint64_t sip_replied; /* answered by the balancer itself (483 Too Many Hops) */
 	uint64_t dlg_expired; /* freed by the main lcore's sweep */
+	uint64_t dlg_busy;    /* another worker was creating the same dialog: went by hash */
 
 	/* ARP, neighbours, ICMP */
 	uint64_t arp_rx_request;
@@ -131,8 +132,8 @@ struct slb_stats_ctr {
 };
 
 static_assert(sizeof(struct slb_stats_ctr) % sizeof(uint64_t) == 0, "counters are words");
-static_assert(offsetof(struct slb_stats_ctr, drop) == 40 * 8, "counter layout moved");
-static_assert(sizeof(struct slb_stats_ctr) == (40 + 32 + 16 + 32 + 4096) * 8, "counter layout");
+static_assert(offsetof(struct slb_stats_ctr, drop) == 41 * 8, "counter layout moved");
+static_assert(sizeof(struct slb_stats_ctr) == (41 + 32 + 16 + 32 + 4096) * 8, "counter layout");
 
 #define SLB_STATS_NB_WORDS (sizeof(struct slb_stats_ctr) / sizeof(uint64_t))
 

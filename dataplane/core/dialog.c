@@ -1,7 +1,6 @@
 /* dialog.c: the lock-free dialog table (Call-ID hash -> backend) that every worker lcore shares. */
 #include <assert.h>
 #include <errno.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,7 +43,7 @@
 #define ST_PENDING 15u /* internal: a create being decided; never live, never free */
 
 /* Yield the CPU after this many pauses waiting on another writer (it may have been preempted). */
-#define SPINS_BEFORE_YIELD 64
+#define WAIT_SPINS 4096 /* rte_pause() rounds, about 10-100 us */
 
 struct dlg_slot {
 	uint64_t key; /* Call-ID hash, 0 = never used; left in place when the slot is freed */
@@ -194,17 +193,23 @@ find_live(struct slb_dlg_table *t, uint64_t key, uint32_t now, bool any_age, uin
 	return NULL;
 }
 
-static void
+/*
+ * Wait for another worker's PENDING create of the same key to commit or withdraw: a few dozen
+ * instructions on dedicated cores. Bounded, and without a system call, because a worker never
+ * blocks: should the other worker be descheduled, give up (-1) and let the caller route this
+ * message by hash, which picks the backend the other worker is pinning anyway.
+ */
+static int
 wait_decided(const uint64_t *val, uint64_t pending)
 {
-	unsigned int spins = 0;
+	unsigned int spins;
 
-	while (__atomic_load_n(val, __ATOMIC_ACQUIRE) == pending) {
-		if (++spins < SPINS_BEFORE_YIELD)
-			rte_pause();
-		else
-			sched_yield();
+	for (spins = 0; spins < WAIT_SPINS; spins++) {
+		if (__atomic_load_n(val, __ATOMIC_ACQUIRE) != pending)
+			return 0;
+		rte_pause();
 	}
+	return -1;
 }
 
 static size_t
@@ -357,7 +362,7 @@ claim(struct slb_dlg_table *t, uint64_t key, uint64_t pending, uint32_t now,
 	return NULL;
 }
 
-enum decide { DECIDE_COMMIT, DECIDE_LIVE, DECIDE_RESTART };
+enum decide { DECIDE_COMMIT, DECIDE_LIVE, DECIDE_RESTART, DECIDE_BUSY };
 
 /* Our PENDING slot is published: settle with any other copy of key (see the top comment). */
 static enum decide
@@ -387,10 +392,13 @@ again:
 				continue;
 			if (slot_pos(t, &sl[i]) < my_pos) {
 				__atomic_store_n(&mine->val, 0, __ATOMIC_RELEASE);
-				wait_decided(&sl[i].val, v);
-				return DECIDE_RESTART;
+				return wait_decided(&sl[i].val, v) == 0 ? DECIDE_RESTART :
+									  DECIDE_BUSY;
 			}
-			wait_decided(&sl[i].val, v);
+			if (wait_decided(&sl[i].val, v) < 0) {
+				__atomic_store_n(&mine->val, 0, __ATOMIC_RELEASE);
+				return DECIDE_BUSY;
+			}
 			goto again;
 		}
 	}
@@ -419,7 +427,8 @@ slb_dlg_create_entry(
 			*be_id = val_be(v);
 			return 1;
 		case LOOK_PENDING:
-			wait_decided(&s->val, v);
+			if (wait_decided(&s->val, v) < 0)
+				return -EBUSY;
 			continue;
 		case LOOK_NONE:
 			break;
@@ -440,6 +449,8 @@ slb_dlg_create_entry(
 			return 1;
 		case DECIDE_RESTART:
 			break;
+		case DECIDE_BUSY:
+			return -EBUSY;
 		}
 	}
 }

@@ -144,6 +144,8 @@ pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
 
 		if (other != SLB_BE_NONE && bt->be[other].state != SLB_BE_DOWN)
 			idx = other;
+	} else if (rc == -EBUSY) {
+		out->events |= SLB_FWD_EV_DLG_BUSY;
 	} else {
 		out->events |= SLB_FWD_EV_DLG_FULL;
 	}

@@ -62,7 +62,9 @@ int slb_dlg_lookup(struct slb_dlg_table *t, uint64_t key, uint32_t now, uint16_t
 /*
  * Create an EARLY dialog pinned to be_id. Returns 0 when created, 1 when a live one existed
  * (*be_id is then set to its backend: a retransmitted INVITE keeps its backend; its last-seen
- * time is refreshed), -ENOSPC when full, -EINVAL when *be_id >= SLB_BE_ID_MAX.
+ * time is refreshed), -ENOSPC when full, -EBUSY when another worker's create of the same key
+ * stayed undecided for too long (a bounded spin, never a system call: route this one by hash),
+ * -EINVAL when *be_id >= SLB_BE_ID_MAX.
  * *expired_out (if not NULL) is set on every return: 1 when this call took an expired dialog's
  * slot (count it as expired, even when the call returns 1), else 0.
  */

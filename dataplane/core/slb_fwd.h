@@ -49,6 +49,7 @@ enum slb_fwd_drop {
 #define SLB_FWD_EV_BY_HASH 0x20u      /* a mid-dialog request found no dialog and went by hash */
 #define SLB_FWD_EV_POLICY_PASS 0x40u  /* malformed, forwarded by Call-ID alone (policy) */
 #define SLB_FWD_EV_REPLIED 0x80u      /* answered by the balancer itself (483) */
+#define SLB_FWD_EV_DLG_BUSY 0x100u    /* another worker was creating the dialog: went by hash */
 
 /* Shared, read-only while workers run (the backend table is passed per call). */
 struct slb_fwd_ctx {
@@ -73,7 +74,7 @@ struct slb_fwd_out {
 	uint16_t dst_port;
 	uint16_t be_idx;   /* index in the backend table of the backend it went to, or SLB_BE_NONE */
 	uint8_t drop;      /* enum slb_fwd_drop */
-	uint8_t events;    /* SLB_FWD_EV_* */
+	uint16_t events;   /* SLB_FWD_EV_* */
 	uint8_t sip_err;   /* enum slb_sip_err of the message (also when forwarded by policy) */
 	uint8_t to_backend; /* 1: toward a backend, 0: toward a caller */
 };
