@@ -6,6 +6,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "slb_cksum.h"
 #include "frag.h"
 #include "ip_out.h"
 #include "ipv4.h"
@@ -18,6 +19,16 @@ static inline struct rte_ipv4_hdr *
 ip_hdr(struct rte_mbuf *m)
 {
 	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, L2_LEN);
+}
+
+/* The UDP checksum of a datagram checks out: the sum over it, with its checksum, is all ones. */
+static inline bool
+udp_sum_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
+{
+	uint64_t sum = rte_ipv4_phdr_cksum(ip, 0);
+
+	sum = slb_cksum_add(udp, rte_be_to_cpu_16(udp->dgram_len), sum);
+	return slb_cksum_fold(sum) == 0xffff;
 }
 
 void
@@ -120,8 +131,7 @@ udp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rte_ip
 	 */
 	csum = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (udp->dgram_cksum != 0 && unlikely(csum == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-			(csum != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-			rte_ipv4_udptcp_cksum(ip, udp) != 0xffff))) {
+			(csum != RTE_MBUF_F_RX_L4_CKSUM_GOOD && !udp_sum_ok(ip, udp)))) {
 		slb_w_drop(w, m, SLB_STATS_DROP_UDP_CSUM);
 		return;
 	}
