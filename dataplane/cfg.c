@@ -68,7 +68,7 @@ static const struct cfg_key keys[] = {
 
 	U32("queues.rx_desc", rx_desc, 64, 16384, 1024, 0),
 	U32("queues.tx_desc", tx_desc, 64, 16384, 1024, 0),
-	U32("queues.rx_burst", rx_burst, 1, 512, 32, 0),
+	U32("queues.rx_burst", rx_burst, 4, 512, 32, 0), /* vector rx paths round down to 4 */
 	U32("queues.tx_burst", tx_burst, 1, 512, 32, 0),
 	U32("queues.tx_drain_us", tx_drain_us, 1, 100000, 100, 0),
 	U32("queues.frag_ring", frag_ring, 64, 65536, 1024, K_POW2),
@@ -87,7 +87,7 @@ static const struct cfg_key keys[] = {
 
 	U32("frag.buckets", frag_buckets, 16, 1u << 20, 1024, K_POW2),
 	U32("frag.bucket_entries", frag_bucket_entries, 1, 16, 4, K_POW2),
-	U32("frag.max_entries", frag_max_entries, 16, 1u << 22, 4096, 0),
+	U32("frag.max_entries", frag_max_entries, 16, 1u << 22, 256, 0),
 	U32("frag.timeout_ms", frag_timeout_ms, 100, 60000, 2000, 0),
 };
 
@@ -655,6 +655,17 @@ check_semantics(const struct slb_cfg *cfg, const config_t *lc)
 		return err_at(config_lookup(lc, "frag.max_entries"),
 			"frag.max_entries: %u is more than frag.buckets * frag.bucket_entries (%u)",
 			cfg->frag_max_entries, cfg->frag_buckets * cfg->frag_bucket_entries);
+	/*
+	 * Incomplete reassemblies hold rx mbufs (up to RTE_LIBRTE_IP_FRAG_MAX_FRAG each) until they
+	 * time out: all of them together must leave most of the pool to the NIC.
+	 */
+	if ((uint64_t)cfg->workers * cfg->frag_max_entries * RTE_LIBRTE_IP_FRAG_MAX_FRAG >
+		(uint64_t)cfg->pool_size * 3 / 4)
+		return err_at(config_lookup(lc, "frag.max_entries"),
+			"frag.max_entries: %u per worker x %u workers x %d fragments could hold more "
+			"than 3/4 of mempool.size (%u): lower it or raise mempool.size",
+			cfg->frag_max_entries, cfg->workers, RTE_LIBRTE_IP_FRAG_MAX_FRAG,
+			cfg->pool_size);
 
 	for (i = 0; i < cfg->nb_ports; i++) {
 		const struct slb_cfg_port *p = &cfg->port[i];

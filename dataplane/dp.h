@@ -29,12 +29,15 @@ struct slb_port {
 	uint16_t mtu;
 	uint32_t role;     /* enum slb_port_role */
 	bool txq_shared;   /* fewer tx queues than workers: txq_lock serialises them */
+	bool tx_multiseg;  /* sends mbuf chains: fragments may be header + indirect data */
 	bool started;
 	bool open;         /* found or probed: closed at exit */
 	struct rte_ether_addr mac;
 	uint64_t rss_hf;
 	/* written by workers (shared tx queues only): lines of their own */
-	rte_spinlock_t txq_lock[SLB_MAX_WORKERS] __rte_cache_aligned;
+	struct {
+		rte_spinlock_t lock;
+	} __rte_cache_aligned txq_lock[SLB_MAX_WORKERS]; /* one cache line each */
 };
 
 struct slb_dp {

@@ -43,8 +43,8 @@ free_death_row(struct slb_worker *w)
  * The SIP rewrite needs one contiguous segment: copy the chain into one mbuf, from the main pool
  * when it fits with room to spare, else from the big pool.
  */
-static struct rte_mbuf *
-linearize(struct slb_worker *w, struct rte_mbuf *m)
+struct rte_mbuf *
+slb_frag_linearize(struct slb_worker *w, struct rte_mbuf *m)
 {
 	struct rte_mempool *mp = slb_dp.pool;
 	uint32_t len = m->pkt_len, off = 0;
@@ -91,7 +91,7 @@ reassemble(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 		return;
 	slb_w_ctr(w)->reasm_ok++;
 	if (mo->nb_segs > 1) {
-		mo = linearize(w, mo);
+		mo = slb_frag_linearize(w, mo);
 		if (mo == NULL)
 			return;
 	}
@@ -118,6 +118,19 @@ slb_frag_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct r
 		}
 	}
 	reassemble(w, pidx, m);
+}
+
+/*
+ * DPDK drops a timed-out reassembly only when another fragment lands in its bucket: without this
+ * sweep, fragments that never complete would hold rx mbufs until the pool ran dry and rx (and so
+ * any eviction) stopped. Called on the drain tick.
+ */
+void
+slb_frag_expire(struct slb_worker *w)
+{
+	rte_ip_frag_table_del_expired_entries(w->frag_tbl, &w->dr, w->tsc);
+	if (w->dr.cnt != 0)
+		free_death_row(w);
 }
 
 void
@@ -151,8 +164,12 @@ slb_frag_output(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 	 */
 	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	ip->fragment_offset &= ~rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	n = rte_ipv4_fragment_packet(m, frag, FRAG_OUT_MAX, slb_dp.port[pidx].mtu, slb_dp.pool,
-		slb_dp.ind_pool);
+	if (likely(slb_dp.port[pidx].tx_multiseg))
+		n = rte_ipv4_fragment_packet(m, frag, FRAG_OUT_MAX, slb_dp.port[pidx].mtu,
+			slb_dp.pool, slb_dp.ind_pool);
+	else
+		n = rte_ipv4_fragment_copy_nonseg_packet(m, frag, FRAG_OUT_MAX,
+			slb_dp.port[pidx].mtu, slb_dp.pool);
 	rte_pktmbuf_free(m); /* the fragments hold their own references to its data */
 	if (unlikely(n <= 0)) {
 		slb_w_ctr(w)->drop[SLB_STATS_DROP_FRAG_OUT]++;

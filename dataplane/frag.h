@@ -21,6 +21,12 @@ void slb_frag_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m,
 /* Each iteration: reassemble what other workers steered here; free the death row. */
 void slb_frag_service(struct slb_worker *w);
 
+/* Drop reassemblies past their timeout (their mbufs go back to the pool, counted as reasm). */
+void slb_frag_expire(struct slb_worker *w);
+
+/* Copy a chain into one mbuf (main pool, or the big one); NULL when it could not (counted). */
+struct rte_mbuf *slb_frag_linearize(struct slb_worker *w, struct rte_mbuf *m);
+
 /*
  * m (Ethernet header written at mtod, IPv4 after) is longer than port pidx's MTU: split it and
  * send the fragments. Consumes m.

@@ -50,9 +50,10 @@ slb_ipv4_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 		slb_w_drop(w, m, SLB_STATS_DROP_IP_HDR);
 		return;
 	}
+	/* UNKNOWN: check it here; GOOD, or NONE (verified data, field not final): trust it */
 	csum = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (unlikely(csum == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-			(csum != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(ip, hl) != 0xffff))) {
+			(csum == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && rte_raw_cksum(ip, hl) != 0xffff))) {
 		slb_w_drop(w, m, SLB_STATS_DROP_IP_CSUM);
 		return;
 	}
@@ -68,6 +69,15 @@ slb_ipv4_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 	if (unlikely(rte_ipv4_frag_pkt_is_fragmented(ip))) {
 		slb_frag_input(w, pidx, m, ip);
 		return;
+	}
+	/*
+	 * What follows reads the datagram as one run of bytes (checksums, the SIP parser): a chain
+	 * (virtio mergeable buffers, memif) is copied into one mbuf first.
+	 */
+	if (unlikely(m->nb_segs > 1)) {
+		m = slb_frag_linearize(w, m);
+		if (m == NULL)
+			return;
 	}
 	slb_ipv4_local(w, pidx, m);
 }
@@ -131,7 +141,7 @@ udp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rte_ip
 	 */
 	csum = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (udp->dgram_cksum != 0 && unlikely(csum == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-			(csum != RTE_MBUF_F_RX_L4_CKSUM_GOOD && !udp_sum_ok(ip, udp)))) {
+			(csum == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN && !udp_sum_ok(ip, udp)))) {
 		slb_w_drop(w, m, SLB_STATS_DROP_UDP_CSUM);
 		return;
 	}

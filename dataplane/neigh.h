@@ -117,7 +117,8 @@ slb_neigh_may_request(struct slb_neigh_tbl *t, int idx, uint64_t tsc)
 	uint64_t *p = &t->e[idx].req_tsc;
 	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
 
-	if (tsc - old < t->retry_tsc)
+	/* signed: another lcore may have stored a TSC later than this lcore's iteration start */
+	if ((int64_t)(tsc - old) < (int64_t)t->retry_tsc)
 		return false;
 	return __atomic_compare_exchange_n(p, &old, tsc, false, __ATOMIC_RELAXED,
 		__ATOMIC_RELAXED);

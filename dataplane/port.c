@@ -83,7 +83,7 @@ setup_port(struct slb_dp *dp, uint32_t pidx)
 	p->nb_txq = (uint16_t)RTE_MIN(dp->nb_workers, (uint32_t)info.max_tx_queues);
 	p->txq_shared = p->nb_txq < dp->nb_workers;
 	for (q = 0; q < RTE_DIM(p->txq_lock); q++)
-		rte_spinlock_init(&p->txq_lock[q]);
+		rte_spinlock_init(&p->txq_lock[q].lock);
 
 	memset(&conf, 0, sizeof(conf));
 	conf.rxmode.mtu = p->mtu;
@@ -101,6 +101,14 @@ setup_port(struct slb_dp *dp, uint32_t pidx)
 	}
 	conf.rxmode.offloads = info.rx_offload_capa &
 		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	/*
+	 * Output fragments are chains (a header mbuf and an indirect one for the data). Vector tx
+	 * paths of real NICs send only the first segment unless asked for chains; a device that
+	 * cannot send chains gets fragments copied into single mbufs instead (frag.c).
+	 */
+	p->tx_multiseg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+	if (p->tx_multiseg)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (p->mtu > info.max_mtu || p->mtu < info.min_mtu) {
 		SLB_LOG(port, ERR, "port %s: mtu %u is outside the device's %u..%u", p->name,
 			p->mtu, info.min_mtu, info.max_mtu);

@@ -98,6 +98,7 @@ slb_worker_main(void *arg)
 		if (w->tsc - last_drain >= w->drain_tsc) {
 			if (w->pend_n != 0)
 				slb_pend_service(w);
+			slb_frag_expire(w);
 			if (w->idx == 0)
 				slb_probe_service(w);
 			flush_all(w);
@@ -116,6 +117,7 @@ slb_worker_main(void *arg)
 			idle = got ? 0 : idle + 1;
 			if (idle >= IDLE_POLLS && w->pend_n == 0) {
 				flush_all(w);
+				stats_close(w); /* the flush may count: readers must not see it open */
 				rte_delay_us_sleep(w->idle_sleep_us);
 			}
 		}
@@ -163,7 +165,7 @@ setup_worker(struct slb_dp *dp, uint32_t idx)
 		}
 		t->port_id = port->port_id;
 		t->queue = (uint16_t)(idx % port->nb_txq);
-		t->lock = port->txq_shared ? &port->txq_lock[t->queue] : NULL;
+		t->lock = port->txq_shared ? &port->txq_lock[t->queue].lock : NULL;
 		t->buf = rte_zmalloc_socket("slb_txbuf", RTE_ETH_TX_BUFFER_SIZE(cfg->tx_burst), 0,
 			socket);
 		if (t->buf == NULL)

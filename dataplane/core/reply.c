@@ -30,7 +30,8 @@ slb_reply_make(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 	uint8_t *pkt = rte_pktmbuf_mtod(m, uint8_t *);
 	const uint8_t *sip = pkt + p->sip_off;
 	uint8_t out[REPLY_MAX];
-	uint32_t n = 0, i = msg->start_line.len, end = msg->hdr_end;
+	uint32_t n = 0, i = (uint32_t)msg->start_line.off + msg->start_line.len;
+	uint32_t end = msg->hdr_end;
 	char line[64];
 	int len;
 

@@ -121,7 +121,7 @@ reply_483 = true;
 stats_interval = 1;
 idle_sleep_us = 50;
 branch_secret = 0x1234567887654321L;
-mempool: { size = 8191; big_size = 511; indirect_size = 2047; };
+mempool: { size = 16383; big_size = 511; indirect_size = 2047; };
 dialog: { capacity = 65536; };
 ports = (
 	{ name = "callers"; device = "net_tap0,iface=${PFX}tap";

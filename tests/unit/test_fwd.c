@@ -353,6 +353,17 @@ t_483(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "Call-ID: mf@x\r\n"));
 	CU_ASSERT_PTR_NULL(strstr(s, "Contact:"));
 	CU_ASSERT_EQUAL(pkt.sip_len, strlen(s));
+	/* leading CRLFs (RFC 3261 §7.5) must not cost the reply its headers */
+	{
+		char lead[1100];
+
+		snprintf(lead, sizeof(lead), "\r\n%s", inv);
+		CU_ASSERT_EQUAL(feed(lead, CALLER, 5062, LB_C, 1), SLB_FWD_SEND);
+		s = sent_sip();
+		CU_ASSERT(strncmp(s, "SIP/2.0 483 Too Many Hops\r\nVia: SIP/2.0/UDP 198.18.1.2", 53) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(s, "Call-ID: mf@x\r\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(s, "CSeq: 1 INVITE\r\n"));
+	}
 	ctx.reply_483 = false;
 	feed(inv, CALLER, 5062, LB_C, 1);
 	CU_ASSERT_EQUAL(out.drop, SLB_DROP_MAX_FWD);
