@@ -240,7 +240,6 @@ build_call(uint32_t i)
 static void
 setup(void)
 {
-	static const char host_c[] = "198.18.1.1", host_b[] = "198.18.2.1";
 	struct slb_dlg_cfg dcfg = {.capacity = 1u << 20, .early_timeout = 180,
 		.confirmed_timeout = 7200};
 	struct slb_be be[3];
@@ -262,20 +261,9 @@ setup(void)
 	}
 	memset(&ctx, 0, sizeof(ctx));
 	slb_fwd_ctx_init(&ctx);
-	ctx.caller_ip = LB_CALLER_IP;
-	ctx.backend_ip = LB_BACKEND_IP;
-	ctx.sip_port = 5060;
+	slb_fwd_ctx_set_addrs(&ctx, LB_CALLER_IP, LB_BACKEND_IP, 5060, 0x5eed5eed5eed5eedull);
 	ctx.record_route = true;
 	ctx.reply_483 = true;
-	memcpy(ctx.rw_caller.host, host_c, sizeof(host_c));
-	ctx.rw_caller.host_len = sizeof(host_c) - 1;
-	memcpy(ctx.rw_backend.host, host_b, sizeof(host_b));
-	ctx.rw_backend.host_len = sizeof(host_b) - 1;
-	ctx.rw_caller.port = ctx.rw_backend.port = 5060;
-	memcpy(ctx.rw_caller.rr_host, host_c, sizeof(host_c));
-	memcpy(ctx.rw_backend.rr_host, host_c, sizeof(host_c));
-	ctx.rw_caller.rr_host_len = ctx.rw_backend.rr_host_len = sizeof(host_c) - 1;
-	ctx.rw_caller.secret = ctx.rw_backend.secret = 0x5eed5eed5eed5eedull;
 	ctx.dlg = slb_dlg_create(&dcfg);
 	if (ctx.dlg == NULL) {
 		fprintf(stderr, "bench: dialog table\n");

@@ -14,16 +14,6 @@
 
 RTE_LOG_REGISTER(slb_logtype_sip, siplb.sip, INFO);
 
-static void
-set_host(char *dst, uint16_t *len, uint32_t ip)
-{
-	char buf[16];
-
-	slb_cfg_ip_str(ip, buf);
-	snprintf(dst, SLB_RW_HOST_LEN, "%s", buf);
-	*len = (uint16_t)strlen(dst);
-}
-
 int
 slb_sip_init(struct slb_dp *dp)
 {
@@ -43,25 +33,10 @@ slb_sip_init(struct slb_dp *dp)
 		if (cfg->policy_override[e] != 0)
 			ctx->policy[e] = (uint8_t)(cfg->policy_override[e] - 1);
 
-	ctx->caller_ip = dp->addr.caller_ip;
-	ctx->backend_ip = dp->addr.backend_ip;
-	ctx->sip_port = (uint16_t)cfg->sip_port;
 	ctx->record_route = cfg->record_route;
 	ctx->reply_483 = cfg->reply_483;
-
-	/*
-	 * Our Via names the side a request leaves from, so its response comes back there; the
-	 * Record-Route (inserted toward backends) names the caller side, where callers send their
-	 * in-dialog requests. One secret for both, so either side's Via checks.
-	 */
-	set_host(ctx->rw_caller.host, &ctx->rw_caller.host_len, dp->addr.caller_ip);
-	set_host(ctx->rw_backend.host, &ctx->rw_backend.host_len, dp->addr.backend_ip);
-	set_host(ctx->rw_backend.rr_host, &ctx->rw_backend.rr_host_len, dp->addr.caller_ip);
-	ctx->rw_caller.rr_host_len = 0; /* its own host */
-	ctx->rw_caller.port = (uint16_t)cfg->sip_port;
-	ctx->rw_backend.port = (uint16_t)cfg->sip_port;
-	ctx->rw_caller.secret = cfg->branch_secret != 0 ? cfg->branch_secret : rte_rand();
-	ctx->rw_backend.secret = ctx->rw_caller.secret;
+	slb_fwd_ctx_set_addrs(ctx, dp->addr.caller_ip, dp->addr.backend_ip,
+		(uint16_t)cfg->sip_port, cfg->branch_secret != 0 ? cfg->branch_secret : rte_rand());
 	if (cfg->branch_secret == 0)
 		SLB_LOG(sip, NOTICE, "branch_secret not set: random, so responses to requests "
 			"forwarded before a restart will not match our Via");

@@ -1,5 +1,6 @@
 /* fwd.c: the per-datagram decision of a worker: parse, pick the backend or previous hop, rewrite. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -17,6 +18,32 @@ slb_fwd_ctx_init(struct slb_fwd_ctx *ctx)
 
 	for (e = 0; e < SLB_SIP_E__COUNT; e++)
 		ctx->policy[e] = (uint8_t)slb_sip_policy((enum slb_sip_err)e);
+}
+
+static void
+set_host(char *host, uint16_t *len, uint32_t ip)
+{
+	int n = snprintf(host, SLB_RW_HOST_LEN, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
+		(ip >> 8) & 0xff, ip & 0xff);
+
+	*len = (uint16_t)n;
+}
+
+void
+slb_fwd_ctx_set_addrs(struct slb_fwd_ctx *ctx, uint32_t caller_ip, uint32_t backend_ip,
+	uint16_t sip_port, uint64_t secret)
+{
+	ctx->caller_ip = caller_ip;
+	ctx->backend_ip = backend_ip;
+	ctx->sip_port = sip_port;
+	set_host(ctx->rw_caller.host, &ctx->rw_caller.host_len, caller_ip);
+	set_host(ctx->rw_backend.host, &ctx->rw_backend.host_len, backend_ip);
+	set_host(ctx->rw_backend.rr_host, &ctx->rw_backend.rr_host_len, caller_ip);
+	ctx->rw_caller.rr_host_len = 0; /* its own host */
+	ctx->rw_caller.port = sip_port;
+	ctx->rw_backend.port = sip_port;
+	ctx->rw_caller.secret = secret;
+	ctx->rw_backend.secret = secret;
 }
 
 static enum slb_fwd_verdict

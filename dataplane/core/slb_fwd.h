@@ -82,6 +82,15 @@ struct slb_fwd_out {
 /* Fill ctx->policy from the default table (slb_sip_policy()). */
 void slb_fwd_ctx_init(struct slb_fwd_ctx *ctx);
 
+/*
+ * Our addresses (host order), SIP port and branch secret, and from them both sides' Via and
+ * Record-Route text: our Via names the side a request leaves from, so that its response comes
+ * back there; the Record-Route (inserted toward backends) names the caller side, where callers
+ * send their in-dialog requests. One secret for both, so either side's Via checks.
+ */
+void slb_fwd_ctx_set_addrs(struct slb_fwd_ctx *ctx, uint32_t caller_ip, uint32_t backend_ip,
+	uint16_t sip_port, uint64_t secret);
+
 /* Decide and rewrite. now: seconds, from the worker's TSC. */
 enum slb_fwd_verdict slb_fwd_process(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
 	struct rte_mbuf *m, struct slb_pkt *p, uint32_t now, struct slb_fwd_out *out);

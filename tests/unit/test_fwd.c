@@ -28,7 +28,6 @@ static struct slb_fwd_out out;
 static void
 setup_tables(uint32_t nbe, uint32_t dlg_cap)
 {
-	static const char hc[] = "198.18.1.1", hb[] = "198.18.2.1";
 	struct slb_dlg_cfg d = {.capacity = dlg_cap, .early_timeout = 60, .confirmed_timeout = 600};
 	struct slb_be be[8];
 	uint32_t k;
@@ -49,20 +48,9 @@ setup_tables(uint32_t nbe, uint32_t dlg_cap)
 		slb_dlg_destroy(ctx.dlg);
 	memset(&ctx, 0, sizeof(ctx));
 	slb_fwd_ctx_init(&ctx);
-	ctx.caller_ip = LB_C;
-	ctx.backend_ip = LB_B;
-	ctx.sip_port = 5060;
+	slb_fwd_ctx_set_addrs(&ctx, LB_C, LB_B, 5060, 42);
 	ctx.record_route = true;
 	ctx.reply_483 = true;
-	memcpy(ctx.rw_caller.host, hc, sizeof(hc));
-	ctx.rw_caller.host_len = sizeof(hc) - 1;
-	memcpy(ctx.rw_backend.host, hb, sizeof(hb));
-	ctx.rw_backend.host_len = sizeof(hb) - 1;
-	memcpy(ctx.rw_caller.rr_host, hc, sizeof(hc));
-	memcpy(ctx.rw_backend.rr_host, hc, sizeof(hc));
-	ctx.rw_caller.rr_host_len = ctx.rw_backend.rr_host_len = sizeof(hc) - 1;
-	ctx.rw_caller.port = ctx.rw_backend.port = 5060;
-	ctx.rw_caller.secret = ctx.rw_backend.secret = 42;
 	ctx.dlg = slb_dlg_create(&d);
 	CU_ASSERT_FATAL(ctx.dlg != NULL);
 }
