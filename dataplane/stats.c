@@ -53,6 +53,7 @@ struct out {
 	char buf[LINE_COLS + 64];
 	size_t len;
 	size_t head_len; /* what a line holds before its first item */
+	bool warn;       /* log at WARNING rather than INFO */
 };
 
 static void
@@ -62,6 +63,8 @@ out_flush(struct out *o)
 		return;
 	if (o->f != NULL)
 		fprintf(o->f, "%s\n", o->buf);
+	else if (o->warn)
+		SLB_LOG(stats, WARNING, "%s", o->buf);
 	else
 		SLB_LOG(stats, INFO, "%s", o->buf);
 	o->len = 0;
@@ -168,9 +171,43 @@ report(struct slb_dp *dp, const struct slb_stats_ctr *c, struct out *o)
 	out_flush(o);
 }
 
+/*
+ * Whatever went wrong since the last interval, as one WARNING: every drop reason, full tx queues,
+ * a full or contended dialog table, neighbours that stopped answering. Counted per packet on the
+ * fast path, logged here once per interval, so a flood of them costs one line.
+ */
+static void
+warn_deltas(const struct slb_stats_ctr *c, const struct slb_stats_ctr *p)
+{
+	struct out o = {.f = NULL, .warn = true};
+	unsigned int i;
+
+	out_start(&o, "in the last interval:");
+	for (i = 0; i < SLB_STATS_DROP__COUNT; i++)
+		/* frames for other hosts and other protocols are a LAN's normal chatter */
+		if (c->drop[i] != p->drop[i] && i != SLB_STATS_DROP_L2_DST &&
+			i != SLB_STATS_DROP_ETHERTYPE && i != SLB_STATS_DROP_ARP_NOT_OURS)
+			out_add(&o, " %s +%" PRIu64, slb_stats_drop_name(i), c->drop[i] - p->drop[i]);
+	for (i = 1; i < SLB_DROP__COUNT; i++)
+		if (c->fwd_drop[i] != p->fwd_drop[i])
+			out_add(&o, " sip.%s +%" PRIu64, slb_sip_drop_name(i),
+				c->fwd_drop[i] - p->fwd_drop[i]);
+	if (c->tx_full != p->tx_full)
+		out_add(&o, " tx_full +%" PRIu64, c->tx_full - p->tx_full);
+	if (c->dlg_full != p->dlg_full)
+		out_add(&o, " dialog_table_full +%" PRIu64, c->dlg_full - p->dlg_full);
+	if (c->dlg_busy != p->dlg_busy)
+		out_add(&o, " dialog_busy +%" PRIu64, c->dlg_busy - p->dlg_busy);
+	if (c->neigh_failed != p->neigh_failed)
+		out_add(&o, " neighbours_failed +%" PRIu64, c->neigh_failed - p->neigh_failed);
+	if (o.len > o.head_len)
+		out_flush(&o);
+}
+
 void
 slb_stats_log(struct slb_dp *dp)
 {
+	static struct slb_stats_ctr prev;
 	static struct slb_stats_ctr sum;
 	struct out o = {.f = NULL};
 	uint64_t tsc = rte_rdtsc();
@@ -188,6 +225,9 @@ slb_stats_log(struct slb_dp *dp)
 	last.tx = sum.tx_pkts;
 	last.sip = sum.sip_rx;
 	report(dp, &sum, &o);
+	if (dt > 0)
+		warn_deltas(&sum, &prev);
+	prev = sum;
 }
 
 void
