@@ -44,7 +44,7 @@ static struct slb_be_table *bt;
 static struct tmpl *tmpl[M__COUNT];
 static uint32_t ncalls = 4096;
 static struct rte_mbuf *mb;
-static uint8_t *mb_mem;
+static struct rte_mbuf *bmb[SLB_FWD_BURST]; /* one mbuf per message of a burst */
 
 static double
 now_ns(void)
@@ -80,18 +80,37 @@ make_frame(struct tmpl *t, const char *sip, uint32_t src, uint32_t dst, uint16_t
 	memcpy(t->frame + HDRS, sip, n);
 }
 
-/* Load a frame into the one mbuf, as a NIC would have written it. */
-static void
-load(const struct tmpl *t, struct slb_pkt *p)
+static struct rte_mbuf *
+new_mbuf(void)
 {
-	mb->data_off = RTE_PKTMBUF_HEADROOM;
-	mb->data_len = t->len;
-	mb->pkt_len = t->len;
-	memcpy(rte_pktmbuf_mtod(mb, uint8_t *), t->frame, t->len);
+	uint8_t *mem = aligned_alloc(64, sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + BUF_SIZE);
+	struct rte_mbuf *m = (struct rte_mbuf *)mem;
+
+	memset(m, 0, sizeof(*m));
+	m->buf_addr = mem + sizeof(struct rte_mbuf);
+	m->buf_len = RTE_PKTMBUF_HEADROOM + BUF_SIZE;
+	m->nb_segs = 1;
+	return m;
+}
+
+/* Load a frame into an mbuf, as a NIC would have written it. */
+static void
+load_into(struct rte_mbuf *m, const struct tmpl *t, struct slb_pkt *p)
+{
+	m->data_off = RTE_PKTMBUF_HEADROOM;
+	m->data_len = t->len;
+	m->pkt_len = t->len;
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), t->frame, t->len);
 	p->l3_off = RTE_ETHER_HDR_LEN;
 	p->l4_off = RTE_ETHER_HDR_LEN + 20;
 	p->sip_off = HDRS;
 	p->sip_len = (uint16_t)(t->len - HDRS);
+}
+
+static void
+load(const struct tmpl *t, struct slb_pkt *p)
+{
+	load_into(mb, t, p);
 }
 
 static const char sdp[] =
@@ -270,13 +289,9 @@ setup(void)
 		exit(1);
 	}
 
-	mb_mem = aligned_alloc(64, sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + BUF_SIZE);
-	mb = (struct rte_mbuf *)mb_mem;
-	memset(mb, 0, sizeof(*mb));
-	mb->buf_addr = mb_mem + sizeof(struct rte_mbuf);
-	mb->buf_len = RTE_PKTMBUF_HEADROOM + BUF_SIZE;
-	mb->nb_segs = 1;
-	mb->port = 0;
+	mb = new_mbuf();
+	for (k = 0; k < SLB_FWD_BURST; k++)
+		bmb[k] = new_mbuf();
 
 	for (k = 0; k < M__COUNT; k++)
 		tmpl[k] = calloc(ncalls, sizeof(struct tmpl));
@@ -298,23 +313,28 @@ cmp_double(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	uint32_t rounds = 30, r, k, i, sent = 0, errors = 0;
+	uint32_t rounds = 30, burst = 1, r, k, i, j, sent = 0, errors = 0;
+	struct slb_pkt bp[SLB_FWD_BURST];
+	struct slb_fwd_out bout[SLB_FWD_BURST];
+	enum slb_fwd_verdict bv[SLB_FWD_BURST];
 	uint32_t now = 10;
 	double *t[M__COUNT + 1], med[M__COUNT + 1], copy_ns, start, mix = 0;
 	struct slb_fwd_out out;
 	struct slb_pkt p;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:c:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:c:b:h")) != -1) {
 		switch (opt) {
 		case 'r': rounds = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'c': ncalls = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'b': burst = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: %s [-r rounds] [-c calls]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-r rounds] [-c calls] [-b burst (1..%d)]\n",
+				argv[0], SLB_FWD_BURST);
 			return 2;
 		}
 	}
-	if (rounds == 0 || ncalls == 0)
+	if (rounds == 0 || ncalls == 0 || burst == 0 || burst > SLB_FWD_BURST)
 		return 2;
 	setup();
 	for (k = 0; k <= M__COUNT; k++)
@@ -323,12 +343,25 @@ main(int argc, char **argv)
 	for (r = 0; r < rounds; r++) {
 		for (k = 0; k < M__COUNT; k++) {
 			start = now_ns();
-			for (i = 0; i < ncalls; i++) {
+			for (i = 0; i < ncalls && burst == 1; i++) {
 				load(&tmpl[k][i], &p);
 				if (slb_fwd_process(&ctx, bt, mb, &p, now, &out) == SLB_FWD_SEND)
 					sent++;
 				else
 					errors++;
+			}
+			for (i = 0; i < ncalls && burst > 1; i += burst) {
+				uint32_t nb = RTE_MIN(burst, ncalls - i);
+
+				for (j = 0; j < nb; j++)
+					load_into(bmb[j], &tmpl[k][i + j], &bp[j]);
+				slb_fwd_process_burst(&ctx, bt, bmb, bp, (uint16_t)nb, now, bout, bv);
+				for (j = 0; j < nb; j++) {
+					if (bv[j] == SLB_FWD_SEND)
+						sent++;
+					else
+						errors++;
+				}
 			}
 			t[k][r] = (now_ns() - start) / ncalls;
 		}
@@ -336,7 +369,7 @@ main(int argc, char **argv)
 		start = now_ns();
 		for (k = 0; k < M__COUNT; k++)
 			for (i = 0; i < ncalls; i++) {
-				load(&tmpl[k][i], &p);
+				load_into(burst > 1 ? bmb[i % burst] : mb, &tmpl[k][i], &p);
 				__asm__ volatile("" : : "r"(mb) : "memory");
 			}
 		t[M__COUNT][r] = (now_ns() - start) / ((double)ncalls * M__COUNT);
@@ -349,9 +382,12 @@ main(int argc, char **argv)
 	copy_ns = med[M__COUNT];
 	printf("siplb pipeline benchmark: slb_fwd_process() (parse, dialog, hash, rewrite, "
 	       "checksums), one core\n");
-	printf("%u calls x 7 messages x %u rounds; medians over rounds; harness copy %.1f ns/msg "
-	       "subtracted in 'net'\n",
-		ncalls, rounds, copy_ns);
+	printf("%u calls x 7 messages x %u rounds, %s; medians over rounds; harness copy %.1f "
+	       "ns/msg subtracted in 'net'\n",
+		ncalls, rounds, burst > 1 ? "slb_fwd_process_burst() in bursts" : "one call a message",
+		copy_ns);
+	if (burst > 1)
+		printf("burst size %u\n", burst);
 	printf("%-8s %7s %10s %10s %14s\n", "message", "bytes", "ns/msg", "net ns", "net msgs/s");
 	for (k = 0; k < M__COUNT; k++) {
 		double net = med[k] - copy_ns;

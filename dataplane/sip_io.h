@@ -11,9 +11,15 @@
 struct slb_dp;
 struct slb_worker;
 
-/* A checked UDP datagram to our SIP port (mtod at Ethernet, single segment): decide and send. */
+/*
+ * A checked UDP datagram to our SIP port (mtod at Ethernet, single segment). It joins the
+ * worker's SIP burst; slb_sip_flush() decides and sends the burst (slb_fwd_process_burst()).
+ */
 void slb_sip_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m,
 	struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp);
+
+/* Decide and send what slb_sip_input() collected. The worker calls it after each rx burst. */
+void slb_sip_flush(struct slb_worker *w);
 
 /* Module init/term (sip_setup.c): the forwarding context and the dialog table. */
 int slb_sip_init(struct slb_dp *dp);

@@ -10,6 +10,7 @@
 #include "ip_out.h"
 #include "l2.h"
 #include "log.h"
+#include "sip_io.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -92,8 +93,10 @@ slb_worker_main(void *arg)
 				slb_w_ctr(w)->rx_bytes += pkts[i]->pkt_len;
 				slb_l2_input(w, rq->pidx, pkts[i]);
 			}
+			slb_sip_flush(w);
 		}
 		slb_frag_service(w);
+		slb_sip_flush(w); /* datagrams reassembled from steered fragments */
 
 		if (w->tsc - last_drain >= w->drain_tsc) {
 			if (w->pend_n != 0)

@@ -10,6 +10,7 @@
 
 #include "dp.h"
 #include "slb_be.h"
+#include "slb_fwd.h"
 #include "slb_stats.h"
 #include "stats.h"
 #include "tx.h"
@@ -45,6 +46,11 @@ struct slb_worker {
 	struct slb_pend *pend;      /* pend_cap entries */
 	uint16_t pend_cap;
 	uint32_t idle_sleep_us;     /* 0: poll without pause (see worker.c) */
+
+	/* SIP datagrams of this iteration, decided together (sip_io.c) */
+	uint16_t sip_n;
+	struct rte_mbuf *sip_m[SLB_FWD_BURST];
+	struct slb_pkt sip_pkt[SLB_FWD_BURST];
 
 	/* per-iteration state, this lcore only */
 	uint16_t pend_n;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <rte_pause.h>
+#include <rte_prefetch.h>
 
 #include "slb_be.h"
 #include "slb_dlg.h"
@@ -90,6 +91,17 @@ key_buckets(const struct slb_dlg_table *t, uint64_t key, uint32_t b[2])
 	b[0] = (uint32_t)(key >> 22) & t->mask;
 	b[1] = (b[0] ^ ((tag * 0x9e3779b1u) | 1u)) & t->mask;
 	return b[0] == b[1] ? 1 : 2;
+}
+
+void
+slb_dlg_prefetch(const struct slb_dlg_table *t, uint64_t key)
+{
+	uint32_t b[2], nb = key_buckets(t, norm_key(key), b), j;
+
+	for (j = 0; j < nb; j++) {
+		rte_prefetch0(&t->bucket[b[j]]);
+		rte_prefetch0((const char *)&t->bucket[b[j]] + 64);
+	}
 }
 
 static inline uint64_t

@@ -304,17 +304,15 @@ response(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rt
 	return SLB_FWD_SEND;
 }
 
-enum slb_fwd_verdict
-slb_fwd_process(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte_mbuf *m,
-	struct slb_pkt *p, uint32_t now, struct slb_fwd_out *out)
+/*
+ * Stage one: parse, apply the error policy and hash the Call-ID. Returns SLB_FWD_SEND when the
+ * message goes on to stage two, else its drop verdict. Touches no shared table.
+ */
+static enum slb_fwd_verdict
+classify(const struct slb_fwd_ctx *ctx, struct rte_mbuf *m, const struct slb_pkt *p,
+	struct slb_sip_msg *msg, uint64_t *h, struct slb_fwd_out *out)
 {
-	const uint8_t *pkt = rte_pktmbuf_mtod(m, const uint8_t *);
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(pkt + p->l3_off);
-	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(pkt + p->l4_off);
-	uint32_t src_ip = rte_be_to_cpu_32(ip->src_addr), dst_ip = rte_be_to_cpu_32(ip->dst_addr);
-	uint16_t src_port = rte_be_to_cpu_16(udp->src_port);
-	struct slb_sip_msg msg;
-	uint64_t h;
+	const uint8_t *sip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->sip_off);
 
 	memset(out, 0, sizeof(*out));
 	out->be_idx = SLB_BE_NONE;
@@ -322,23 +320,73 @@ slb_fwd_process(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, st
 	if (m->nb_segs != 1 || (uint32_t)p->sip_off + p->sip_len > rte_pktmbuf_data_len(m))
 		return drop(out, SLB_DROP_MALFORMED);
 
-	slb_sip_parse(pkt + p->sip_off, p->sip_len, &msg);
-	out->sip_err = (uint8_t)msg.err;
-	if (msg.err != SLB_SIP_OK) {
-		if (not_sip(msg.err))
+	slb_sip_parse(sip, p->sip_len, msg);
+	out->sip_err = (uint8_t)msg->err;
+	if (msg->err != SLB_SIP_OK) {
+		if (not_sip(msg->err))
 			return drop(out, SLB_DROP_NOT_SIP);
 		/*
 		 * Forward by Call-ID alone only when the balancer can still route: a Call-ID, a
 		 * parsed top Via, and for a response the Via to send it back by.
 		 */
-		if (ctx->policy[msg.err] == SLB_SIP_ACT_DROP || msg.call_id.len == 0 ||
-			msg.via_count == 0 || msg.via[0].host.len == 0 ||
-			(msg.kind == SLB_SIP_RESPONSE && msg.via[1].host.len == 0))
+		if (ctx->policy[msg->err] == SLB_SIP_ACT_DROP || msg->call_id.len == 0 ||
+			msg->via_count == 0 || msg->via[0].host.len == 0 ||
+			(msg->kind == SLB_SIP_RESPONSE && msg->via[1].host.len == 0))
 			return drop(out, SLB_DROP_MALFORMED);
 		out->events |= SLB_FWD_EV_POLICY_PASS;
 	}
-	h = slb_hash_callid(pkt + p->sip_off + msg.call_id.off, msg.call_id.len);
-	if (msg.kind == SLB_SIP_REQUEST)
-		return request(ctx, bt, m, p, &msg, h, now, src_ip, src_port, dst_ip, out);
-	return response(ctx, bt, m, p, &msg, h, now, out);
+	*h = slb_hash_callid(sip + msg->call_id.off, msg->call_id.len);
+	return SLB_FWD_SEND;
+}
+
+/* Stage two: the dialog and backend tables, the rewrite. */
+static enum slb_fwd_verdict
+decide(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte_mbuf *m,
+	struct slb_pkt *p, const struct slb_sip_msg *msg, uint64_t h, uint32_t now,
+	struct slb_fwd_out *out)
+{
+	const uint8_t *pkt = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(pkt + p->l3_off);
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(pkt + p->l4_off);
+
+	if (msg->kind == SLB_SIP_REQUEST)
+		return request(ctx, bt, m, p, msg, h, now, rte_be_to_cpu_32(ip->src_addr),
+			rte_be_to_cpu_16(udp->src_port), rte_be_to_cpu_32(ip->dst_addr), out);
+	return response(ctx, bt, m, p, msg, h, now, out);
+}
+
+enum slb_fwd_verdict
+slb_fwd_process(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte_mbuf *m,
+	struct slb_pkt *p, uint32_t now, struct slb_fwd_out *out)
+{
+	struct slb_sip_msg msg;
+	uint64_t h;
+
+	if (classify(ctx, m, p, &msg, &h, out) != SLB_FWD_SEND)
+		return SLB_FWD_DROP;
+	return decide(ctx, bt, m, p, &msg, h, now, out);
+}
+
+void
+slb_fwd_process_burst(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
+	struct rte_mbuf **m, struct slb_pkt *p, uint16_t n, uint32_t now, struct slb_fwd_out *out,
+	enum slb_fwd_verdict *v)
+{
+	struct slb_sip_msg msg[SLB_FWD_BURST];
+	uint64_t h[SLB_FWD_BURST];
+	uint16_t base, k, i;
+
+	for (base = 0; base < n; base += k) {
+		k = (uint16_t)RTE_MIN(n - base, SLB_FWD_BURST);
+		for (i = 0; i < k; i++) {
+			v[base + i] = classify(ctx, m[base + i], &p[base + i], &msg[i], &h[i],
+				&out[base + i]);
+			if (v[base + i] == SLB_FWD_SEND)
+				slb_dlg_prefetch(ctx->dlg, h[i]);
+		}
+		for (i = 0; i < k; i++)
+			if (v[base + i] == SLB_FWD_SEND)
+				v[base + i] = decide(ctx, bt, m[base + i], &p[base + i], &msg[i],
+					h[i], now, &out[base + i]);
+	}
 }

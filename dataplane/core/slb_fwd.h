@@ -95,4 +95,15 @@ void slb_fwd_ctx_set_addrs(struct slb_fwd_ctx *ctx, uint32_t caller_ip, uint32_t
 enum slb_fwd_verdict slb_fwd_process(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
 	struct rte_mbuf *m, struct slb_pkt *p, uint32_t now, struct slb_fwd_out *out);
 
+#define SLB_FWD_BURST 32
+
+/*
+ * The same for n datagrams, with the same result as one call each in order: SLB_FWD_BURST at a
+ * time, it parses them all first and prefetches their dialog-table buckets, then decides each,
+ * so the table's cache misses overlap. v[i] and out[i] are message i's verdict and details.
+ */
+void slb_fwd_process_burst(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
+	struct rte_mbuf **m, struct slb_pkt *p, uint16_t n, uint32_t now, struct slb_fwd_out *out,
+	enum slb_fwd_verdict *v);
+
 #endif /* SLB_FWD_H */

@@ -55,26 +55,24 @@ setup_tables(uint32_t nbe, uint32_t dlg_cap)
 	CU_ASSERT_FATAL(ctx.dlg != NULL);
 }
 
-/* Put a frame src:sport -> dst:5060 carrying sip into the test mbuf and process it. */
-static enum slb_fwd_verdict
-feed(const char *sip, uint32_t src, uint16_t sport, uint32_t dst, uint32_t now)
+/* Put a frame src:sport -> dst:5060 carrying sip into mbuf memory mm; fill pp. */
+static struct rte_mbuf *
+fill(uint8_t *mm, struct slb_pkt *pp, const char *sip, uint32_t src, uint16_t sport, uint32_t dst)
 {
 	size_t n = strlen(sip);
+	struct rte_mbuf *x = (struct rte_mbuf *)mm;
 	uint8_t *f;
 	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
 
-	if (mem == NULL)
-		mem = aligned_alloc(64, sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + ROOM);
-	m = (struct rte_mbuf *)mem;
-	memset(m, 0, sizeof(*m));
-	m->buf_addr = mem + sizeof(struct rte_mbuf);
-	m->buf_len = RTE_PKTMBUF_HEADROOM + ROOM;
-	m->data_off = RTE_PKTMBUF_HEADROOM;
-	m->nb_segs = 1;
-	m->data_len = (uint16_t)(HDRS + n);
-	m->pkt_len = m->data_len;
-	f = rte_pktmbuf_mtod(m, uint8_t *);
+	memset(x, 0, sizeof(*x));
+	x->buf_addr = mm + sizeof(struct rte_mbuf);
+	x->buf_len = RTE_PKTMBUF_HEADROOM + ROOM;
+	x->data_off = RTE_PKTMBUF_HEADROOM;
+	x->nb_segs = 1;
+	x->data_len = (uint16_t)(HDRS + n);
+	x->pkt_len = x->data_len;
+	f = rte_pktmbuf_mtod(x, uint8_t *);
 	memset(f, 0, HDRS);
 	ip = (struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
 	ip->version_ihl = 0x45;
@@ -88,10 +86,20 @@ feed(const char *sip, uint32_t src, uint16_t sport, uint32_t dst, uint32_t now)
 	udp->dst_port = rte_cpu_to_be_16(5060);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + n));
 	memcpy(f + HDRS, sip, n);
-	pkt.l3_off = RTE_ETHER_HDR_LEN;
-	pkt.l4_off = RTE_ETHER_HDR_LEN + 20;
-	pkt.sip_off = HDRS;
-	pkt.sip_len = (uint16_t)n;
+	pp->l3_off = RTE_ETHER_HDR_LEN;
+	pp->l4_off = RTE_ETHER_HDR_LEN + 20;
+	pp->sip_off = HDRS;
+	pp->sip_len = (uint16_t)n;
+	return x;
+}
+
+/* Put a frame into the test mbuf and process it. */
+static enum slb_fwd_verdict
+feed(const char *sip, uint32_t src, uint16_t sport, uint32_t dst, uint32_t now)
+{
+	if (mem == NULL)
+		mem = aligned_alloc(64, sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + ROOM);
+	m = fill(mem, &pkt, sip, src, sport, dst);
 	return slb_fwd_process(&ctx, bt, m, &pkt, now, &out);
 }
 
@@ -374,6 +382,71 @@ t_dialog_full(void)
 	CU_ASSERT(full >= 40 - slb_dlg_slots(ctx.dlg));
 }
 
+/*
+ * The burst entry point gives what one call per message in order gives: verdicts, destinations,
+ * events and bytes, over a sequence that creates, cancels and re-sends dialogs within a burst
+ * and spans several SLB_FWD_BURST chunks.
+ */
+#define SEQ 100
+
+static void
+t_burst_same(void)
+{
+	static char text[SEQ][1024];
+	uint8_t *mm[SEQ];
+	struct rte_mbuf *bm[SEQ];
+	struct slb_pkt bp[SEQ], sp[SEQ];
+	struct slb_fwd_out bo[SEQ], so[SEQ];
+	enum slb_fwd_verdict bv[SEQ], sv[SEQ];
+	char single[SEQ][1200];
+	uint16_t slen[SEQ];
+	uint32_t i, mismatch = 0;
+
+	for (i = 0; i < SEQ; i++) {
+		char cid[32], br[32];
+
+		snprintf(cid, sizeof(cid), "b-%u@x", i / 3);
+		snprintf(br, sizeof(br), "z9hG4bKb%u", i / 3);
+		if (i % 3 == 0 || i % 3 == 1) /* an INVITE and its retransmission */
+			invite(text[i], sizeof(text[i]), cid, br);
+		else if (i % 9 == 2)
+			snprintf(text[i], sizeof(text[i]), "junk %u", i);
+		else
+			snprintf(text[i], sizeof(text[i]),
+				"CANCEL sip:bob@198.18.1.1 SIP/2.0\r\n"
+				"Via: SIP/2.0/UDP 198.18.1.2:5062;branch=%s;rport\r\n"
+				"Max-Forwards: 70\r\nFrom: <sip:alice@198.18.1.2>;tag=a1\r\n"
+				"To: <sip:bob@198.18.1.1>\r\nCall-ID: %s\r\nCSeq: 1 CANCEL\r\n"
+				"Content-Length: 0\r\n\r\n", br, cid);
+		mm[i] = aligned_alloc(64, sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + ROOM);
+	}
+	setup_tables(3, 1024);
+	for (i = 0; i < SEQ; i++) {
+		struct rte_mbuf *x = fill(mm[i], &sp[i], text[i], CALLER, 5062, LB_C);
+
+		sv[i] = slb_fwd_process(&ctx, bt, x, &sp[i], 1, &so[i]);
+		slen[i] = sp[i].sip_len;
+		memcpy(single[i], rte_pktmbuf_mtod_offset(x, char *, sp[i].sip_off), slen[i]);
+	}
+	setup_tables(3, 1024);
+	for (i = 0; i < SEQ; i++)
+		bm[i] = fill(mm[i], &bp[i], text[i], CALLER, 5062, LB_C);
+	slb_fwd_process_burst(&ctx, bt, bm, bp, SEQ, 1, bo, bv);
+	for (i = 0; i < SEQ; i++) {
+		mismatch += bv[i] != sv[i] || bo[i].drop != so[i].drop ||
+			bo[i].dst_ip != so[i].dst_ip || bo[i].dst_port != so[i].dst_port ||
+			bo[i].events != so[i].events || bp[i].sip_len != slen[i] ||
+			memcmp(rte_pktmbuf_mtod_offset(bm[i], char *, bp[i].sip_off), single[i],
+				slen[i]) != 0;
+	}
+	CU_ASSERT_EQUAL(mismatch, 0);
+	CU_ASSERT_EQUAL(sv[0], SLB_FWD_SEND);
+	CU_ASSERT(so[0].events & SLB_FWD_EV_DLG_CREATED);
+	CU_ASSERT_EQUAL(sv[2], SLB_FWD_DROP); /* junk */
+	for (i = 0; i < SEQ; i++)
+		free(mm[i]);
+}
+
 static CU_TestInfo tests[] = {
 	{"call flow INVITE..200/BYE", t_call_flow},
 	{"affinity and CANCEL over 3000 calls", t_affinity},
@@ -382,6 +455,7 @@ static CU_TestInfo tests[] = {
 	{"drops by reason", t_drops},
 	{"483 Too Many Hops", t_483},
 	{"dialog table full", t_dialog_full},
+	{"burst gives what single calls give", t_burst_same},
 	CU_TEST_INFO_NULL,
 };
 
