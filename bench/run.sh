@@ -9,12 +9,14 @@ cd "$top"
 [ -d "$B" ] || meson setup "$B" >/dev/null
 ninja -C "$B" bench/bench_pipeline >/dev/null
 
-echo "== native: $B/bench/bench_pipeline -r 31 -c 4096 (pinned to CPU 1)"
-taskset -c 1 "$B/bench/bench_pipeline" -r 31 -c 4096
+for b in 1 32; do
+	echo "== native: $B/bench/bench_pipeline -r 31 -c 4096 -b $b (pinned to CPU 1)"
+	taskset -c 1 "$B/bench/bench_pipeline" -r 31 -c 4096 -b "$b"
+	echo
+done
 
 calls=1024
 rounds=2
-echo
 echo "== callgrind: instructions inside slb_fwd_process, $calls calls x 7 messages x $rounds rounds"
 out=$(mktemp -d)
 valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" --toggle-collect=slb_fwd_process \
