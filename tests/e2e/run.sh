@@ -245,7 +245,43 @@ t_lost_fragments() {
 	fi
 }
 
-# ---- 8. SIGTERM: clean exit, every mbuf back, counters agree with what was sent -------------
+# ---- 8. a live backend change: SIGHUP swaps the table under running workers ----------------
+t_reload() {
+	local d=$OUT/reload n=150 rc ok res
+	mkdir -p "$d"
+	# proxy3 drains: it keeps its dialogs but takes no new call
+	sed -i 's/\(name = "proxy3";.*weight = [0-9]*;\) }/\1 state = "drain"; }/' "$OUT/dp.conf"
+	kill -HUP "$DP_PID"
+	for _ in $(seq 1 20); do
+		grep -q 'backend table v2' "$DP_LOG" && break
+		sleep 0.25
+	done
+	if ! grep -q 'backend table v2' "$DP_LOG"; then
+		fail reload "no table v2 after SIGHUP: $(grep -E 'be:|cfg' "$DP_LOG" | tail -n 2)"
+		return
+	fi
+	backends_up "$SCEN/uas.xml" "$d"
+	callers_run "$SCEN/uac.xml" "$n" 50 "$d/uac.csv" "$d/uac.out"
+	rc=$?
+	sleep 2.5
+	backends_down
+	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
+	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ]; then
+		fail reload "SIPp exit $rc, $ok of $n calls succeeded after the swap (see $d)"
+		return
+	fi
+	if ! res=$(check_affinity "$d" "'INVITE' in kinds and 'BYE' in kinds"); then
+		fail reload "affinity broken after the swap: $res"
+		return
+	fi
+	if ! python3 -c 'import json,sys; d=json.loads(sys.argv[1])["per_backend"]; sys.exit(0 if d.get("p3", 0) == 0 and d.get("p1", 0) > 0 and d.get("p2", 0) > 0 else 1)' "$res"; then
+		fail reload "the drained backend still took new calls: $res"
+		return
+	fi
+	pass "reload (SIGHUP set proxy3 to drain without stopping a worker; $n new calls, none to proxy3: $res)"
+}
+
+# ---- 9. SIGTERM: clean exit, every mbuf back, counters agree with what was sent -------------
 t_shutdown() {
 	local rc=0 i reasm frag_out junk pools full
 	kill -TERM "$DP_PID"
@@ -293,6 +329,7 @@ t_retransmission
 t_cancel
 t_big_invite
 t_lost_fragments
+t_reload
 t_shutdown
 
 echo "--- dataplane final counters ---"
