@@ -15,6 +15,11 @@ for b in 1 32; do
 	echo
 done
 
+ninja -C "$B" bench/bench_dialog >/dev/null
+echo "== dialog table: $B/bench/bench_dialog 500000 (a second thread on the other CPU)"
+"$B/bench/bench_dialog" 500000
+echo
+
 calls=1024
 rounds=2
 echo "== callgrind: instructions inside slb_fwd_process, $calls calls x 7 messages x $rounds rounds"
