@@ -394,39 +394,56 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 	return 0;
 }
 
+/*
+ * The next comma-separated value of a header at or after *i, trimmed of LWS: 0 with [*vs, *ve)
+ * (empty when two commas meet) and *i past its comma, or -1 when no value is left.
+ */
+static int
+next_value(const uint8_t *b, uint32_t *i, uint32_t e, uint32_t *vs, uint32_t *ve)
+{
+	uint32_t s = lex_skip_lws(b, *i, e), vend;
+
+	if (s >= e)
+		return -1;
+	vend = value_end(b, s, e);
+	*vs = s;
+	*ve = lex_trim_lws(b, s, vend);
+	*i = vend < e ? vend + 1 : e;
+	return 0;
+}
+
+/*
+ * Where a header's values are, for the rewrite: the line holding the first value (count 0) and,
+ * when the second value shares that line, where it starts.
+ */
+static void
+note_value(struct slb_sip_hdr *h, uint16_t count, uint32_t line_s, uint32_t line_e, uint32_t vs)
+{
+	if (count == 0)
+		h->line = span(line_s, line_e);
+	else if (count == 1 && h->line.off == line_s && h->next == 0)
+		h->next = (uint16_t)vs;
+}
+
 /* Via: count every value; parse the first two in message order. */
 static void
 hdr_via(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32_t e)
 {
 	const uint8_t *b = c->buf;
 	struct slb_sip_msg *msg = c->msg;
-	uint32_t i = s;
+	uint32_t i = s, vs, ve;
 
-	for (;;) {
-		uint32_t vs = lex_skip_lws(b, i, e), ve, vend;
-
-		if (vs >= e)
-			break;
-		vend = value_end(b, vs, e);
-		ve = lex_trim_lws(b, vs, vend);
+	while (next_value(b, &i, e, &vs, &ve) == 0) {
 		if (ve == vs) {
 			set_err(msg, SLB_SIP_E_VIA, vs); /* an empty value between commas */
-		} else {
-			if (msg->via_count < 2) {
-				if (msg->via_count == 0)
-					msg->via_hdr.line = span(line_s, line_e);
-				if (parse_via_value(b, vs, ve, c->len, &msg->via[msg->via_count]) < 0)
-					set_err(msg, SLB_SIP_E_VIA, vs);
-			}
-			if (msg->via_count == 1 && msg->via_hdr.line.off == line_s &&
-				msg->via_hdr.next == 0)
-				msg->via_hdr.next = (uint16_t)vs;
-			if (msg->via_count < UINT16_MAX)
-				msg->via_count++;
+			continue;
 		}
-		if (vend >= e)
-			break;
-		i = vend + 1;
+		note_value(&msg->via_hdr, msg->via_count, line_s, line_e, vs);
+		if (msg->via_count < 2 &&
+			parse_via_value(b, vs, ve, c->len, &msg->via[msg->via_count]) < 0)
+			set_err(msg, SLB_SIP_E_VIA, vs);
+		if (msg->via_count < UINT16_MAX)
+			msg->via_count++;
 	}
 }
 
@@ -462,35 +479,21 @@ hdr_route(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32
 {
 	const uint8_t *b = c->buf;
 	struct slb_sip_msg *msg = c->msg;
-	uint32_t i = s;
+	uint32_t i = s, vs, ve;
 
-	for (;;) {
-		uint32_t vs = lex_skip_lws(b, i, e), vend, ve;
-
-		if (vs >= e)
-			break;
-		vend = value_end(b, vs, e);
-		ve = lex_trim_lws(b, vs, vend);
-		if (ve > vs) {
-			if (rr) {
-				if (msg->rr_count < UINT16_MAX)
-					msg->rr_count++;
-			} else {
-				if (msg->route_count < 2) {
-					msg->route_uri[msg->route_count] = name_addr_uri(b, vs, ve);
-					if (msg->route_count == 0)
-						msg->route_hdr.line = span(line_s, line_e);
-				}
-				if (msg->route_count == 1 && msg->route_hdr.line.off == line_s &&
-					msg->route_hdr.next == 0)
-					msg->route_hdr.next = (uint16_t)vs;
-				if (msg->route_count < UINT16_MAX)
-					msg->route_count++;
-			}
+	while (next_value(b, &i, e, &vs, &ve) == 0) {
+		if (ve == vs)
+			continue;
+		if (rr) {
+			if (msg->rr_count < UINT16_MAX)
+				msg->rr_count++;
+			continue;
 		}
-		if (vend >= e)
-			break;
-		i = vend + 1;
+		note_value(&msg->route_hdr, msg->route_count, line_s, line_e, vs);
+		if (msg->route_count < 2)
+			msg->route_uri[msg->route_count] = name_addr_uri(b, vs, ve);
+		if (msg->route_count < UINT16_MAX)
+			msg->route_count++;
 	}
 }
 
