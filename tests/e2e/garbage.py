@@ -28,8 +28,7 @@ def main():
         s.sendto(invite[:rnd.randrange(20, len(invite) - 4)], (host, port))   # truncated SIP
         s.sendto(os.urandom(rnd.randrange(1, 600)), (host, port))             # random bytes
         sent += 3
-        if i % 50 == 49:
-            time.sleep(0.01)
+        time.sleep(0.01)  # spread over about two seconds: alongside the calls, not before
     print(sent)
 
 

@@ -76,6 +76,25 @@ sys.exit(1 if split or bad else 0)
 PY
 }
 
+# One batch of calls: $1 test name, $2 log dir, $3 backend scenario, $4 caller scenario,
+# $5 calls, $6 rate, $7 seconds the backends keep a call after it ended. Fails the test (and
+# returns 1) unless every call completed; sets RETR to the callers' retransmissions.
+call_phase() {
+	local name=$1 d=$2 uas=$3 uac=$4 n=$5 rate=$6 linger=$7 rc ok
+	mkdir -p "$d"
+	backends_up "$SCEN/$uas" "$d"
+	callers_run "$SCEN/$uac" "$n" "$rate" "$d/uac.csv" "$d/uac.out"
+	rc=$?
+	sleep "$linger"
+	backends_down
+	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
+	RETR=$(sipp_stat "$d/uac.csv" 'Retransmissions(C)')
+	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ]; then
+		fail "$name" "SIPp exit $rc, $ok of $n calls succeeded (see $d)"
+		return 1
+	fi
+}
+
 # ---- 1. ARP and ping ------------------------------------------------------------------------
 t_arp_ping() {
 	if ! ip netns exec "$NS_C" ping -c 3 -i 0.2 -W 1 "$LB_CALLER_IP" >"$OUT/ping_c.out" 2>&1; then
@@ -99,28 +118,19 @@ t_arp_ping() {
 # ---- 2. 1,000 calls over three weighted backends, with garbage alongside --------------------
 GARBAGE_SENT=0
 t_calls() {
-	local d=$OUT/calls n=1000 rc ok fail_c retr spread
+	local d=$OUT/calls n=1000 gpid spread
 	mkdir -p "$d"
-	backends_up "$SCEN/uas.xml" "$d"
+	# junk alongside the first seconds of the calls (garbage.py paces itself over ~2 s)
 	ip netns exec "$NS_C" python3 "$E2E/garbage.py" "$LB_CALLER_IP" 5060 200 >"$d/garbage.out" \
 		2>&1 &
-	local gpid=$!
+	gpid=$!
 	PIDS+=("$gpid")
-	callers_run "$SCEN/uac.xml" "$n" 100 "$d/uac.csv" "$d/uac.out"
-	rc=$?
+	# the backends keep each call 2 s (their timewait)
+	call_phase calls "$d" uas.xml uac.xml "$n" 100 2.5 || return
 	wait "$gpid"
 	GARBAGE_SENT=$(cat "$d/garbage.out" 2>/dev/null || echo 0)
-	sleep 2.5 # the backends' 2 s timewait
-	backends_down
-	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
-	fail_c=$(sipp_stat "$d/uac.csv" 'FailedCall(C)')
-	retr=$(sipp_stat "$d/uac.csv" 'Retransmissions(C)')
-	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ] || [ "$fail_c" != 0 ]; then
-		fail calls "SIPp exit $rc, $ok of $n calls succeeded, $fail_c failed (see $d)"
-		return
-	fi
-	if [ "$retr" != 0 ]; then
-		fail calls "$retr retransmissions (expected none)"
+	if [ "$RETR" != 0 ]; then
+		fail calls "$RETR retransmissions (expected none)"
 		return
 	fi
 	if ! spread=$(check_affinity "$d" "kinds.count('INVITE') >= 1 and 'ACK' in kinds and 'BYE' in kinds"); then
@@ -146,38 +156,19 @@ PY
 
 # ---- 3. the callee hangs up: BYE from the backend side, by Record-Route --------------------
 t_callee_bye() {
-	local d=$OUT/callee_bye n=100 rc ok
-	mkdir -p "$d"
-	backends_up "$SCEN/uas_bye.xml" "$d"
-	callers_run "$SCEN/uac_calleebye.xml" "$n" 50 "$d/uac.csv" "$d/uac.out"
-	rc=$?
-	sleep 1.5
-	backends_down
-	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
-	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ]; then
-		fail callee_bye "SIPp exit $rc, $ok of $n calls succeeded (see $d)"
-		return
-	fi
+	local n=100
+
+	call_phase callee_bye "$OUT/callee_bye" uas_bye.xml uac_calleebye.xml "$n" 50 1.5 || return
 	pass "callee_bye ($n calls hung up by the callee through Record-Route)"
 }
 
 # ---- 4. a retransmitted INVITE reaches the same backend ------------------------------------
 t_retransmission() {
-	local d=$OUT/retrans n=50 rc ok retr res
-	mkdir -p "$d"
-	backends_up "$SCEN/uas_slow.xml" "$d"
-	callers_run "$SCEN/uac.xml" "$n" 25 "$d/uac.csv" "$d/uac.out"
-	rc=$?
-	sleep 2.5
-	backends_down
-	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
-	retr=$(sipp_stat "$d/uac.csv" 'Retransmissions(C)')
-	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ]; then
-		fail retransmission "SIPp exit $rc, $ok of $n calls succeeded (see $d)"
-		return
-	fi
+	local d=$OUT/retrans n=50 res
+
+	call_phase retransmission "$d" uas_slow.xml uac.xml "$n" 25 2.5 || return
 	if ! res=$(check_affinity "$d" "kinds.count('INVITE') >= 2"); then
-		fail retransmission "retransmitted INVITEs split or missing: $res (caller retransmissions $retr)"
+		fail retransmission "retransmitted INVITEs split or missing: $res (caller retransmissions $RETR)"
 		return
 	fi
 	pass "retransmission ($n calls, each INVITE sent twice, both copies at one backend: $res)"
@@ -185,18 +176,9 @@ t_retransmission() {
 
 # ---- 5. CANCEL reaches the INVITE's backend -------------------------------------------------
 t_cancel() {
-	local d=$OUT/cancel n=100 rc ok res
-	mkdir -p "$d"
-	backends_up "$SCEN/uas_cancel.xml" "$d"
-	callers_run "$SCEN/uac_cancel.xml" "$n" 50 "$d/uac.csv" "$d/uac.out"
-	rc=$?
-	sleep 1.5
-	backends_down
-	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
-	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ]; then
-		fail cancel "SIPp exit $rc, $ok of $n calls succeeded (see $d)"
-		return
-	fi
+	local d=$OUT/cancel n=100 res
+
+	call_phase cancel "$d" uas_cancel.xml uac_cancel.xml "$n" 50 1.5 || return
 	if ! res=$(check_affinity "$d" "'INVITE' in kinds and 'CANCEL' in kinds and 'ACK' in kinds"); then
 		fail cancel "CANCEL not with its INVITE: $res"
 		return
@@ -206,18 +188,9 @@ t_cancel() {
 
 # ---- 6. INVITEs larger than the MTU, in fragments -------------------------------------------
 t_big_invite() {
-	local d=$OUT/big n=100 rc ok
-	mkdir -p "$d"
-	backends_up "$SCEN/uas.xml" "$d"
-	callers_run "$SCEN/uac_big.xml" "$n" 50 "$d/uac.csv" "$d/uac.out"
-	rc=$?
-	sleep 2.5
-	backends_down
-	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
-	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ]; then
-		fail big_invite "SIPp exit $rc, $ok of $n calls with a 3 KB INVITE succeeded (see $d)"
-		return
-	fi
+	local n=100
+
+	call_phase big_invite "$OUT/big" uas.xml uac_big.xml "$n" 50 2.5 || return
 	pass "big_invite ($n calls with a 3.4 KB INVITE)"
 }
 
@@ -247,8 +220,7 @@ t_lost_fragments() {
 
 # ---- 8. a live backend change: SIGHUP swaps the table under running workers ----------------
 t_reload() {
-	local d=$OUT/reload n=150 rc ok res
-	mkdir -p "$d"
+	local d=$OUT/reload n=150 res
 	# proxy3 drains: it keeps its dialogs but takes no new call
 	sed -i 's/\(name = "proxy3";.*weight = [0-9]*;\) }/\1 state = "drain"; }/' "$OUT/dp.conf"
 	kill -HUP "$DP_PID"
@@ -260,16 +232,7 @@ t_reload() {
 		fail reload "no table v2 after SIGHUP: $(grep -E 'be:|cfg' "$DP_LOG" | tail -n 2)"
 		return
 	fi
-	backends_up "$SCEN/uas.xml" "$d"
-	callers_run "$SCEN/uac.xml" "$n" 50 "$d/uac.csv" "$d/uac.out"
-	rc=$?
-	sleep 2.5
-	backends_down
-	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
-	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ]; then
-		fail reload "SIPp exit $rc, $ok of $n calls succeeded after the swap (see $d)"
-		return
-	fi
+	call_phase reload "$d" uas.xml uac.xml "$n" 50 2.5 || return
 	if ! res=$(check_affinity "$d" "'INVITE' in kinds and 'BYE' in kinds"); then
 		fail reload "affinity broken after the swap: $res"
 		return
