@@ -280,13 +280,54 @@ param_eq(const uint8_t *b, uint32_t ns, uint32_t ne, const char *name, uint32_t 
 }
 
 /*
+ * host [ ":" port ] at b[*pi]: a name or IPv4 address, or an IPv6 reference with its brackets;
+ * port 0 when absent. lws: LWS may stand around the colon (a Via's sent-by, §20.42; a URI has
+ * none). Returns 0 and moves *pi past it, or -1.
+ */
+static int
+parse_hostport(const uint8_t *b, uint32_t *pi, uint32_t e, uint32_t lim, bool lws,
+	struct slb_span *host, uint16_t *port)
+{
+	uint32_t i = *pi, hs = i, ps, p = 0;
+
+	if (i < e && b[i] == '[') {
+		while (i < e && b[i] != ']')
+			i++;
+		if (i == e)
+			return -1;
+		i++;
+	} else {
+		i = lex_span(b, i, e, lim, LEX_SET_HOST);
+	}
+	if (i == hs)
+		return -1;
+	*host = span(hs, i);
+	*port = 0;
+	if (lws)
+		i = lex_skip_lws(b, i, e);
+	if (i < e && b[i] == ':') {
+		i = lws ? lex_skip_lws(b, i + 1, e) : i + 1;
+		ps = i;
+		while (i < e && lex_is_digit(b[i]) && p <= 65535)
+			p = p * 10 + (b[i++] - '0');
+		if (i == ps || p == 0 || p > 65535)
+			return -1;
+		*port = (uint16_t)p;
+		if (lws)
+			i = lex_skip_lws(b, i, e);
+	}
+	*pi = i;
+	return 0;
+}
+
+/*
  * Via value = sent-protocol LWS sent-by *( SEMI via-params ), with
  * sent-protocol = name SLASH version SLASH transport and SLASH = SWS "/" SWS.
  */
 static int
 parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct slb_sip_via *v)
 {
-	uint32_t i = s, t, hs, he;
+	uint32_t i = s, t;
 	int k;
 
 	memset(v, 0, sizeof(*v));
@@ -317,34 +358,8 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 	if (t == i)
 		return -1;
 	i = t;
-	hs = i;
-	if (i < e && b[i] == '[') {
-		while (i < e && b[i] != ']')
-			i++;
-		if (i == e)
-			return -1;
-		i++;
-	} else {
-		i = lex_span(b, i, e, lim, LEX_SET_HOST);
-	}
-	he = i;
-	if (he == hs)
+	if (parse_hostport(b, &i, e, lim, true, &v->host, &v->port) < 0)
 		return -1;
-	v->host = span(hs, he);
-	i = lex_skip_lws(b, i, e);
-	if (i < e && b[i] == ':') {
-		uint32_t ps;
-		uint32_t port = 0;
-
-		i = lex_skip_lws(b, i + 1, e);
-		ps = i;
-		while (i < e && lex_is_digit(b[i]) && port <= 65535)
-			port = port * 10 + (b[i++] - '0');
-		if (i == ps || port == 0 || port > 65535)
-			return -1;
-		v->port = (uint16_t)port;
-		i = lex_skip_lws(b, i, e);
-	}
 	/* via-params */
 	while (i < e) {
 		uint32_t ns, ne, vs = 0, ve = 0;
@@ -741,7 +756,7 @@ int
 slb_sip_uri_hostport(const uint8_t *b, struct slb_span uri, struct slb_span *host, uint16_t *port,
 	bool *lr)
 {
-	uint32_t s = uri.off, e = (uint32_t)uri.off + uri.len, i, at, hs, he;
+	uint32_t s = uri.off, e = (uint32_t)uri.off + uri.len, i, at;
 
 	*port = 0;
 	if (lr)
@@ -768,32 +783,11 @@ slb_sip_uri_hostport(const uint8_t *b, struct slb_span uri, struct slb_span *hos
 
 		at = a ? (uint32_t)(a - b) + 1 : s;
 	}
-	hs = at;
-	i = hs;
-	if (i < e && b[i] == '[') {
-		while (i < e && b[i] != ']')
-			i++;
-		if (i == e)
-			return -1;
-		i++;
-	} else {
-		while (i < e && b[i] != ':' && b[i] != ';' && b[i] != '?' && b[i] != '>')
-			i++;
-	}
-	he = i;
-	if (he == hs)
+	i = at;
+	/* after the host and port: the end, parameters or headers, nothing else */
+	if (parse_hostport(b, &i, e, e, false, host, port) < 0 ||
+		(i < e && b[i] != ';' && b[i] != '?'))
 		return -1;
-	host->off = (uint16_t)hs;
-	host->len = (uint16_t)(he - hs);
-	if (i < e && b[i] == ':') {
-		uint32_t p = 0, ps = ++i;
-
-		while (i < e && lex_is_digit(b[i]) && p <= 65535)
-			p = p * 10 + (b[i++] - '0');
-		if (i == ps || p == 0 || p > 65535)
-			return -1;
-		*port = (uint16_t)p;
-	}
 	/* uri-parameters: only lr matters to a proxy */
 	while (i < e && b[i] == ';') {
 		uint32_t ns = ++i;

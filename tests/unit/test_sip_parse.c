@@ -1386,6 +1386,10 @@ t_uri_hostport(void)
 		{"sip:h.example:70000", -1, NULL, 0, false},
 		{"sip:h.example:", -1, NULL, 0, false},
 		{"<sip:[::1>", -1, NULL, 0, false},
+		/* a host that is not a host: refused rather than cut short */
+		{"sip:a+b.example", -1, NULL, 0, false},
+		{"sip:h.example:5060x", -1, NULL, 0, false},
+		{"sip:h.example xyz", -1, NULL, 0, false},
 		{"<>", -1, NULL, 0, false},
 		{"", -1, NULL, 0, false},
 	};
