@@ -12,6 +12,7 @@
 #include <rte_udp.h>
 
 #include "slb_fwd.h"
+#include "slb_testpkt.h"
 
 /*
  * What it measures: the work a worker does per SIP datagram once the packet is in an mbuf and
@@ -32,7 +33,7 @@ static const char *const mname[M__COUNT] = {"INVITE", "100", "180", "200", "ACK"
 #define LB_CALLER_IP RTE_IPV4(198, 18, 1, 1)
 #define LB_BACKEND_IP RTE_IPV4(198, 18, 2, 1)
 #define BUF_SIZE 4096
-#define HDRS (RTE_ETHER_HDR_LEN + 20 + 8)
+#define HDRS TESTPKT_HDRS
 
 struct tmpl {
 	uint16_t len; /* whole frame */
@@ -55,41 +56,29 @@ now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* An Ethernet + IPv4 + UDP frame around sip. */
+/* An Ethernet + IPv4 + UDP frame around sip (slb_testpkt.h), from src:5060 to dst:5060. */
 static void
 make_frame(struct tmpl *t, const char *sip, uint32_t src, uint32_t dst, uint16_t sport)
 {
 	size_t n = strlen(sip);
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *udp;
 
 	t->frame = calloc(1, HDRS + n);
-	t->len = (uint16_t)(HDRS + n);
-	((struct rte_ether_hdr *)t->frame)->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(t->frame + RTE_ETHER_HDR_LEN);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + n));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(src);
-	ip->dst_addr = rte_cpu_to_be_32(dst);
-	udp = (struct rte_udp_hdr *)(ip + 1);
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = rte_cpu_to_be_16(5060);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + n));
-	memcpy(t->frame + HDRS, sip, n);
+	if (t->frame == NULL) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(1);
+	}
+	t->len = testpkt_frame(t->frame, sip, (uint16_t)n, src, sport, dst, 5060, NULL);
 }
 
 static struct rte_mbuf *
 new_mbuf(void)
 {
-	uint8_t *mem = aligned_alloc(64, sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + BUF_SIZE);
-	struct rte_mbuf *m = (struct rte_mbuf *)mem;
+	struct rte_mbuf *m = testpkt_mbuf(RTE_PKTMBUF_HEADROOM, BUF_SIZE);
 
-	memset(m, 0, sizeof(*m));
-	m->buf_addr = mem + sizeof(struct rte_mbuf);
-	m->buf_len = RTE_PKTMBUF_HEADROOM + BUF_SIZE;
-	m->nb_segs = 1;
+	if (m == NULL) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(1);
+	}
 	return m;
 }
 

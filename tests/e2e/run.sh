@@ -197,8 +197,14 @@ t_big_invite() {
 # ---- 7. fragments that never complete give their mbufs back when reassembly times out ----
 t_lost_fragments() {
 	local n=200 before after i
-	before=$(grep -E '^stats: drops:' "$DP_LOG" | tail -n 1 | grep -oE ' reasm [0-9]+' | grep -oE '[0-9]+')
-	before=${before:-0}
+	# the reassembly-drop counter from the dataplane's latest per-second stats log
+	reasm_now() {
+		local v
+		v=$(grep -E '^stats: drops:' "$DP_LOG" | tail -n 1 | grep -oE ' reasm [0-9]+' |
+			grep -oE '[0-9]+')
+		echo "${v:-0}"
+	}
+	before=$(reasm_now)
 	if ! ip netns exec "$NS_C" python3 "$E2E/lost_frags.py" "$CALLER_IP" "$LB_CALLER_IP" "$n" \
 		>"$OUT/lost_frags.out" 2>&1; then
 		fail lost_fragments "could not send ($(tail -n 1 "$OUT/lost_frags.out"))"
@@ -207,10 +213,9 @@ t_lost_fragments() {
 	# frag.timeout_ms is 2 s; the sweep runs on every drain tick; the stats log every second
 	for i in $(seq 1 16); do
 		sleep 0.5
-		after=$(grep -E '^stats: drops:' "$DP_LOG" | tail -n 1 | grep -oE ' reasm [0-9]+' | grep -oE '[0-9]+')
-		[ "$((${after:-0} - before))" -ge "$n" ] && break
+		after=$(reasm_now)
+		[ "$((after - before))" -ge "$n" ] && break
 	done
-	after=${after:-0}
 	if [ "$((after - before))" -ge "$n" ]; then
 		pass "lost_fragments ($n first fragments never completed: $((after - before)) mbufs freed by the reassembly timeout)"
 	else

@@ -8,6 +8,7 @@
 
 #include "slb_rw.h"
 #include "slb_sip.h"
+#include "slb_testpkt.h"
 
 #define MAX_SIP 4096
 #define L2_LEN 14
@@ -47,43 +48,22 @@ static const struct slb_rw_cfg cfg = {
 		}                                                                                 \
 	} while (0)
 
-/* An independent one's-complement sum (RFC 1071), not DPDK's. */
-static uint32_t
-sum16(const uint8_t *d, size_t n, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)d[i] << 8 | d[i + 1];
-	if (n & 1)
-		s += (uint32_t)d[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
-static uint16_t
-be16_at(const uint8_t *d)
-{
-	return (uint16_t)(d[0] << 8 | d[1]);
-}
-
 /* Lengths consistent with p and the mbuf, checksums right. */
 static void
 check_packet(const struct rte_mbuf *m, const struct slb_pkt *p, uint16_t ihl)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint8_t *ip = d + p->l3_off, *udp = d + p->l4_off;
-	uint16_t ulen = be16_at(udp + 4);
+	uint16_t ulen = testpkt_be16(udp + 4);
 
 	CHECK(m->data_off + m->data_len <= m->buf_len);
 	CHECK(m->pkt_len == m->data_len);
 	CHECK(m->data_len == p->sip_off + p->sip_len);
-	CHECK(be16_at(ip + 2) == ihl + 8 + p->sip_len);
+	CHECK(testpkt_be16(ip + 2) == ihl + 8 + p->sip_len);
 	CHECK(ulen == 8 + p->sip_len);
-	CHECK(sum16(ip, ihl, 0) == 0xffff);
-	CHECK(sum16(udp, ulen, sum16(ip + 12, 8, 0) + 17 + ulen) == 0xffff);
-	CHECK(be16_at(udp + 6) != 0);
+	CHECK(testpkt_sum16(ip, ihl, 0) == 0xffff);
+	CHECK(testpkt_sum16(udp, ulen, testpkt_sum16(ip + 12, 8, 0) + 17 + ulen) == 0xffff);
+	CHECK(testpkt_be16(udp + 6) != 0);
 }
 
 static bool

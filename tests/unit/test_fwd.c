@@ -11,16 +11,16 @@
 #include "slb_fwd.h"
 #include "slb_hash.h"
 #include "slb_test.h"
+#include "slb_testpkt.h"
 
 #define CALLER RTE_IPV4(198, 18, 1, 2)
 #define LB_C RTE_IPV4(198, 18, 1, 1)
 #define LB_B RTE_IPV4(198, 18, 2, 1)
-#define HDRS (RTE_ETHER_HDR_LEN + 20 + 8)
 #define ROOM 8192
 
 static struct slb_fwd_ctx ctx;
 static struct slb_be_table *bt;
-static uint8_t *mem;
+static struct rte_mbuf *mem;
 static struct rte_mbuf *m;
 static struct slb_pkt pkt;
 static struct slb_fwd_out out;
@@ -55,42 +55,13 @@ setup_tables(uint32_t nbe, uint32_t dlg_cap)
 	CU_ASSERT_FATAL(ctx.dlg != NULL);
 }
 
-/* Put a frame src:sport -> dst:5060 carrying sip into mbuf memory mm; fill pp. */
+/* A frame src:sport -> dst:5060 carrying sip in mbuf x; fills pp. */
 static struct rte_mbuf *
-fill(uint8_t *mm, struct slb_pkt *pp, const char *sip, uint32_t src, uint16_t sport, uint32_t dst)
+fill(struct rte_mbuf *x, struct slb_pkt *pp, const char *sip, uint32_t src, uint16_t sport,
+	uint32_t dst)
 {
-	size_t n = strlen(sip);
-	struct rte_mbuf *x = (struct rte_mbuf *)mm;
-	uint8_t *f;
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *udp;
-
-	memset(x, 0, sizeof(*x));
-	x->buf_addr = mm + sizeof(struct rte_mbuf);
-	x->buf_len = RTE_PKTMBUF_HEADROOM + ROOM;
-	x->data_off = RTE_PKTMBUF_HEADROOM;
-	x->nb_segs = 1;
-	x->data_len = (uint16_t)(HDRS + n);
-	x->pkt_len = x->data_len;
-	f = rte_pktmbuf_mtod(x, uint8_t *);
-	memset(f, 0, HDRS);
-	ip = (struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(28 + n));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(src);
-	ip->dst_addr = rte_cpu_to_be_32(dst);
-	udp = (struct rte_udp_hdr *)(ip + 1);
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = rte_cpu_to_be_16(5060);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + n));
-	memcpy(f + HDRS, sip, n);
-	pp->l3_off = RTE_ETHER_HDR_LEN;
-	pp->l4_off = RTE_ETHER_HDR_LEN + 20;
-	pp->sip_off = HDRS;
-	pp->sip_len = (uint16_t)n;
-	return x;
+	return testpkt_load(x, RTE_PKTMBUF_HEADROOM, sip, (uint16_t)strlen(sip), src, sport, dst,
+		5060, pp);
 }
 
 /* Put a frame into the test mbuf and process it. */
@@ -98,7 +69,8 @@ static enum slb_fwd_verdict
 feed(const char *sip, uint32_t src, uint16_t sport, uint32_t dst, uint32_t now)
 {
 	if (mem == NULL)
-		mem = aligned_alloc(64, sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + ROOM);
+		mem = testpkt_mbuf(RTE_PKTMBUF_HEADROOM, ROOM);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mem);
 	m = fill(mem, &pkt, sip, src, sport, dst);
 	return slb_fwd_process(&ctx, bt, m, &pkt, now, &out);
 }
@@ -393,7 +365,7 @@ static void
 t_burst_same(void)
 {
 	static char text[SEQ][1024];
-	uint8_t *mm[SEQ];
+	struct rte_mbuf *mm[SEQ];
 	struct rte_mbuf *bm[SEQ];
 	struct slb_pkt bp[SEQ], sp[SEQ];
 	struct slb_fwd_out bo[SEQ], so[SEQ];
@@ -418,7 +390,8 @@ t_burst_same(void)
 				"Max-Forwards: 70\r\nFrom: <sip:alice@198.18.1.2>;tag=a1\r\n"
 				"To: <sip:bob@198.18.1.1>\r\nCall-ID: %s\r\nCSeq: 1 CANCEL\r\n"
 				"Content-Length: 0\r\n\r\n", br, cid);
-		mm[i] = aligned_alloc(64, sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + ROOM);
+		mm[i] = testpkt_mbuf(RTE_PKTMBUF_HEADROOM, ROOM);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(mm[i]);
 	}
 	setup_tables(3, 1024);
 	for (i = 0; i < SEQ; i++) {

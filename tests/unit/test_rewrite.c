@@ -10,11 +10,11 @@
 #include "slb_rw.h"
 #include "slb_sip.h"
 #include "slb_test.h"
+#include "slb_testpkt.h"
 
-#define L2_LEN 14
-#define L3_LEN 20
-#define L4_LEN 8
-#define HDRS_LEN (L2_LEN + L3_LEN + L4_LEN)
+#define HDRS_LEN TESTPKT_HDRS
+#define L3_LEN TESTPKT_L3
+#define L4_LEN TESTPKT_L4
 #define TXT_MAX 4096
 
 static const struct slb_rw_cfg cfg = {
@@ -26,105 +26,18 @@ static const struct slb_rw_cfg cfg = {
 	.secret = 0x5eed5eed12345678ull,
 };
 
-static const uint8_t eth_hdr[L2_LEN] = {
-	0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00,
-};
+/* Ethernet + IPv4 + UDP + sip from 10.0.0.7:5060 to 198.18.1.1:5060, lengths and sums right. */
+#define SRC_IP 0x0a000007u
+#define DST_IP 0xc6120101u
 
-/* ---- an independent one's-complement sum (RFC 1071), so DPDK's is not checked by itself ---- */
-
-static uint32_t
-sum16(const uint8_t *d, size_t n, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)d[i] << 8 | d[i + 1];
-	if (n & 1)
-		s += (uint32_t)d[n - 1] << 8;
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static uint16_t
-be16_at(const uint8_t *d)
-{
-	return (uint16_t)(d[0] << 8 | d[1]);
-}
-
-/* The UDP pseudo-header and datagram, summed as a receiver would. */
-static uint32_t
-udp_sum(const uint8_t *ip, const uint8_t *udp)
-{
-	uint16_t len = be16_at(udp + 4);
-
-	return sum16(udp, len, sum16(ip + 12, 8, 0) + 17 + len);
-}
-
-/* ---- packets in hand-made mbufs ---- */
-
-/* An mbuf with its data area right behind it, as a mempool would lay it out. */
-static struct rte_mbuf *
-mbuf_new(uint16_t headroom, uint16_t room)
-{
-	size_t size = (sizeof(struct rte_mbuf) + headroom + room + 63) & ~(size_t)63;
-	struct rte_mbuf *m = aligned_alloc(64, size);
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	memset(m, 0, size);
-	m->buf_addr = (char *)m + sizeof(*m);
-	m->buf_len = (uint16_t)(headroom + room);
-	m->data_off = headroom;
-	m->nb_segs = 1;
-	m->next = NULL;
-	return m;
-}
-
-/* Ethernet + IPv4 + UDP + sip, with correct lengths and checksums. */
 static struct rte_mbuf *
 pkt_new(const char *sip, uint16_t headroom, uint16_t tailroom, struct slb_pkt *p)
 {
 	uint16_t len = (uint16_t)strlen(sip);
-	struct rte_mbuf *m = mbuf_new(headroom, (uint16_t)(HDRS_LEN + len + tailroom));
-	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-	uint8_t *ip = d + L2_LEN, *udp = ip + L3_LEN;
-	uint16_t ck;
+	struct rte_mbuf *m = testpkt_mbuf(headroom, (uint16_t)(HDRS_LEN + len + tailroom));
 
-	memcpy(d, eth_hdr, L2_LEN);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)((L3_LEN + L4_LEN + len) >> 8);
-	ip[3] = (uint8_t)(L3_LEN + L4_LEN + len);
-	ip[4] = 0x12;
-	ip[5] = 0x34;
-	ip[8] = 64;
-	ip[9] = 17;
-	memcpy(ip + 12, (const uint8_t[]){10, 0, 0, 7, 198, 18, 1, 1}, 8);
-	ck = (uint16_t)~fold(sum16(ip, L3_LEN, 0));
-	ip[10] = (uint8_t)(ck >> 8);
-	ip[11] = (uint8_t)ck;
-	udp[0] = 0x13;
-	udp[1] = 0xc4;
-	udp[2] = 0x13;
-	udp[3] = 0xc4;
-	udp[4] = (uint8_t)((L4_LEN + len) >> 8);
-	udp[5] = (uint8_t)(L4_LEN + len);
-	memcpy(udp + L4_LEN, sip, len);
-	ck = (uint16_t)~fold(udp_sum(ip, udp));
-	udp[6] = (uint8_t)(ck >> 8);
-	udp[7] = (uint8_t)ck;
-	m->data_len = (uint16_t)(HDRS_LEN + len);
-	m->pkt_len = m->data_len;
-	p->l3_off = L2_LEN;
-	p->l4_off = L2_LEN + L3_LEN;
-	p->sip_off = HDRS_LEN;
-	p->sip_len = len;
-	return m;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	return testpkt_load(m, headroom, sip, len, SRC_IP, 5060, DST_IP, 5060, p);
 }
 
 static uint8_t *
@@ -149,11 +62,11 @@ check_layout(struct rte_mbuf *m, const struct slb_pkt *p)
 
 	CU_ASSERT_EQUAL(m->pkt_len, m->data_len);
 	CU_ASSERT_EQUAL(m->data_len, HDRS_LEN + p->sip_len);
-	CU_ASSERT_EQUAL(be16_at(ip + 2), L3_LEN + L4_LEN + p->sip_len);
-	CU_ASSERT_EQUAL(be16_at(udp + 4), L4_LEN + p->sip_len);
-	CU_ASSERT_EQUAL(memcmp(d, eth_hdr, L2_LEN), 0);
+	CU_ASSERT_EQUAL(testpkt_be16(ip + 2), L3_LEN + L4_LEN + p->sip_len);
+	CU_ASSERT_EQUAL(testpkt_be16(udp + 4), L4_LEN + p->sip_len);
+	CU_ASSERT_EQUAL(memcmp(d, testpkt_eth(), TESTPKT_L2), 0);
 	CU_ASSERT_EQUAL(memcmp(ip + 12, (const uint8_t[]){10, 0, 0, 7, 198, 18, 1, 1}, 8), 0);
-	CU_ASSERT_EQUAL(be16_at(udp), 5060);
+	CU_ASSERT_EQUAL(testpkt_be16(udp), 5060);
 	CU_ASSERT(m->data_off + m->data_len <= m->buf_len);
 }
 
@@ -163,9 +76,9 @@ check_sums(struct rte_mbuf *m, const struct slb_pkt *p)
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3_off);
 	const uint8_t *udp = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off);
 
-	CU_ASSERT_EQUAL(fold(sum16(ip, L3_LEN, 0)), 0xffff);
-	CU_ASSERT_EQUAL(fold(udp_sum(ip, udp)), 0xffff);
-	CU_ASSERT_NOT_EQUAL(be16_at(udp + 6), 0); /* 0 would mean "no checksum" */
+	CU_ASSERT_EQUAL(testpkt_sum16(ip, L3_LEN, 0), 0xffff);
+	CU_ASSERT_EQUAL(testpkt_udp_sum(ip, udp), 0xffff);
+	CU_ASSERT_NOT_EQUAL(testpkt_be16(udp + 6), 0); /* 0 would mean "no checksum" */
 }
 
 static enum slb_sip_err
@@ -826,12 +739,12 @@ t_checksum_zero(void)
 		w++;
 	w[0] = w[1] = 0;
 	udp[6] = udp[7] = 0;
-	need = (uint16_t)~fold(udp_sum(ip, udp));
+	need = (uint16_t)~testpkt_udp_sum(ip, udp);
 	w[0] = (uint8_t)(need >> 8);
 	w[1] = (uint8_t)need;
-	CU_ASSERT_EQUAL(fold(udp_sum(ip, udp)), 0xffff);
+	CU_ASSERT_EQUAL(testpkt_udp_sum(ip, udp), 0xffff);
 	slb_rw_finish(m, &p);
-	CU_ASSERT_EQUAL(be16_at(udp + 6), 0xffff);
+	CU_ASSERT_EQUAL(testpkt_be16(udp + 6), 0xffff);
 	check_sums(m, &p);
 
 	/* lengths come from p, so a sum never covers bytes that are not the datagram's */
