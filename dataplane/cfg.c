@@ -56,7 +56,6 @@ static const struct cfg_key keys[] = {
 	U32("stats_interval", stats_interval, 0, 86400, 10, 0),
 	U32("idle_sleep_us", idle_sleep_us, 0, 10000, 0, 0),
 	IPV4("gateway", gateway),
-	U64("branch_secret", branch_secret, 0, INT64_MAX, 0),
 	U32("backend_buckets_log2", be_buckets_log2, 8, 22, 16, 0),
 
 	U32("mempool.size", pool_size, 1023, 1u << 24, 16383, 0),

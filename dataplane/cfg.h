@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "slb_be.h"
+#include "slb_key.h"
 #include "slb_sip.h"
 
 #define SLB_CFG_MAX_PORTS 8
@@ -13,6 +14,7 @@
 #define SLB_CFG_MAX_EAL 64      /* EAL arguments */
 #define SLB_CFG_NAME_LEN 32
 #define SLB_CFG_DEV_LEN 256
+#define SLB_CFG_MAX_NETS 16     /* caller_networks entries */
 
 /* Exit code for a configuration the dataplane refuses. */
 #define SLB_CFG_EXIT_BAD 2
@@ -21,6 +23,12 @@ enum slb_port_role {
 	SLB_ROLE_CALLER = 0x1,  /* callers are reached through it */
 	SLB_ROLE_BACKEND = 0x2, /* backends are reached through it */
 	SLB_ROLE_BOTH = 0x3,
+};
+
+/* What a request to our backend-side address from someone who is not a backend gets. */
+enum slb_stranger_action {
+	SLB_STRANGER_CALLER = 0, /* treated as a caller's (load-balanced to a backend) */
+	SLB_STRANGER_DROP,       /* dropped and counted as relay_denied */
 };
 
 struct slb_cfg_addr {
@@ -52,7 +60,17 @@ struct slb_cfg {
 	uint32_t stats_interval;
 	uint32_t idle_sleep_us;
 	uint32_t gateway;             /* host order, 0: none */
-	uint64_t branch_secret;       /* 0: random at start */
+	struct slb_key128 branch_secret; /* keys the MAC in our Via branch */
+	bool branch_secret_set;       /* false: absent from the file, generated at start */
+	struct slb_key128 hash_secret;   /* keys the Call-ID and rendezvous hashes */
+	bool hash_secret_set;         /* false: absent from the file, generated at start */
+	uint32_t reply_483_rate;      /* 483 replies per second per worker, at most */
+	bool require_backend;         /* refuse a backend set in which no backend takes calls */
+
+	/* relay control: requests from backends go to callers only by our Route or to these */
+	struct slb_cfg_addr caller_networks[SLB_CFG_MAX_NETS];
+	uint32_t nb_caller_networks;
+	uint32_t backend_side_strangers; /* enum slb_stranger_action */
 	uint32_t be_buckets_log2;
 
 	/* mempool */

@@ -35,9 +35,12 @@ slb_sip_init(struct slb_dp *dp)
 
 	ctx->record_route = cfg->record_route;
 	ctx->reply_483 = cfg->reply_483;
+	uint64_t secret;
+
+	memcpy(&secret, cfg->branch_secret.b, sizeof(secret));
 	slb_fwd_ctx_set_addrs(ctx, dp->addr.caller_ip, dp->addr.backend_ip,
-		(uint16_t)cfg->sip_port, cfg->branch_secret != 0 ? cfg->branch_secret : rte_rand());
-	if (cfg->branch_secret == 0)
+		(uint16_t)cfg->sip_port, cfg->branch_secret_set ? secret : rte_rand());
+	if (!cfg->branch_secret_set)
 		SLB_LOG(sip, NOTICE, "branch_secret not set: random, so responses to requests "
 			"forwarded before a restart will not match our Via");
 

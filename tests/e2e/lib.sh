@@ -120,7 +120,7 @@ record_route = $rr;
 reply_483 = true;
 stats_interval = 1;
 idle_sleep_us = 50;
-branch_secret = 0x1234567887654321L;
+branch_secret = "12345678876543211234567887654321";
 mempool: { size = 16383; big_size = 511; indirect_size = 2047; };
 dialog: { capacity = 65536; };
 ports = (
