@@ -3,6 +3,7 @@
 #
 #   callers ns  (198.18.1.2/24)  --veth--  [LBC | siplb-dataplane | LBB]  --veth--  backends ns
 #                                           198.18.1.1      198.18.2.1           198.18.2.11-13
+#   nat ns (198.19.0.2/24) --veth-- callers ns (198.19.0.1, masquerades to 198.18.1.2): nat_up
 #
 # The balancer's two ports are net_af_packet devices on the veth ends inside the lb namespace.
 # Only addresses from 198.18.0.0/15 are used. Source it with PFX set (a short name prefix).
@@ -11,10 +12,14 @@
 NS_C=${PFX}c
 NS_LB=${PFX}lb
 NS_B=${PFX}b
+NS_N=${PFX}n
 LB_CALLER_IP=198.18.1.1
 LB_BACKEND_IP=198.18.2.1
 CALLER_IP=198.18.1.2
 BACKEND_IPS=(198.18.2.11 198.18.2.12 198.18.2.13)
+NAT_GW=198.19.0.1
+NAT_IP=198.19.0.2
+NAT_PORTS=40000-40999
 LBC=${PFX}lbc
 LBB=${PFX}lbb
 PIDS=()
@@ -67,7 +72,7 @@ net_up() {
 
 net_down() {
 	local ns
-	for ns in "$NS_C" "$NS_LB" "$NS_B"; do
+	for ns in "$NS_N" "$NS_C" "$NS_LB" "$NS_B"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -75,6 +80,47 @@ net_down() {
 	ip link del "${PFX}bal" 2>/dev/null
 	ip link del "$LBC" 2>/dev/null
 	ip link del "$LBB" 2>/dev/null
+	ip link del "${PFX}nat" 2>/dev/null
+	ip link del "${PFX}nin" 2>/dev/null
+	return 0
+}
+
+# A caller behind NAT: namespace NS_N at NAT_IP behind the callers namespace, which forwards and
+# masquerades it to its own address on the way to the balancer, with source ports mapped into
+# NAT_PORTS (never the caller's own port, so only rport can bring a response back). Call after
+# dp_start: the masquerade is on the tap the balancer's caller port shows there.
+nat_up() {
+	nat_down
+	ip netns add "$NS_N" || return 1
+	ip link add "${PFX}nat" type veth peer name "${PFX}nin" || return 1
+	ip link set "${PFX}nat" netns "$NS_C" && ip link set "${PFX}nin" netns "$NS_N" || return 1
+	ip -n "$NS_C" addr add "$NAT_GW/24" dev "${PFX}nat"
+	ip -n "$NS_C" link set "${PFX}nat" up
+	ip -n "$NS_N" link set lo up
+	ip -n "$NS_N" addr add "$NAT_IP/24" dev "${PFX}nin"
+	ip -n "$NS_N" link set "${PFX}nin" up
+	ip -n "$NS_N" route add 198.18.0.0/15 via "$NAT_GW" || return 1
+	ip netns exec "$NS_C" ethtool -K "${PFX}nat" tx off rx off >/dev/null 2>&1 || true
+	ip netns exec "$NS_N" ethtool -K "${PFX}nin" tx off rx off >/dev/null 2>&1 || true
+	ip netns exec "$NS_C" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	ip netns exec "$NS_C" nft -f - <<NFT || return 1
+table ip ${PFX}nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr $NAT_IP oifname "${PFX}tap" meta l4proto udp masquerade to :$NAT_PORTS
+	}
+}
+NFT
+}
+
+# Undo nat_up: its namespace and veth, and the callers namespace's NAT table and forwarding
+# (conntrack there would otherwise also reassemble the raw fragments other tests send).
+nat_down() {
+	ip netns pids "$NS_N" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del "$NS_N" 2>/dev/null
+	ip -n "$NS_C" link del "${PFX}nat" 2>/dev/null
+	ip netns exec "$NS_C" nft delete table ip "${PFX}nat" 2>/dev/null
+	ip netns exec "$NS_C" sysctl -qw net.ipv4.ip_forward=0 2>/dev/null
 	return 0
 }
 
@@ -188,15 +234,17 @@ backends_down() {
 	BACKEND_PIDS=()
 }
 
-# Calls from the callers namespace: $1 scenario, $2 count, $3 rate, $4 stat file, $5 out file.
-# Bounded by -m and by a global timeout; returns SIPp's exit code (0: every call succeeded).
+# Calls from the callers namespace: $1 scenario, $2 count, $3 rate, $4 stat file, $5 out file;
+# optional: $6 namespace (NS_C), $7 local address (CALLER_IP), $8 local port (5060), then more
+# SIPp options. Bounded by -m and by a global timeout; returns SIPp's exit code (0: every call
+# succeeded).
 callers_run() {
-	local scen=$1 n=$2 rate=$3 stf=$4 out=$5
+	local scen=$1 n=$2 rate=$3 stf=$4 out=$5 ns=${6:-$NS_C} ip=${7:-$CALLER_IP} port=${8:-5060}
 	local limit=$((n / rate + 30))
-	timeout $((limit + 10)) ip netns exec "$NS_C" sipp -sf "$scen" -i "$CALLER_IP" -p 5060 \
+	timeout $((limit + 10)) ip netns exec "$ns" sipp -sf "$scen" -i "$ip" -p "$port" \
 		"$LB_CALLER_IP:5060" -m "$n" -r "$rate" -l 200 "${SIPP_OPTS[@]}" \
 		-timeout "${limit}s" -timeout_error -trace_stat -stf "$stf" -fd 1 \
-		-trace_err -error_file "${out%.out}.err" >"$out" 2>&1 </dev/null
+		-trace_err -error_file "${out%.out}.err" "${@:9}" >"$out" 2>&1 </dev/null
 }
 
 # A column of the last line of a SIPp statistics file: $1 file, $2 column name.
