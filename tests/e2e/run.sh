@@ -275,7 +275,7 @@ listen_stop() {
 }
 
 t_relay() {
-	local d=$OUT/relay before denied want=4 l1 l2 res
+	local d=$OUT/relay before denied want=4 l1 l2 res deaf=0
 	mkdir -p "$d"
 	ip -n "$NS_B" addr add "$RELAY_T2_IP/24" dev bal
 	# callers can reach our backend-side address through our caller side, as a router would let them
@@ -283,9 +283,10 @@ t_relay() {
 	before=$(live_ctr drops: sip.relay_denied)
 
 	# round 1, from the caller side; no SIPp runs, so the backends' addresses listen too
-	listen_start "$NS_C" "$d/round1_callers.json" "$RELAY_T1"
+	listen_start "$NS_C" "$d/round1_callers.json" "$RELAY_T1" || deaf=1
 	l1=$LAST_PID
-	listen_start "$NS_B" "$d/round1_backends.json" "$RELAY_T2" "${BACKEND_IPS[@]/%/:5060}"
+	listen_start "$NS_B" "$d/round1_backends.json" "$RELAY_T2" "${BACKEND_IPS[@]/%/:5060}" ||
+		deaf=1
 	l2=$LAST_PID
 	{
 		# (i) spoofed as proxy1 (its address and port) from the caller side: denied
@@ -301,9 +302,9 @@ t_relay() {
 	listen_stop "$l1" "$l2"
 
 	# round 2, (iii) from proxy1's own address and port, without a Route of ours: denied
-	listen_start "$NS_C" "$d/round2_callers.json" "$RELAY_T1"
+	listen_start "$NS_C" "$d/round2_callers.json" "$RELAY_T1" || deaf=1
 	l1=$LAST_PID
-	listen_start "$NS_B" "$d/round2_backends.json" "$RELAY_T2"
+	listen_start "$NS_B" "$d/round2_backends.json" "$RELAY_T2" || deaf=1
 	l2=$LAST_PID
 	{
 		probe "$NS_B" send --bind "${BACKEND_IPS[0]}:5060" "$LB_CALLER_IP:5060" "request:$RELAY_T1"
@@ -314,6 +315,10 @@ t_relay() {
 	ip -n "$NS_C" route del 198.18.2.0/24 via "$LB_CALLER_IP"
 	ip -n "$NS_B" addr del "$RELAY_T2_IP/24" dev bal
 
+	if [ "$deaf" != 0 ]; then
+		fail relay "a listener was not up within 5 s (see $d)"
+		return
+	fi
 	if ! res=$(python3 - "$d" "$RELAY_T1" "$RELAY_T2" <<'PY'
 import glob, json, sys
 d, targets = sys.argv[1], sys.argv[2:]
@@ -342,13 +347,13 @@ PY
 
 # ---- 9. no reflection: a forged response never goes where its second Via points ------------
 t_forged_response() {
-	local d=$OUT/forged before dropped want=5 l1 l2 res
+	local d=$OUT/forged before dropped want=5 l1 l2 res deaf=0
 	mkdir -p "$d"
 	ip -n "$NS_B" addr add "$RELAY_T2_IP/24" dev bal
 	before=$(live_ctr drops: sip.unknown_via)
-	listen_start "$NS_C" "$d/callers.json" "$RELAY_T1"
+	listen_start "$NS_C" "$d/callers.json" "$RELAY_T1" || deaf=1
 	l1=$LAST_PID
-	listen_start "$NS_B" "$d/backends.json" "$RELAY_T2"
+	listen_start "$NS_B" "$d/backends.json" "$RELAY_T2" || deaf=1
 	l2=$LAST_PID
 	{
 		# our address on top with a branch of our form but no MAC of ours, the target below
@@ -364,6 +369,10 @@ t_forged_response() {
 	dropped=$(($(ctr_reaches drops: sip.unknown_via $((before + want))) - before))
 	ip -n "$NS_B" addr del "$RELAY_T2_IP/24" dev bal
 
+	if [ "$deaf" != 0 ]; then
+		fail forged_response "a listener was not up within 5 s (see $d)"
+		return
+	fi
 	res=$(cat "$d/callers.json" "$d/backends.json" | tr '\n' ' ')
 	if ! python3 -c 'import json, sys
 sys.exit(0 if all(not m for f in sys.argv[1:] for m in json.load(open(f)).values()) else 1)' \
