@@ -24,6 +24,8 @@ enum key_type {
 	K_U64,
 	K_BOOL,
 	K_IPV4, /* "a.b.c.d", stored host order; default 0 means unset */
+	K_KEY128, /* "<32 hex digits>" into a struct slb_key128; set_off: its bool "was set" */
+	K_ENUM, /* one of names[0..max], stored as its index (uint32_t) */
 };
 
 #define K_POW2 0x1u /* must be a power of two */
@@ -36,6 +38,8 @@ struct cfg_key {
 	uint64_t max;
 	uint64_t def;
 	size_t off;
+	size_t set_off;           /* K_KEY128 */
+	const char *const *names; /* K_ENUM */
 };
 
 /* offsetof that also refuses, at compile time, a field whose size does not match the type. */
@@ -46,6 +50,14 @@ struct cfg_key {
 #define U64(p, f, lo, hi, d) {p, K_U64, 0, lo, hi, d, FIELD(f, 8)}
 #define BOOL(p, f, d) {p, K_BOOL, 0, 0, 1, d, FIELD(f, sizeof(bool))}
 #define IPV4(p, f) {p, K_IPV4, 0, 0, 0, 0, FIELD(f, 4)}
+#define KEY128(p, f) \
+	{p, K_KEY128, 0, 0, 0, 0, FIELD(f, SLB_KEY_LEN), FIELD(f##_set, sizeof(bool)), NULL}
+#define ENUM(p, f, n, d) {p, K_ENUM, 0, 0, RTE_DIM(n) - 1, d, FIELD(f, 4), 0, n}
+
+static const char *const stranger_names[] = {
+	[SLB_STRANGER_CALLER] = "caller",
+	[SLB_STRANGER_DROP] = "drop",
+};
 
 static const struct cfg_key keys[] = {
 	U32("workers", workers, 1, SLB_STATS_MAX_LCORES - 1, 1, 0),
@@ -56,6 +68,11 @@ static const struct cfg_key keys[] = {
 	U32("stats_interval", stats_interval, 0, 86400, 10, 0),
 	U32("idle_sleep_us", idle_sleep_us, 0, 10000, 0, 0),
 	IPV4("gateway", gateway),
+	KEY128("branch_secret", branch_secret),
+	KEY128("hash_secret", hash_secret),
+	U32("reply_483_rate", reply_483_rate, 1, 1000000, 100, 0),
+	BOOL("require_backend", require_backend, 0),
+	ENUM("backend_side_strangers", backend_side_strangers, stranger_names, SLB_STRANGER_CALLER),
 	U32("backend_buckets_log2", be_buckets_log2, 8, 22, 16, 0),
 
 	U32("mempool.size", pool_size, 1023, 1u << 24, 16383, 0),
@@ -91,7 +108,8 @@ static const struct cfg_key keys[] = {
 };
 
 /* Settings that are not scalars, each with its own parser below. */
-static const char *const list_keys[] = {"eal", "ports", "backends", "sip_errors"};
+static const char *const list_keys[] = {"eal", "ports", "backends", "sip_errors",
+	"caller_networks"};
 
 static const char *cfg_file; /* for messages about defaults (no setting, no line) */
 
@@ -222,6 +240,78 @@ get_str(const config_setting_t *s, const char *what, const char **v)
 }
 
 static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A 128-bit secret, written as the 32 hex digits od(1) prints, first byte first. The message
+ * never repeats the value: even a malformed secret should not end up in a log.
+ */
+static int
+load_key128(struct slb_cfg *cfg, const config_setting_t *s, const struct cfg_key *k)
+{
+	struct slb_key128 key;
+	const char *str;
+	bool set = true;
+	size_t i, len;
+	int hi, lo;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return err_at(s, "%s: expected a string of 32 hex digits (a 128-bit key), e.g. "
+			"made by od -An -tx1 -N16 /dev/urandom | tr -d ' \\n'", k->path);
+	str = config_setting_get_string(s);
+	len = strlen(str);
+	if (len != 2 * SLB_KEY_LEN)
+		return err_at(s, "%s: expected 32 hex digits (a 128-bit key), found %zu characters",
+			k->path, len);
+	for (i = 0; i < SLB_KEY_LEN; i++) {
+		hi = hex_digit(str[2 * i]);
+		lo = hex_digit(str[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return err_at(s, "%s: expected 32 hex digits (a 128-bit key), character %zu "
+				"is not a hex digit", k->path, 2 * i + (hi < 0 ? 1 : 2));
+		key.b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy((uint8_t *)cfg + k->off, &key, sizeof(key));
+	memcpy((uint8_t *)cfg + k->set_off, &set, sizeof(set));
+	return 0;
+}
+
+/* A name out of k->names; its index is what the dataplane stores. */
+static int
+get_enum(const config_setting_t *s, const struct cfg_key *k, int64_t *v)
+{
+	char list[128] = "";
+	const char *str;
+	size_t i;
+
+	*v = 0;
+	if (get_str(s, k->path, &str) < 0)
+		return -1;
+	for (i = 0; i <= k->max; i++)
+		if (strcmp(k->names[i], str) == 0) {
+			*v = (int64_t)i;
+			return 0;
+		}
+	for (i = 0; i <= k->max; i++) {
+		if (i != 0)
+			strncat(list, i == k->max ? " or " : ", ", sizeof(list) - strlen(list) - 1);
+		strncat(list, "\"", sizeof(list) - strlen(list) - 1);
+		strncat(list, k->names[i], sizeof(list) - strlen(list) - 1);
+		strncat(list, "\"", sizeof(list) - strlen(list) - 1);
+	}
+	return err_at(s, "%s: '%s': expected %s", k->path, str, list);
+}
+
+static int
 load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
 {
 	const config_setting_t *s = config_lookup(lc, k->path);
@@ -230,6 +320,8 @@ load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
 	uint32_t ip;
 	int64_t v;
 
+	if (k->type == K_KEY128)
+		return s != NULL ? load_key128(cfg, s, k) : 0; /* absent: _set stays false */
 	if (s == NULL) {
 		v = (int64_t)k->def;
 	} else {
@@ -253,13 +345,18 @@ load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
 				return err_at(s, "%s: '%s' is not an IPv4 address", k->path, str);
 			v = ip;
 			break;
+		case K_ENUM:
+			if (get_enum(s, k, &v) < 0)
+				return -1;
+			break;
 		default:
 			return err_at(s, "%s: internal error: bad key type", k->path);
 		}
 	}
 	switch (k->type) {
 	case K_U32:
-	case K_IPV4: {
+	case K_IPV4:
+	case K_ENUM: {
 		uint32_t u = (uint32_t)v;
 		memcpy(dst, &u, sizeof(u));
 		break;
@@ -274,6 +371,8 @@ load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
 		memcpy(dst, &b, sizeof(b));
 		break;
 	}
+	case K_KEY128:
+		break;
 	}
 	return 0;
 }
@@ -323,28 +422,34 @@ load_eal(struct slb_cfg *cfg, const config_t *lc)
 	return 0;
 }
 
+static uint32_t
+mask_of(uint8_t plen)
+{
+	return plen == 0 ? 0 : ~0u << (32 - plen);
+}
+
 static int
-parse_prefix(const config_setting_t *s, struct slb_cfg_addr *a)
+parse_prefix(const config_setting_t *s, const char *what, struct slb_cfg_addr *a)
 {
 	char buf[32], *slash, *end;
 	const char *str = NULL;
 	unsigned long plen;
 
-	if (get_str(s, "addresses", &str) < 0)
+	if (get_str(s, what, &str) < 0)
 		return -1;
 	if (strlen(str) >= sizeof(buf))
-		return err_at(s, "addresses: '%s' is not a.b.c.d/len", str);
+		return err_at(s, "%s: '%s' is not a.b.c.d/len", what, str);
 	strcpy(buf, str);
 	slash = strchr(buf, '/');
 	if (slash == NULL)
-		return err_at(s, "addresses: '%s' needs a /prefix length", str);
+		return err_at(s, "%s: '%s' needs a /prefix length", what, str);
 	*slash = '\0';
 	errno = 0;
 	plen = strtoul(slash + 1, &end, 10);
 	if (errno != 0 || *end != '\0' || end == slash + 1 || plen < 1 || plen > 32)
-		return err_at(s, "addresses: '%s': prefix length must be 1..32", str);
+		return err_at(s, "%s: '%s': prefix length must be 1..32", what, str);
 	if (parse_ipv4(buf, &a->ip) < 0 || a->ip == 0)
-		return err_at(s, "addresses: '%s' is not an IPv4 address", str);
+		return err_at(s, "%s: '%s' is not an IPv4 address", what, str);
 	a->plen = (uint8_t)plen;
 	return 0;
 }
@@ -391,7 +496,7 @@ load_port(struct slb_cfg *cfg, const config_setting_t *g, struct slb_cfg_port *p
 	if (s == NULL)
 		return err_at(g, "port %s: needs addresses = [\"a.b.c.d/len\"]", p->name);
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-		if (parse_prefix(s, &p->addr[0]) < 0)
+		if (parse_prefix(s, "addresses", &p->addr[0]) < 0)
 			return -1;
 		p->nb_addr = 1;
 	} else {
@@ -401,7 +506,8 @@ load_port(struct slb_cfg *cfg, const config_setting_t *g, struct slb_cfg_port *p
 			return err_at(s, "addresses: a list of 1..%d \"a.b.c.d/len\"",
 				SLB_CFG_MAX_ADDRS);
 		for (j = 0; j < config_setting_length(s); j++)
-			if (parse_prefix(config_setting_get_elem(s, j), &p->addr[p->nb_addr++]) < 0)
+			if (parse_prefix(config_setting_get_elem(s, j), "addresses",
+					&p->addr[p->nb_addr++]) < 0)
 				return -1;
 	}
 
@@ -550,6 +656,41 @@ load_backends(struct slb_cfg *cfg, const config_t *lc)
 		if (load_backend(cfg, config_setting_get_elem(s, i), &cfg->be[cfg->nb_be]) < 0)
 			return -1;
 		cfg->nb_be++;
+	}
+	return 0;
+}
+
+/*
+ * caller_networks = [ "198.18.1.0/24" ]: networks a request from a backend may be forwarded to
+ * without our Route in it. A prefix with host bits set is refused: it is more likely a host
+ * address typed by mistake than a network.
+ */
+static int
+load_caller_networks(struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "caller_networks");
+	struct slb_cfg_addr *a;
+	char ipbuf[16];
+	int i, n;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return err_at(s, "caller_networks: expected a list: [ \"a.b.c.d/len\", ... ]");
+	n = config_setting_length(s);
+	if (n > SLB_CFG_MAX_NETS)
+		return err_at(s, "caller_networks: %d networks, at most %d", n, SLB_CFG_MAX_NETS);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+
+		a = &cfg->caller_networks[i];
+		if (parse_prefix(e, "caller_networks", a) < 0)
+			return -1;
+		if ((a->ip & ~mask_of(a->plen)) != 0)
+			return err_at(e, "caller_networks: '%s' has host bits set: the network is "
+				"%s/%u", config_setting_get_string(e),
+				slb_cfg_ip_str(a->ip & mask_of(a->plen), ipbuf), a->plen);
+		cfg->nb_caller_networks++;
 	}
 	return 0;
 }
@@ -737,7 +878,8 @@ slb_cfg_load(struct slb_cfg *cfg, const char *path)
 		if (load_key(cfg, &lc, &keys[i]) < 0)
 			goto out;
 	if (load_eal(cfg, &lc) < 0 || load_ports(cfg, &lc) < 0 || load_backends(cfg, &lc) < 0 ||
-			load_policy(cfg, &lc) < 0 || check_semantics(cfg, &lc) < 0)
+			load_policy(cfg, &lc) < 0 || load_caller_networks(cfg, &lc) < 0 ||
+			check_semantics(cfg, &lc) < 0)
 		goto out;
 	rc = 0;
 out:
