@@ -276,8 +276,9 @@ load_key128(struct slb_cfg *cfg, const config_setting_t *s, const struct cfg_key
 		hi = hex_digit(str[2 * i]);
 		lo = hex_digit(str[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			return err_at(s, "%s: expected 32 hex digits (a 128-bit key), character %zu "
-				"is not a hex digit", k->path, 2 * i + (hi < 0 ? 1 : 2));
+			return err_at(s, "%s: expected 32 hex digits (a 128-bit key), "
+				"character %zu is not a hex digit", k->path,
+				2 * i + (hi < 0 ? 1 : 2));
 		key.b[i] = (uint8_t)(hi << 4 | lo);
 	}
 	memcpy((uint8_t *)cfg + k->off, &key, sizeof(key));
@@ -762,6 +763,63 @@ any_on_link(const struct slb_cfg *cfg, uint32_t ip, uint32_t role)
 	return false;
 }
 
+uint32_t
+slb_cfg_pool_cache(uint32_t n, uint32_t want, uint32_t workers)
+{
+	uint32_t max = n / (2 * (workers + 1));
+
+	if (max > RTE_MEMPOOL_CACHE_MAX_SIZE)
+		max = RTE_MEMPOOL_CACHE_MAX_SIZE;
+	return want < max ? want : max;
+}
+
+/*
+ * The main pool's budget. An mbuf of the main pool can be held, all at once and at worst, by:
+ *   per port:   rx_desc in each rx queue and tx_desc in each tx queue (up to one queue of each
+ *               per worker; a device with fewer only needs less);
+ *   per worker: its fragment ring (with 2 workers or more), its ARP-wait queue (pending), a tx
+ *               buffer per port (tx_burst), and its reassembly table (frag.max_entries datagrams
+ *               of up to RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments, held until frag.timeout_ms);
+ *   each lcore's mempool cache (workers + the main one), which holds up to 1.5 times its size
+ *               before it flushes (DPDK's flush threshold).
+ * Add one rx burst per worker in hand while its descriptors are refilled. If the sum exceeds
+ * mempool.size, a flood that fills the holders (first fragments that never complete, packets
+ * waiting for ARP, a stalled link) leaves the NIC nothing to refill rx with: rx stops, and with
+ * it the traffic that would free them. Descriptor counts are the config's; a device that rounds
+ * them up is not known here.
+ */
+static int
+check_budget(const struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "mempool.size");
+	uint64_t w = cfg->workers, rx, tx, ring, per_worker, cache, caches, in_hand, sum;
+
+	rx = (uint64_t)cfg->nb_ports * w * cfg->rx_desc;
+	tx = (uint64_t)cfg->nb_ports * w * cfg->tx_desc;
+	ring = w > 1 ? cfg->frag_ring : 0;
+	per_worker = ring + cfg->pending + (uint64_t)cfg->nb_ports * cfg->tx_burst +
+		(uint64_t)cfg->frag_max_entries * RTE_LIBRTE_IP_FRAG_MAX_FRAG;
+	cache = slb_cfg_pool_cache(cfg->pool_size, cfg->pool_cache, cfg->workers);
+	caches = (w + 1) * (cache * 3 / 2);
+	in_hand = w * cfg->rx_burst;
+	sum = rx + tx + w * per_worker + caches + in_hand;
+	if (sum <= cfg->pool_size)
+		return 0;
+	if (s == NULL)
+		s = config_lookup(lc, "workers");
+	return err_at(s, "mempool.size: %u is less than the %" PRIu64 " mbufs that may be held "
+		"at once: rx descriptors %" PRIu64 " (%u ports x %" PRIu64 " queues x %u) "
+		"+ tx descriptors %" PRIu64 " (%u ports x %" PRIu64 " queues x %u) "
+		"+ %" PRIu64 " workers x %" PRIu64 " (frag_ring %" PRIu64 " + pending %u "
+		"+ tx_burst %u x %u ports + frag.max_entries %u x %d fragments) "
+		"+ caches %" PRIu64 " (%" PRIu64 " lcores x 1.5 x %" PRIu64 ") "
+		"+ rx bursts in hand %" PRIu64 " (%" PRIu64 " workers x %u): lower workers, the "
+		"queue sizes or frag.max_entries, or raise mempool.size", cfg->pool_size, sum, rx,
+		cfg->nb_ports, w, cfg->rx_desc, tx, cfg->nb_ports, w, cfg->tx_desc, w, per_worker,
+		ring, cfg->pending, cfg->tx_burst, cfg->nb_ports, cfg->frag_max_entries,
+		RTE_LIBRTE_IP_FRAG_MAX_FRAG, caches, w + 1, cache, in_hand, w, cfg->rx_burst);
+}
+
 /* Checks across keys. Each names the setting (and its line) that has to change. */
 static int
 check_semantics(const struct slb_cfg *cfg, const config_t *lc)
@@ -795,17 +853,8 @@ check_semantics(const struct slb_cfg *cfg, const config_t *lc)
 		return err_at(config_lookup(lc, "frag.max_entries"),
 			"frag.max_entries: %u is more than frag.buckets * frag.bucket_entries (%u)",
 			cfg->frag_max_entries, cfg->frag_buckets * cfg->frag_bucket_entries);
-	/*
-	 * Incomplete reassemblies hold rx mbufs (up to RTE_LIBRTE_IP_FRAG_MAX_FRAG each) until they
-	 * time out: all of them together must leave most of the pool to the NIC.
-	 */
-	if ((uint64_t)cfg->workers * cfg->frag_max_entries * RTE_LIBRTE_IP_FRAG_MAX_FRAG >
-		(uint64_t)cfg->pool_size * 3 / 4)
-		return err_at(config_lookup(lc, "frag.max_entries"),
-			"frag.max_entries: %u per worker x %u workers x %d fragments could hold more "
-			"than 3/4 of mempool.size (%u): lower it or raise mempool.size",
-			cfg->frag_max_entries, cfg->workers, RTE_LIBRTE_IP_FRAG_MAX_FRAG,
-			cfg->pool_size);
+	if (check_budget(cfg, lc) < 0)
+		return -1;
 
 	for (i = 0; i < cfg->nb_ports; i++) {
 		const struct slb_cfg_port *p = &cfg->port[i];
