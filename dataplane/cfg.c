@@ -11,6 +11,7 @@
 #include <libconfig.h>
 #include <rte_common.h>
 
+#include "addr.h"
 #include "cfg.h"
 #include "slb_stats.h"
 
@@ -113,23 +114,41 @@ static const char *const list_keys[] = {"eal", "ports", "backends", "sip_errors"
 
 static const char *cfg_file; /* for messages about defaults (no setting, no line) */
 
-static int __attribute__((format(printf, 2, 3)))
-err_at(const config_setting_t *s, const char *fmt, ...)
+static void
+vmsg_at(const config_setting_t *s, const char *kind, const char *fmt, va_list ap)
 {
 	const char *file = s != NULL ? config_setting_source_file(s) : NULL;
-	va_list ap;
 
 	if (file == NULL)
 		file = cfg_file;
 	if (s != NULL && config_setting_source_line(s) > 0)
-		fprintf(stderr, "%s:%u: ", file, config_setting_source_line(s));
+		fprintf(stderr, "%s:%u: %s", file, config_setting_source_line(s), kind);
 	else
-		fprintf(stderr, "%s: ", file);
-	va_start(ap, fmt);
+		fprintf(stderr, "%s: %s", file, kind);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputc('\n', stderr);
+}
+
+static int __attribute__((format(printf, 2, 3)))
+err_at(const config_setting_t *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg_at(s, "", fmt, ap);
+	va_end(ap);
 	return -1;
+}
+
+/* Accepted, but most likely not what was meant. */
+static void __attribute__((format(printf, 2, 3)))
+warn_at(const config_setting_t *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg_at(s, "warning: ", fmt, ap);
+	va_end(ap);
 }
 
 const char *
@@ -737,30 +756,222 @@ load_policy(struct slb_cfg *cfg, const config_t *lc)
 	return 0;
 }
 
-static bool
-on_link(const struct slb_cfg_port *p, uint32_t ip, uint32_t role)
+/* Why no host can have address ip whatever its prefix, or NULL. */
+static const char *
+reserved_why(uint32_t ip)
 {
-	uint32_t i, mask;
-
-	if ((p->role & role) == 0)
-		return false;
-	for (i = 0; i < p->nb_addr; i++) {
-		mask = ~0u << (32 - p->addr[i].plen);
-		if ((ip & mask) == (p->addr[i].ip & mask))
-			return true;
-	}
-	return false;
+	if (ip == UINT32_MAX)
+		return "the limited broadcast address";
+	if ((ip >> 24) == 0)
+		return "in 0.0.0.0/8 (\"this network\", not a host's)";
+	if ((ip >> 24) == 127)
+		return "a loopback address (127.0.0.0/8)";
+	if ((ip >> 28) == 0xe)
+		return "a multicast address (224.0.0.0/4)";
+	if ((ip >> 28) == 0xf)
+		return "a class E address (240.0.0.0/4, reserved)";
+	return NULL;
 }
 
-static bool
-any_on_link(const struct slb_cfg *cfg, uint32_t ip, uint32_t role)
+/*
+ * Why ip cannot be a host on prefix pfx, or NULL (also when ip is not on it). /31 and /32 have
+ * neither a network nor a broadcast address (RFC 3021).
+ */
+static const char *
+edge_why(uint32_t ip, const struct slb_cfg_addr *pfx)
 {
+	uint32_t mask = mask_of(pfx->plen);
+
+	if (pfx->plen > 30 || ((ip ^ pfx->ip) & mask) != 0)
+		return NULL;
+	if ((ip & ~mask) == 0)
+		return "the network address";
+	if ((ip & ~mask) == ~mask)
+		return "the broadcast address";
+	return NULL;
+}
+
+/* The setting of a port's address a (addresses is a string or a list), for its line. */
+static const config_setting_t *
+addr_setting(const config_setting_t *ps, uint32_t a)
+{
+	const config_setting_t *s = config_setting_get_member(ps, "addresses");
+
+	if (s == NULL || config_setting_type(s) == CONFIG_TYPE_STRING)
+		return s != NULL ? s : ps;
+	return config_setting_get_elem(s, a) != NULL ? config_setting_get_elem(s, a) : s;
+}
+
+/*
+ * Someone else's address (a backend's, the gateway's) on net's ports: not one of ours, not
+ * reserved, not the network or broadcast address of a port prefix it is on. who names it.
+ */
+static int
+check_host(const struct slb_cfg *net, const config_setting_t *s, const char *who, uint32_t ip)
+{
+	char ipbuf[16], netbuf[16];
+	const char *why;
+	uint32_t i, a;
+
+	for (i = 0; i < net->nb_ports; i++)
+		for (a = 0; a < net->port[i].nb_addr; a++)
+			if (net->port[i].addr[a].ip == ip)
+				return err_at(s, "%s: %s is our own address (port %s)", who,
+					slb_cfg_ip_str(ip, ipbuf), net->port[i].name);
+	why = reserved_why(ip);
+	if (why != NULL)
+		return err_at(s, "%s: %s is %s", who, slb_cfg_ip_str(ip, ipbuf), why);
+	for (i = 0; i < net->nb_ports; i++)
+		for (a = 0; a < net->port[i].nb_addr; a++) {
+			const struct slb_cfg_addr *pfx = &net->port[i].addr[a];
+
+			why = edge_why(ip, pfx);
+			if (why != NULL)
+				return err_at(s, "%s: %s is %s of %s/%u (port %s)", who,
+					slb_cfg_ip_str(ip, ipbuf), why,
+					slb_cfg_ip_str(pfx->ip & mask_of(pfx->plen), netbuf),
+					pfx->plen, net->port[i].name);
+		}
+	return 0;
+}
+
+/*
+ * Port p's address a against its own prefix, and its prefix against the other ports': two ports
+ * whose prefixes overlap would each claim the destinations of both. Prefixes of one port may
+ * overlap (secondary addresses).
+ */
+static int
+check_port_addr(const struct slb_cfg *cfg, uint32_t p, uint32_t a, const config_setting_t *s)
+{
+	const struct slb_cfg_port *port = &cfg->port[p];
+	const struct slb_cfg_addr *ad = &port->addr[a];
+	char ipbuf[16], netbuf[16];
+	const char *why;
+	uint32_t j, b, mask;
+
+	why = reserved_why(ad->ip);
+	if (why != NULL)
+		return err_at(s, "port %s: address %s is %s", port->name,
+			slb_cfg_ip_str(ad->ip, ipbuf), why);
+	why = edge_why(ad->ip, ad);
+	if (why != NULL)
+		return err_at(s, "port %s: address %s is %s of its prefix %s/%u", port->name,
+			slb_cfg_ip_str(ad->ip, ipbuf), why,
+			slb_cfg_ip_str(ad->ip & mask_of(ad->plen), netbuf), ad->plen);
+	for (j = 0; j < p; j++)
+		for (b = 0; b < cfg->port[j].nb_addr; b++) {
+			const struct slb_cfg_addr *o = &cfg->port[j].addr[b];
+
+			mask = mask_of(RTE_MIN(ad->plen, o->plen));
+			if (((ad->ip ^ o->ip) & mask) == 0)
+				return err_at(s, "port %s: prefix %s/%u overlaps %s/%u of port %s: "
+					"a destination must be on one port only", port->name,
+					slb_cfg_ip_str(ad->ip, ipbuf), ad->plen,
+					slb_cfg_ip_str(o->ip, netbuf), o->plen, cfg->port[j].name);
+		}
+	return 0;
+}
+
+static int
+check_ports(const struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *ports = config_lookup(lc, "ports");
+	uint32_t roles = 0, i, j, k, a;
+	char ipbuf[16];
+
+	for (i = 0; i < cfg->nb_ports; i++) {
+		const struct slb_cfg_port *p = &cfg->port[i];
+		const config_setting_t *ps = config_setting_get_elem(ports, i);
+
+		roles |= p->role;
+		if (p->mtu + 14 + RTE_PKTMBUF_HEADROOM > cfg->pool_data_room)
+			return err_at(ps, "port %s: mtu %u needs mempool.data_room >= %u", p->name,
+				p->mtu, p->mtu + 14 + RTE_PKTMBUF_HEADROOM);
+		for (a = 0; a < p->nb_addr; a++) {
+			for (j = 0; j <= i; j++)
+				for (k = 0; k < (j == i ? a : cfg->port[j].nb_addr); k++)
+					if (cfg->port[j].addr[k].ip == p->addr[a].ip)
+						return err_at(ps, "port %s: address %s is used twice",
+							p->name,
+							slb_cfg_ip_str(p->addr[a].ip, ipbuf));
+			if (check_port_addr(cfg, i, a, addr_setting(ps, a)) < 0)
+				return -1;
+		}
+	}
+	if ((roles & SLB_ROLE_CALLER) == 0)
+		return err_at(ports, "ports: no port has role \"caller\" or \"both\"");
+	if ((roles & SLB_ROLE_BACKEND) == 0)
+		return err_at(ports, "ports: no port has role \"backend\" or \"both\"");
+	return 0;
+}
+
+static int
+check_gateway(const struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "gateway");
+	struct slb_addr_tbl t;
+	char ipbuf[16];
 	uint32_t i;
 
-	for (i = 0; i < cfg->nb_ports; i++)
-		if (on_link(&cfg->port[i], ip, role))
-			return true;
-	return false;
+	if (cfg->gateway == 0)
+		return 0;
+	if (check_host(cfg, s, "gateway", cfg->gateway) < 0)
+		return -1;
+	slb_addr_build(&t, cfg);
+	for (i = 0; i < t.nb_route; i++)
+		if ((cfg->gateway & t.route[i].mask) == t.route[i].net)
+			return 0;
+	return err_at(s, "gateway: %s is on no port's prefix", slb_cfg_ip_str(cfg->gateway, ipbuf));
+}
+
+/*
+ * The backends of cfg against the ports and gateway of net: at start net is cfg itself, on a
+ * reload it is the running configuration, whose ports cannot change. The route is looked up as
+ * the dataplane does it (slb_addr_route()), so what is checked is where packets really leave.
+ */
+static int
+check_backends(const struct slb_cfg *net, const struct slb_cfg *cfg, const config_t *lc)
+{
+	static const char take_none[] = "no backend takes new calls (each has weight 0 or "
+		"state \"drain\" or \"down\")";
+	const config_setting_t *bes = config_lookup(lc, "backends");
+	char who[16 + SLB_BE_NAME_LEN], ipbuf[16], gwbuf[16];
+	struct slb_addr_tbl t;
+	uint32_t i, nh, takes = 0;
+	int pidx;
+
+	slb_addr_build(&t, net);
+	for (i = 0; i < cfg->nb_be; i++) {
+		const struct slb_be *b = &cfg->be[i];
+		const config_setting_t *s = config_setting_get_elem(bes, i);
+
+		snprintf(who, sizeof(who), "backend %s", b->name);
+		if (check_host(net, s, who, b->ip) < 0)
+			return -1;
+		pidx = slb_addr_route(&t, b->ip, SLB_ROLE_BACKEND, &nh);
+		if (pidx < 0)
+			return err_at(s, "%s: %s is on no backend-side prefix and there is no "
+				"gateway", who, slb_cfg_ip_str(b->ip, ipbuf));
+		if ((net->port[pidx].role & SLB_ROLE_BACKEND) == 0) {
+			if (nh == b->ip)
+				return err_at(s, "%s: %s is on-link only on port %s, whose role is "
+					"\"caller\": a backend must be reached through a port of "
+					"role \"backend\" or \"both\"", who,
+					slb_cfg_ip_str(b->ip, ipbuf), net->port[pidx].name);
+			return err_at(s, "%s: %s is reached through the gateway %s on port %s, "
+				"whose role is \"caller\": a backend must be reached through a port "
+				"of role \"backend\" or \"both\"", who, slb_cfg_ip_str(b->ip, ipbuf),
+				slb_cfg_ip_str(nh, gwbuf), net->port[pidx].name);
+		}
+		if (b->state == SLB_BE_UP && b->weight != 0)
+			takes++;
+	}
+	if (takes != 0)
+		return 0;
+	if (cfg->require_backend)
+		return err_at(bes, "backends: %s and require_backend is true", take_none);
+	warn_at(bes, "backends: %s: new calls will find no backend", take_none);
+	return 0;
 }
 
 uint32_t
@@ -824,11 +1035,6 @@ check_budget(const struct slb_cfg *cfg, const config_t *lc)
 static int
 check_semantics(const struct slb_cfg *cfg, const config_t *lc)
 {
-	const config_setting_t *ports = config_lookup(lc, "ports");
-	const config_setting_t *bes = config_lookup(lc, "backends");
-	uint32_t roles = 0, i, j, k, a;
-	char ipbuf[16];
-
 	if ((uint64_t)cfg->pool_cache * 3 > (uint64_t)cfg->pool_size * 2)
 		return err_at(config_lookup(lc, "mempool.cache"),
 			"mempool.cache: %u is more than mempool.size / 1.5 (%u)", cfg->pool_cache,
@@ -855,47 +1061,9 @@ check_semantics(const struct slb_cfg *cfg, const config_t *lc)
 			cfg->frag_max_entries, cfg->frag_buckets * cfg->frag_bucket_entries);
 	if (check_budget(cfg, lc) < 0)
 		return -1;
-
-	for (i = 0; i < cfg->nb_ports; i++) {
-		const struct slb_cfg_port *p = &cfg->port[i];
-		const config_setting_t *ps = config_setting_get_elem(ports, i);
-
-		roles |= p->role;
-		if (p->mtu + 14 + RTE_PKTMBUF_HEADROOM > cfg->pool_data_room)
-			return err_at(ps, "port %s: mtu %u needs mempool.data_room >= %u", p->name,
-				p->mtu, p->mtu + 14 + RTE_PKTMBUF_HEADROOM);
-		for (a = 0; a < p->nb_addr; a++) {
-			for (j = 0; j <= i; j++)
-				for (k = 0; k < (j == i ? a : cfg->port[j].nb_addr); k++)
-					if (cfg->port[j].addr[k].ip == p->addr[a].ip)
-						return err_at(ps, "port %s: address %s is used twice",
-							p->name,
-							slb_cfg_ip_str(p->addr[a].ip, ipbuf));
-		}
-	}
-	if ((roles & SLB_ROLE_CALLER) == 0)
-		return err_at(ports, "ports: no port has role \"caller\" or \"both\"");
-	if ((roles & SLB_ROLE_BACKEND) == 0)
-		return err_at(ports, "ports: no port has role \"backend\" or \"both\"");
-
-	if (cfg->gateway != 0 && !any_on_link(cfg, cfg->gateway, SLB_ROLE_BOTH))
-		return err_at(config_lookup(lc, "gateway"),
-			"gateway: %s is on no port's prefix", slb_cfg_ip_str(cfg->gateway, ipbuf));
-
-	for (i = 0; i < cfg->nb_be; i++) {
-		if (cfg->gateway == 0 && !any_on_link(cfg, cfg->be[i].ip, SLB_ROLE_BACKEND))
-			return err_at(config_setting_get_elem(bes, i),
-				"backend %s: %s is on no backend-side prefix and there is no gateway",
-				cfg->be[i].name, slb_cfg_ip_str(cfg->be[i].ip, ipbuf));
-		for (j = 0; j < cfg->nb_ports; j++)
-			for (a = 0; a < cfg->port[j].nb_addr; a++)
-				if (cfg->port[j].addr[a].ip == cfg->be[i].ip)
-					return err_at(config_setting_get_elem(bes, i),
-						"backend %s: %s is our own address",
-						cfg->be[i].name,
-						slb_cfg_ip_str(cfg->be[i].ip, ipbuf));
-	}
-	return 0;
+	if (check_ports(cfg, lc) < 0 || check_gateway(cfg, lc) < 0)
+		return -1;
+	return check_backends(cfg, cfg, lc);
 }
 
 int
