@@ -1031,9 +1031,57 @@ check_budget(const struct slb_cfg *cfg, const config_t *lc)
 		RTE_LIBRTE_IP_FRAG_MAX_FRAG, caches, w + 1, cache, in_hand, w, cfg->rx_burst);
 }
 
-/* Checks across keys. Each names the setting (and its line) that has to change. */
+static bool
+same_port(const struct slb_cfg_port *p, const struct slb_cfg_port *r, const char **what)
+{
+	uint32_t a;
+
+	*what = strcmp(p->name, r->name) != 0 ? "name" :
+		strcmp(p->device, r->device) != 0 ? "device" :
+		p->role != r->role ? "role" :
+		p->mtu != r->mtu ? "mtu" :
+		p->nb_addr != r->nb_addr ? "addresses" : NULL;
+	for (a = 0; *what == NULL && a < p->nb_addr; a++)
+		if (p->addr[a].ip != r->addr[a].ip || p->addr[a].plen != r->addr[a].plen)
+			*what = "addresses";
+	return *what == NULL;
+}
+
+/*
+ * A reload applies the backends only: the ports, their addresses and the gateway stay those the
+ * dataplane started with (devices, queues, routes and neighbours were built from them). A file
+ * that changes them is refused rather than half applied.
+ */
 static int
-check_semantics(const struct slb_cfg *cfg, const config_t *lc)
+check_same_net(const struct slb_cfg *running, const struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *ports = config_lookup(lc, "ports");
+	char ipbuf[16], runbuf[16];
+	const char *what;
+	uint32_t i;
+
+	if (cfg->nb_ports != running->nb_ports)
+		return err_at(ports, "ports: %u ports, the running dataplane has %u: ports need a "
+			"restart", cfg->nb_ports, running->nb_ports);
+	for (i = 0; i < cfg->nb_ports; i++)
+		if (!same_port(&cfg->port[i], &running->port[i], &what))
+			return err_at(config_setting_get_elem(ports, i), "port %s: %s differs from "
+				"the running port %s: ports and their addresses need a restart",
+				cfg->port[i].name, what, running->port[i].name);
+	if (cfg->gateway != running->gateway)
+		return err_at(config_lookup(lc, "gateway"), "gateway: %s differs from the running "
+			"%s: the gateway needs a restart",
+			cfg->gateway != 0 ? slb_cfg_ip_str(cfg->gateway, ipbuf) : "none",
+			running->gateway != 0 ? slb_cfg_ip_str(running->gateway, runbuf) : "none");
+	return 0;
+}
+
+/*
+ * Checks across keys. Each names the setting (and its line) that has to change. running: the
+ * configuration of a dataplane that reloads this file (NULL at start).
+ */
+static int
+check_semantics(const struct slb_cfg *cfg, const config_t *lc, const struct slb_cfg *running)
 {
 	if ((uint64_t)cfg->pool_cache * 3 > (uint64_t)cfg->pool_size * 2)
 		return err_at(config_lookup(lc, "mempool.cache"),
@@ -1063,11 +1111,15 @@ check_semantics(const struct slb_cfg *cfg, const config_t *lc)
 		return -1;
 	if (check_ports(cfg, lc) < 0 || check_gateway(cfg, lc) < 0)
 		return -1;
-	return check_backends(cfg, cfg, lc);
+	if (running == NULL)
+		return check_backends(cfg, cfg, lc);
+	if (check_same_net(running, cfg, lc) < 0)
+		return -1;
+	return check_backends(running, cfg, lc);
 }
 
-int
-slb_cfg_load(struct slb_cfg *cfg, const char *path)
+static int
+load(struct slb_cfg *cfg, const char *path, const struct slb_cfg *running)
 {
 	config_t lc;
 	size_t i;
@@ -1096,12 +1148,24 @@ slb_cfg_load(struct slb_cfg *cfg, const char *path)
 			goto out;
 	if (load_eal(cfg, &lc) < 0 || load_ports(cfg, &lc) < 0 || load_backends(cfg, &lc) < 0 ||
 			load_policy(cfg, &lc) < 0 || load_caller_networks(cfg, &lc) < 0 ||
-			check_semantics(cfg, &lc) < 0)
+			check_semantics(cfg, &lc, running) < 0)
 		goto out;
 	rc = 0;
 out:
 	config_destroy(&lc);
 	return rc;
+}
+
+int
+slb_cfg_load(struct slb_cfg *cfg, const char *path)
+{
+	return load(cfg, path, NULL);
+}
+
+int
+slb_cfg_reload(struct slb_cfg *cfg, const char *path, const struct slb_cfg *running)
+{
+	return load(cfg, path, running);
 }
 
 int

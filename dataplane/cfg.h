@@ -125,7 +125,15 @@ struct slb_cfg {
  */
 int slb_cfg_load(struct slb_cfg *cfg, const char *path);
 
-/* Free what slb_cfg_load() allocated. */
+/*
+ * Read and check path, as slb_cfg_load() does, for a dataplane running with `running` that
+ * reloads its backends (SIGHUP): the file's ports, addresses and gateway must be the running ones
+ * (they need a restart), and its backends are checked against the running ports. Returns 0, or
+ * -1 after printing "file:line: reason" to stderr.
+ */
+int slb_cfg_reload(struct slb_cfg *cfg, const char *path, const struct slb_cfg *running);
+
+/* Free what slb_cfg_load() or slb_cfg_reload() allocated. */
 void slb_cfg_free(struct slb_cfg *cfg);
 
 /* Replace the file's EAL arguments with the command line's (after "--"). */
