@@ -121,7 +121,8 @@ slb_be_reload(struct slb_dp *dp)
 
 	if (cfg == NULL)
 		return -1;
-	if (slb_cfg_load(cfg, dp->cfg->path) < 0) {
+	/* the new backends against the running ports, not the file's */
+	if (slb_cfg_reload(cfg, dp->cfg->path, dp->cfg) < 0) {
 		SLB_LOG(be, ERR, "reload: %s refused (see above): backends unchanged",
 			dp->cfg->path);
 		goto out;
