@@ -29,8 +29,13 @@ slb_eth_send(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m,
 	slb_tx_one(&w->tx[pidx], m, slb_w_ctr(w));
 }
 
+/*
+ * Hold m until (pidx, nh) resolves. want: create the entry to wait on and ask for it; not when
+ * the lookup found the entry's chain locked (SLB_NEIGH_BUSY): a worker does not wait for the
+ * writer, the pending service looks again on the next pass.
+ */
 static void
-pend_add(struct slb_worker *w, struct rte_mbuf *m, uint32_t nh, uint16_t pidx)
+pend_add(struct slb_worker *w, struct rte_mbuf *m, uint32_t nh, uint16_t pidx, bool want)
 {
 	struct slb_pend *p;
 	int idx;
@@ -39,13 +44,15 @@ pend_add(struct slb_worker *w, struct rte_mbuf *m, uint32_t nh, uint16_t pidx)
 		slb_w_drop(w, m, SLB_STATS_DROP_PENDING_FULL);
 		return;
 	}
-	idx = slb_neigh_want(slb_dp.neigh, nh, pidx, w->tsc);
-	if (unlikely(idx < 0)) {
-		slb_w_drop(w, m, SLB_STATS_DROP_NEIGH_FULL);
-		return;
+	if (likely(want)) {
+		idx = slb_neigh_want(slb_dp.neigh, nh, pidx, w->tsc);
+		if (unlikely(idx < 0)) {
+			slb_w_drop(w, m, SLB_STATS_DROP_NEIGH_FULL);
+			return;
+		}
+		if (slb_neigh_may_request(slb_dp.neigh, idx, w->tsc))
+			slb_arp_request(w, pidx, nh);
 	}
-	if (slb_neigh_may_request(slb_dp.neigh, idx, w->tsc))
-		slb_arp_request(w, pidx, nh);
 	p = &w->pend[w->pend_n++];
 	p->m = m;
 	p->nh = nh;
@@ -75,7 +82,7 @@ slb_ip_send(struct slb_worker *w, struct rte_mbuf *m, uint32_t dst, uint32_t rol
 		slb_eth_send(w, (uint16_t)pidx, m, &v.mac);
 		return;
 	}
-	pend_add(w, m, nh, (uint16_t)pidx);
+	pend_add(w, m, nh, (uint16_t)pidx, idx != SLB_NEIGH_BUSY);
 }
 
 void
@@ -98,7 +105,7 @@ slb_pend_service(struct slb_worker *w)
 			slb_w_drop(w, p.m, SLB_STATS_DROP_NEIGH_TIMEOUT);
 			continue;
 		}
-		if (idx < 0)
+		if (idx == SLB_NEIGH_MISS)
 			idx = slb_neigh_want(slb_dp.neigh, p.nh, p.pidx, w->tsc);
 		if (idx >= 0 && slb_neigh_may_request(slb_dp.neigh, idx, w->tsc))
 			slb_arp_request(w, p.pidx, p.nh);
@@ -130,6 +137,8 @@ slb_probe_service(struct slb_worker *w)
 		idx = slb_neigh_lookup(slb_dp.neigh, pr[i].ip, &v);
 		if (idx >= 0 && v.state == SLB_NEIGH_REACHABLE)
 			continue; /* answered meanwhile */
+		if (idx == SLB_NEIGH_BUSY)
+			continue; /* a writer is on it; the next aging pass or packet asks again */
 		if (idx < 0 || v.state != SLB_NEIGH_PROBE)
 			idx = slb_neigh_want(slb_dp.neigh, pr[i].ip, pr[i].pidx, w->tsc);
 		if (idx >= 0 && slb_neigh_may_request(slb_dp.neigh, idx, w->tsc)) {

@@ -6,18 +6,28 @@
 /* A few rounds are plenty: a claim fails only when another writer took the slot meanwhile. */
 #define CLAIM_ROUNDS 4
 
+/* Take e's seqlock: returns the odd sequence, or 0 when it stayed held through every try. */
 static uint32_t
 entry_lock(struct slb_neigh *e)
 {
-	uint32_t s;
+	uint32_t s, n;
 
-	for (;;) {
+	for (n = 0; n < SLB_NEIGH_TRIES; n++) {
 		s = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
 		if ((s & 1) == 0 && __atomic_compare_exchange_n(&e->seq, &s, s + 1, false,
-				__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			/*
+			 * The acquire CAS keeps our stores from moving above it, not the odd seq
+			 * from becoming visible after them: without this fence a reader on a weakly
+			 * ordered CPU (ARM) could see new data under the old even seq and keep a
+			 * torn copy.
+			 */
+			__atomic_thread_fence(__ATOMIC_RELEASE);
 			return s + 1;
+		}
 		rte_pause();
 	}
+	return 0;
 }
 
 static void
@@ -28,23 +38,25 @@ entry_unlock(struct slb_neigh *e, uint32_t s)
 
 /*
  * The slot holding ip, or (create) the first reusable slot on its chain: a FAILED one, or the
- * empty slot that ends the chain. -1 if neither. *found says which.
+ * empty slot that ends the chain. -1 if neither, or when a slot it had to read stayed locked (it
+ * might be ip's). *found says which.
  */
 static int
 scan(const struct slb_neigh_tbl *t, uint32_t ip, bool create, bool *found)
 {
 	struct slb_neigh_view v;
-	uint32_t i = slb_neigh_home(t, ip), n, eip;
+	uint32_t i = slb_neigh_home(t, ip), n;
 	int cand = -1;
 
 	*found = false;
 	for (n = 0; n < SLB_NEIGH_PROBES; n++, i = (i + 1) & t->mask) {
-		eip = slb_neigh_read(&t->e[i], &v);
-		if (eip == ip) {
+		if (!slb_neigh_read(&t->e[i], &v))
+			return -1;
+		if (v.ip == ip) {
 			*found = true;
 			return (int)i;
 		}
-		if (eip == 0) {
+		if (v.ip == 0) {
 			if (cand < 0)
 				cand = (int)i;
 			break;
@@ -72,6 +84,8 @@ lock_slot(struct slb_neigh_tbl *t, uint32_t ip, bool create, uint32_t *seq, bool
 			return -1;
 		e = &t->e[i];
 		*seq = entry_lock(e);
+		if (*seq == 0)
+			return -1;
 		if (e->ip == ip) {
 			*fresh = false;
 			return i;
@@ -120,6 +134,9 @@ slb_neigh_want(struct slb_neigh_tbl *t, uint32_t ip, uint16_t pidx, uint64_t tsc
 	bool fresh;
 	int i;
 
+	/* ip 0 marks a never-used slot: it cannot be a key */
+	if (ip == 0)
+		return -1;
 	i = lock_slot(t, ip, true, &seq, &fresh);
 	if (i < 0)
 		return -1;
@@ -162,13 +179,19 @@ slb_neigh_init(void *mem, const struct slb_neigh_cfg *cfg)
 	return t;
 }
 
-/* Move slot i from state `from` (as read, same stamp) to `to`; false when it changed meanwhile. */
+/*
+ * Move e from the state read into v (same IP and stamp) to `to`; false when it changed or
+ * stayed locked (the next pass looks again).
+ */
 static bool
-transition(struct slb_neigh *e, uint32_t ip, uint8_t from, uint64_t stamp, uint8_t to)
+transition(struct slb_neigh *e, const struct slb_neigh_view *v, uint8_t to)
 {
 	uint32_t seq = entry_lock(e);
-	bool ok = e->ip == ip && e->state == from && e->stamp == stamp;
+	bool ok;
 
+	if (seq == 0)
+		return false;
+	ok = e->ip == v->ip && e->state == v->state && e->stamp == v->stamp;
 	if (ok)
 		e->state = to;
 	entry_unlock(e, seq);
@@ -181,15 +204,15 @@ slb_neigh_sweep(struct slb_neigh_tbl *t, uint64_t tsc, slb_neigh_probe_fn probe,
 {
 	struct slb_neigh_view v;
 	struct slb_neigh_probe pr;
-	uint32_t i, ip;
+	uint32_t i;
 	uint64_t age;
 
 	memset(res, 0, sizeof(*res));
 	for (i = 0; i <= t->mask; i++) {
 		struct slb_neigh *e = &t->e[i];
 
-		ip = slb_neigh_read(e, &v);
-		if (ip == 0 || v.state == SLB_NEIGH_FAILED)
+		/* a slot held by a writer is looked at again on the next pass */
+		if (!slb_neigh_read(e, &v) || v.ip == 0 || v.state == SLB_NEIGH_FAILED)
 			continue;
 		res->used++;
 		age = tsc - v.stamp;
@@ -197,8 +220,8 @@ slb_neigh_sweep(struct slb_neigh_tbl *t, uint64_t tsc, slb_neigh_probe_fn probe,
 		case SLB_NEIGH_REACHABLE:
 			if (age <= t->reachable_tsc)
 				break;
-			if (transition(e, ip, v.state, v.stamp, SLB_NEIGH_PROBE)) {
-				pr.ip = ip;
+			if (transition(e, &v, SLB_NEIGH_PROBE)) {
+				pr.ip = v.ip;
 				pr.pidx = v.pidx;
 				pr._pad = 0;
 				/* refused is fine: a worker using the entry asks too */
@@ -207,13 +230,11 @@ slb_neigh_sweep(struct slb_neigh_tbl *t, uint64_t tsc, slb_neigh_probe_fn probe,
 			}
 			break;
 		case SLB_NEIGH_PROBE:
-			if (age > t->timeout_tsc &&
-					transition(e, ip, v.state, v.stamp, SLB_NEIGH_FAILED))
+			if (age > t->timeout_tsc && transition(e, &v, SLB_NEIGH_FAILED))
 				res->failed++;
 			break;
 		case SLB_NEIGH_INCOMPLETE:
-			if (age > t->incomplete_tsc &&
-					transition(e, ip, v.state, v.stamp, SLB_NEIGH_FAILED))
+			if (age > t->incomplete_tsc && transition(e, &v, SLB_NEIGH_FAILED))
 				res->failed++;
 			break;
 		default:

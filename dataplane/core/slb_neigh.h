@@ -21,6 +21,11 @@
  * moving seq from even to odd with a compare-and-swap and release it by storing the next even
  * value; readers copy the entry between two equal even reads of seq and never write. req_tsc sits
  * outside the seqlock: lcores compare-and-swap it so that one of them sends each ARP request.
+ *
+ * Nobody waits for long: a writer preempted inside its few stores (the main lcore and workers may
+ * share a core) would otherwise stall every lcore that touches the entry. Readers and writers give
+ * up after SLB_NEIGH_TRIES looks at an odd seq; a lookup then answers SLB_NEIGH_BUSY, which the
+ * caller treats as "not resolved yet" (the packet waits in its pending queue and is tried again).
  */
 
 enum slb_neigh_state {
@@ -32,6 +37,16 @@ enum slb_neigh_state {
 };
 
 #define SLB_NEIGH_PROBES 16
+
+/*
+ * Looks at an odd seq before giving up. A writer holds an entry for a handful of stores (tens of
+ * ns); 64 pauses are a few microseconds, far above that and far below a scheduler time slice.
+ */
+#define SLB_NEIGH_TRIES 64
+
+/* slb_neigh_lookup() results besides a slot. */
+#define SLB_NEIGH_MISS (-1) /* no entry for the key */
+#define SLB_NEIGH_BUSY (-2) /* a slot on the key's chain stayed locked: unknown for now */
 
 struct slb_neigh {
 	uint32_t seq;
@@ -45,6 +60,7 @@ struct slb_neigh {
 
 /* A reader's copy. */
 struct slb_neigh_view {
+	uint32_t ip;
 	struct rte_ether_addr mac;
 	uint8_t state;
 	uint8_t pidx;
@@ -75,19 +91,22 @@ slb_neigh_home(const struct slb_neigh_tbl *t, uint32_t ip)
 	return (ip * 2654435769u) >> t->shift; /* Fibonacci hashing */
 }
 
-/* Copy entry e consistently; returns its IP (0: free). */
-static inline uint32_t
+/*
+ * Copy entry e consistently into v. Returns false when a writer held it through every try (v is
+ * then meaningless: the caller treats the entry as unknown).
+ */
+static inline bool
 slb_neigh_read(const struct slb_neigh *e, struct slb_neigh_view *v)
 {
-	uint32_t s1, s2, ip;
+	uint32_t s1, s2, n;
 
-	for (;;) {
+	for (n = 0; n < SLB_NEIGH_TRIES; n++) {
 		s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
 		if (unlikely(s1 & 1)) {
 			rte_pause();
 			continue;
 		}
-		ip = e->ip;
+		v->ip = e->ip;
 		v->mac = e->mac;
 		v->state = e->state;
 		v->pidx = e->pidx;
@@ -95,24 +114,32 @@ slb_neigh_read(const struct slb_neigh *e, struct slb_neigh_view *v)
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		s2 = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
 		if (likely(s1 == s2))
-			return ip;
+			return true;
 	}
+	return false;
 }
 
-/* Find ip. Returns its slot (v filled) or -1. */
+/*
+ * Find ip. Returns its slot (v filled), SLB_NEIGH_MISS, or SLB_NEIGH_BUSY when it is absent
+ * from every slot that could be read but a locked slot on its chain might hold it.
+ */
 static inline int
 slb_neigh_lookup(const struct slb_neigh_tbl *t, uint32_t ip, struct slb_neigh_view *v)
 {
-	uint32_t i = slb_neigh_home(t, ip), n, eip;
+	uint32_t i = slb_neigh_home(t, ip), n;
+	int miss = SLB_NEIGH_MISS;
 
 	for (n = 0; n < SLB_NEIGH_PROBES; n++, i = (i + 1) & t->mask) {
-		eip = slb_neigh_read(&t->e[i], v);
-		if (eip == ip)
+		if (unlikely(!slb_neigh_read(&t->e[i], v))) {
+			miss = SLB_NEIGH_BUSY;
+			continue;
+		}
+		if (v->ip == ip)
 			return (int)i;
-		if (eip == 0)
-			return -1;
+		if (v->ip == 0)
+			break;
 	}
-	return -1;
+	return miss;
 }
 
 static inline bool
@@ -150,14 +177,15 @@ struct slb_neigh_tbl *slb_neigh_init(void *mem, const struct slb_neigh_cfg *cfg)
 
 /*
  * Learn ip at mac on port pidx from an ARP addressed to us: refresh it (REACHABLE), or create it
- * when create is set. Returns the slot, or -1 (absent and not created, or no free slot).
+ * when create is set. Returns the slot, or -1 (absent and not created, no free slot, or its slot
+ * stayed locked).
  */
 int slb_neigh_learn(struct slb_neigh_tbl *t, uint32_t ip, const struct rte_ether_addr *mac,
 	uint16_t pidx, uint64_t tsc, bool create);
 
 /*
  * Make sure ip has an entry to wait on: create it INCOMPLETE (or turn a FAILED one INCOMPLETE).
- * Returns the slot, or -1 when there is no free slot near its home.
+ * Returns the slot, or -1 when there is no free slot near its home (or it stayed locked).
  */
 int slb_neigh_want(struct slb_neigh_tbl *t, uint32_t ip, uint16_t pidx, uint64_t tsc);
 
