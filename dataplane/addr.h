@@ -82,6 +82,29 @@ slb_addr_route(const struct slb_addr_tbl *t, uint32_t dst, uint32_t role, uint32
 	return -1;
 }
 
+/*
+ * Whether an ARP sender ip received on port pidx may be learned (or answered): it must be a host
+ * on one of that port's own prefixes. A sender from another link, or from another port's prefix,
+ * would otherwise plant a MAC for an address we reach elsewhere. The network and broadcast
+ * addresses of a prefix (/30 and shorter) are nobody's.
+ */
+static inline bool
+slb_addr_learnable(const struct slb_addr_tbl *t, uint16_t pidx, uint32_t ip)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nb_route; i++) {
+		const struct slb_route *r = &t->route[i];
+
+		if (r->pidx != pidx || (ip & r->mask) != r->net)
+			continue;
+		if (r->plen <= 30 && (ip == r->net || ip == (r->net | ~r->mask)))
+			continue;
+		return true;
+	}
+	return false;
+}
+
 /* Our address to send an ARP request for target from, on port pidx. */
 static inline uint32_t
 slb_addr_src(const struct slb_addr_tbl *t, uint16_t pidx, uint32_t target)

@@ -55,6 +55,7 @@ arp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 	struct rte_arp_hdr *arp;
 	struct rte_ether_addr sha;
 	uint32_t sip, tip;
+	bool learnable;
 	uint16_t op;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < ARP_LEN)) {
@@ -86,19 +87,31 @@ arp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 		slb_w_drop(w, m, SLB_STATS_DROP_ARP_NOT_OURS);
 		return;
 	}
+	/* only a host on this port's own prefixes can be our neighbour through this port */
+	learnable = sip != 0 && slb_addr_learnable(&slb_dp.addr, pidx, sip);
 	if (slb_addr_local(&slb_dp.addr, tip) != (int)pidx) {
-		/* not for us: still refresh what we already know (gratuitous ARP, moves) */
-		if (sip != 0)
-			slb_neigh_learn(slb_dp.neigh, sip, &sha, pidx, w->tsc, false);
+		/* not for us: only refresh what we already use on this port (gratuitous ARP) */
+		if (learnable)
+			slb_neigh_learn(slb_dp.neigh, pidx, sip, &sha, w->tsc, false);
 		slb_w_drop(w, m, SLB_STATS_DROP_ARP_NOT_OURS);
+		return;
+	}
+	/*
+	 * For us, from a sender we could not reach through this port: neither learned nor answered.
+	 * Our replies would go by route anyway, and an answer would only help a host on another
+	 * link (or one lying about its address) to aim traffic at us. sip 0 is an address probe
+	 * (RFC 5227): answered below, nothing learned. Counted, not logged: the interval's
+	 * drop summary shows it.
+	 */
+	if (unlikely(sip != 0 && !learnable)) {
+		slb_w_drop(w, m, SLB_STATS_DROP_ARP_PORT);
 		return;
 	}
 
 	switch (op) {
 	case RTE_ARP_OP_REQUEST:
 		c->arp_rx_request++;
-		/* sip 0 is an address probe (RFC 5227): answer, learn nothing */
-		if (sip != 0 && slb_neigh_learn(slb_dp.neigh, sip, &sha, pidx, w->tsc, true) >= 0)
+		if (sip != 0 && slb_neigh_learn(slb_dp.neigh, pidx, sip, &sha, w->tsc, true) >= 0)
 			c->arp_learned++;
 		/* answer in place */
 		eth->dst_addr = eth->src_addr;
@@ -113,7 +126,7 @@ arp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 		return;
 	case RTE_ARP_OP_REPLY:
 		c->arp_rx_reply++;
-		if (sip != 0 && slb_neigh_learn(slb_dp.neigh, sip, &sha, pidx, w->tsc, true) >= 0)
+		if (sip != 0 && slb_neigh_learn(slb_dp.neigh, pidx, sip, &sha, w->tsc, true) >= 0)
 			c->arp_learned++;
 		rte_pktmbuf_free(m);
 		return;

@@ -37,22 +37,22 @@ entry_unlock(struct slb_neigh *e, uint32_t s)
 }
 
 /*
- * The slot holding ip, or (create) the first reusable slot on its chain: a FAILED one, or the
- * empty slot that ends the chain. -1 if neither, or when a slot it had to read stayed locked (it
- * might be ip's). *found says which.
+ * The slot holding (pidx, ip), or (create) the first reusable slot on its chain: a FAILED one,
+ * or the empty slot that ends the chain. -1 if neither, or when a slot it had to read stayed
+ * locked (it might be the key's). *found says which.
  */
 static int
-scan(const struct slb_neigh_tbl *t, uint32_t ip, bool create, bool *found)
+scan(const struct slb_neigh_tbl *t, uint16_t pidx, uint32_t ip, bool create, bool *found)
 {
 	struct slb_neigh_view v;
-	uint32_t i = slb_neigh_home(t, ip), n;
+	uint32_t i = slb_neigh_home(t, pidx, ip), n;
 	int cand = -1;
 
 	*found = false;
 	for (n = 0; n < SLB_NEIGH_PROBES; n++, i = (i + 1) & t->mask) {
 		if (!slb_neigh_read(&t->e[i], &v))
 			return -1;
-		if (v.ip == ip) {
+		if (v.ip == ip && v.pidx == pidx) {
 			*found = true;
 			return (int)i;
 		}
@@ -68,25 +68,26 @@ scan(const struct slb_neigh_tbl *t, uint32_t ip, bool create, bool *found)
 }
 
 /*
- * Lock the slot for ip (existing, or claimed for it when create). Returns the slot with the
- * lock's sequence in *seq and *fresh set when it was claimed, or -1.
+ * Lock the slot for (pidx, ip) (existing, or claimed for it when create). Returns the slot with
+ * the lock's sequence in *seq and *fresh set when it was claimed, or -1.
  */
 static int
-lock_slot(struct slb_neigh_tbl *t, uint32_t ip, bool create, uint32_t *seq, bool *fresh)
+lock_slot(struct slb_neigh_tbl *t, uint16_t pidx, uint32_t ip, bool create, uint32_t *seq,
+	bool *fresh)
 {
 	struct slb_neigh *e;
 	bool found;
 	int r, i;
 
 	for (r = 0; r < CLAIM_ROUNDS; r++) {
-		i = scan(t, ip, create, &found);
+		i = scan(t, pidx, ip, create, &found);
 		if (i < 0)
 			return -1;
 		e = &t->e[i];
 		*seq = entry_lock(e);
 		if (*seq == 0)
 			return -1;
-		if (e->ip == ip) {
+		if (e->ip == ip && e->pidx == pidx) {
 			*fresh = false;
 			return i;
 		}
@@ -101,8 +102,8 @@ lock_slot(struct slb_neigh_tbl *t, uint32_t ip, bool create, uint32_t *seq, bool
 }
 
 int
-slb_neigh_learn(struct slb_neigh_tbl *t, uint32_t ip, const struct rte_ether_addr *mac,
-	uint16_t pidx, uint64_t tsc, bool create)
+slb_neigh_learn(struct slb_neigh_tbl *t, uint16_t pidx, uint32_t ip,
+	const struct rte_ether_addr *mac, uint64_t tsc, bool create)
 {
 	struct slb_neigh *e;
 	uint32_t seq;
@@ -111,7 +112,7 @@ slb_neigh_learn(struct slb_neigh_tbl *t, uint32_t ip, const struct rte_ether_add
 
 	if (ip == 0)
 		return -1;
-	i = lock_slot(t, ip, create, &seq, &fresh);
+	i = lock_slot(t, pidx, ip, create, &seq, &fresh);
 	if (i < 0)
 		return -1;
 	e = &t->e[i];
@@ -127,7 +128,7 @@ slb_neigh_learn(struct slb_neigh_tbl *t, uint32_t ip, const struct rte_ether_add
 }
 
 int
-slb_neigh_want(struct slb_neigh_tbl *t, uint32_t ip, uint16_t pidx, uint64_t tsc)
+slb_neigh_want(struct slb_neigh_tbl *t, uint16_t pidx, uint32_t ip, uint64_t tsc)
 {
 	struct slb_neigh *e;
 	uint32_t seq;
@@ -137,7 +138,7 @@ slb_neigh_want(struct slb_neigh_tbl *t, uint32_t ip, uint16_t pidx, uint64_t tsc
 	/* ip 0 marks a never-used slot: it cannot be a key */
 	if (ip == 0)
 		return -1;
-	i = lock_slot(t, ip, true, &seq, &fresh);
+	i = lock_slot(t, pidx, ip, true, &seq, &fresh);
 	if (i < 0)
 		return -1;
 	e = &t->e[i];
@@ -180,7 +181,7 @@ slb_neigh_init(void *mem, const struct slb_neigh_cfg *cfg)
 }
 
 /*
- * Move e from the state read into v (same IP and stamp) to `to`; false when it changed or
+ * Move e from the state read into v (same key and stamp) to `to`; false when it changed or
  * stayed locked (the next pass looks again).
  */
 static bool
@@ -191,7 +192,7 @@ transition(struct slb_neigh *e, const struct slb_neigh_view *v, uint8_t to)
 
 	if (seq == 0)
 		return false;
-	ok = e->ip == v->ip && e->state == v->state && e->stamp == v->stamp;
+	ok = e->ip == v->ip && e->pidx == v->pidx && e->state == v->state && e->stamp == v->stamp;
 	if (ok)
 		e->state = to;
 	entry_unlock(e, seq);

@@ -11,9 +11,12 @@
 #include <rte_pause.h>
 
 /*
- * A fixed array of entries, open addressing with linear probing on the IP (at most
+ * An entry is keyed by (our port index, IPv4 address): a MAC learned on one port never answers a
+ * lookup for another, and the same address on two ports (two separate links) is two entries.
+ *
+ * A fixed array of entries, open addressing with linear probing on the key (at most
  * SLB_NEIGH_PROBES slots from its home). Nothing is allocated after init and a slot is never
- * emptied, only marked FAILED and later reused for another IP, so probe chains stay intact.
+ * emptied, only marked FAILED and later reused for another key, so probe chains stay intact.
  * The memory comes from the caller (slb_neigh_memsize()/slb_neigh_init()): hugepages in the
  * dataplane, the heap in tests, so this file needs no EAL.
  *
@@ -33,7 +36,7 @@ enum slb_neigh_state {
 	SLB_NEIGH_INCOMPLETE, /* ARP asked, no answer yet */
 	SLB_NEIGH_REACHABLE,  /* confirmed less than neighbour.reachable seconds ago */
 	SLB_NEIGH_PROBE,      /* older: still used while a re-ARP is asked */
-	SLB_NEIGH_FAILED,     /* no answer, or aged out: the slot may take another IP */
+	SLB_NEIGH_FAILED,     /* no answer, or aged out: the slot may take another key */
 };
 
 #define SLB_NEIGH_PROBES 16
@@ -53,7 +56,7 @@ struct slb_neigh {
 	uint32_t ip;              /* host order, 0: never used */
 	struct rte_ether_addr mac;
 	uint8_t state;            /* enum slb_neigh_state */
-	uint8_t pidx;             /* our port it was learned or asked on */
+	uint8_t pidx;             /* our port: part of the key */
 	uint64_t stamp;           /* TSC: last confirmation, or when it was asked (INCOMPLETE) */
 	uint64_t req_tsc;         /* TSC of the last ARP request for it (not under seq) */
 } __rte_aligned(32);
@@ -86,9 +89,10 @@ struct slb_neigh_tbl {
 };
 
 static inline uint32_t
-slb_neigh_home(const struct slb_neigh_tbl *t, uint32_t ip)
+slb_neigh_home(const struct slb_neigh_tbl *t, uint16_t pidx, uint32_t ip)
 {
-	return (ip * 2654435769u) >> t->shift; /* Fibonacci hashing */
+	/* Fibonacci hashing; the port moves the key by an odd constant so ports spread apart */
+	return ((ip + pidx * 0x85ebca6bu) * 2654435769u) >> t->shift;
 }
 
 /*
@@ -120,13 +124,14 @@ slb_neigh_read(const struct slb_neigh *e, struct slb_neigh_view *v)
 }
 
 /*
- * Find ip. Returns its slot (v filled), SLB_NEIGH_MISS, or SLB_NEIGH_BUSY when it is absent
- * from every slot that could be read but a locked slot on its chain might hold it.
+ * Find (pidx, ip). Returns its slot (v filled), SLB_NEIGH_MISS, or SLB_NEIGH_BUSY when it is
+ * absent from every slot that could be read but a locked slot on its chain might hold it.
  */
 static inline int
-slb_neigh_lookup(const struct slb_neigh_tbl *t, uint32_t ip, struct slb_neigh_view *v)
+slb_neigh_lookup(const struct slb_neigh_tbl *t, uint16_t pidx, uint32_t ip,
+	struct slb_neigh_view *v)
 {
-	uint32_t i = slb_neigh_home(t, ip), n;
+	uint32_t i = slb_neigh_home(t, pidx, ip), n;
 	int miss = SLB_NEIGH_MISS;
 
 	for (n = 0; n < SLB_NEIGH_PROBES; n++, i = (i + 1) & t->mask) {
@@ -134,7 +139,7 @@ slb_neigh_lookup(const struct slb_neigh_tbl *t, uint32_t ip, struct slb_neigh_vi
 			miss = SLB_NEIGH_BUSY;
 			continue;
 		}
-		if (v->ip == ip)
+		if (v->ip == ip && v->pidx == pidx)
 			return (int)i;
 		if (v->ip == 0)
 			break;
@@ -176,18 +181,21 @@ size_t slb_neigh_memsize(const struct slb_neigh_cfg *cfg);
 struct slb_neigh_tbl *slb_neigh_init(void *mem, const struct slb_neigh_cfg *cfg);
 
 /*
- * Learn ip at mac on port pidx from an ARP addressed to us: refresh it (REACHABLE), or create it
- * when create is set. Returns the slot, or -1 (absent and not created, no free slot, or its slot
- * stayed locked).
+ * Learn (pidx, ip) at mac from an ARP addressed to us: refresh it (REACHABLE), or create it when
+ * create is set. Without create nothing new appears: an ARP not addressed to us (gratuitous, or
+ * between two other hosts) only refreshes a neighbour we already use on that port. The caller
+ * has checked that ip is on pidx's prefixes (slb_addr_learnable()). Returns the slot, or -1
+ * (absent and not created, no free slot, or its slot stayed locked).
  */
-int slb_neigh_learn(struct slb_neigh_tbl *t, uint32_t ip, const struct rte_ether_addr *mac,
-	uint16_t pidx, uint64_t tsc, bool create);
+int slb_neigh_learn(struct slb_neigh_tbl *t, uint16_t pidx, uint32_t ip,
+	const struct rte_ether_addr *mac, uint64_t tsc, bool create);
 
 /*
- * Make sure ip has an entry to wait on: create it INCOMPLETE (or turn a FAILED one INCOMPLETE).
- * Returns the slot, or -1 when there is no free slot near its home (or it stayed locked).
+ * Make sure (pidx, ip) has an entry to wait on: create it INCOMPLETE (or turn a FAILED one
+ * INCOMPLETE). Returns the slot, or -1 when there is no free slot near its home (or it stayed
+ * locked).
  */
-int slb_neigh_want(struct slb_neigh_tbl *t, uint32_t ip, uint16_t pidx, uint64_t tsc);
+int slb_neigh_want(struct slb_neigh_tbl *t, uint16_t pidx, uint32_t ip, uint64_t tsc);
 
 struct slb_neigh_age_result {
 	uint32_t used;    /* entries not FREE nor FAILED */
