@@ -41,6 +41,8 @@ struct tmpl {
 };
 
 static struct slb_fwd_ctx ctx;
+static struct slb_fwd_lcore lc;
+static const struct slb_key128 bench_key = {{0x5e, 0xed, 0x5e, 0xed, 0x5e, 0xed, 0x5e, 0xed}};
 static struct slb_be_table *bt;
 static struct tmpl *tmpl[M__COUNT];
 static uint32_t ncalls = 4096;
@@ -94,6 +96,8 @@ load_into(struct rte_mbuf *m, const struct tmpl *t, struct slb_pkt *p)
 	p->l4_off = RTE_ETHER_HDR_LEN + 20;
 	p->sip_off = HDRS;
 	p->sip_len = (uint16_t)(t->len - HDRS);
+	/* the bench's templates come from callers and from backends alike, as on a "both" port */
+	p->in_role = SLB_PKT_FROM_CALLERS | SLB_PKT_FROM_BACKENDS;
 }
 
 static void
@@ -165,7 +169,7 @@ build_call(uint32_t i)
 
 	/* learn our Via and backend from one pass of the INVITE, as the backend would see it */
 	load(&tmpl[M_INVITE][i], &p);
-	if (slb_fwd_process(&ctx, bt, mb, &p, 1, &out) != SLB_FWD_SEND) {
+	if (slb_fwd_process(&ctx, &lc, bt, mb, &p, 1, &out) != SLB_FWD_SEND) {
 		fprintf(stderr, "bench: INVITE %u not forwarded (drop %u)\n", i, out.drop);
 		exit(1);
 	}
@@ -227,7 +231,7 @@ build_call(uint32_t i)
 	make_frame(&tmpl[M_BYE][i], msg, CALLER_IP, LB_CALLER_IP, 5060);
 
 	load(&tmpl[M_BYE][i], &p);
-	if (slb_fwd_process(&ctx, bt, mb, &p, 1, &out) != SLB_FWD_SEND) {
+	if (slb_fwd_process(&ctx, &lc, bt, mb, &p, 1, &out) != SLB_FWD_SEND) {
 		fprintf(stderr, "bench: BYE %u not forwarded (drop %u)\n", i, out.drop);
 		exit(1);
 	}
@@ -262,14 +266,16 @@ setup(void)
 		be[k].state = SLB_BE_UP;
 		snprintf(be[k].name, sizeof(be[k].name), "proxy%u", k + 1);
 	}
-	bt = slb_be_table_build(be, 3, 16);
+	memset(&ctx, 0, sizeof(ctx));
+	slb_fwd_ctx_init(&ctx);
+	slb_fwd_ctx_set_addrs(&ctx, LB_CALLER_IP, LB_BACKEND_IP, 5060, &bench_key);
+	slb_fwd_ctx_set_hash_key(&ctx, &bench_key);
+	slb_fwd_lcore_init(&lc, 0, 1);
+	bt = slb_be_table_build(be, 3, 16, ctx.hkey.seed);
 	if (bt == NULL) {
 		perror("bench: backend table");
 		exit(1);
 	}
-	memset(&ctx, 0, sizeof(ctx));
-	slb_fwd_ctx_init(&ctx);
-	slb_fwd_ctx_set_addrs(&ctx, LB_CALLER_IP, LB_BACKEND_IP, 5060, 0x5eed5eed5eed5eedull);
 	ctx.record_route = true;
 	ctx.reply_483 = true;
 	ctx.dlg = slb_dlg_create(&dcfg);
@@ -334,7 +340,7 @@ main(int argc, char **argv)
 			start = now_ns();
 			for (i = 0; i < ncalls && burst == 1; i++) {
 				load(&tmpl[k][i], &p);
-				if (slb_fwd_process(&ctx, bt, mb, &p, now, &out) == SLB_FWD_SEND)
+				if (slb_fwd_process(&ctx, &lc, bt, mb, &p, now, &out) == SLB_FWD_SEND)
 					sent++;
 				else
 					errors++;
@@ -344,7 +350,7 @@ main(int argc, char **argv)
 
 				for (j = 0; j < nb; j++)
 					load_into(bmb[j], &tmpl[k][i + j], &bp[j]);
-				slb_fwd_process_burst(&ctx, bt, bmb, bp, (uint16_t)nb, now, bout, bv);
+				slb_fwd_process_burst(&ctx, &lc, bt, bmb, bp, (uint16_t)nb, now, bout, bv);
 				for (j = 0; j < nb; j++) {
 					if (bv[j] == SLB_FWD_SEND)
 						sent++;

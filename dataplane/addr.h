@@ -82,6 +82,54 @@ slb_addr_route(const struct slb_addr_tbl *t, uint32_t dst, uint32_t role, uint32
 	return -1;
 }
 
+/*
+ * Whether an ARP sender ip received on port pidx may be learned (or answered): it must be a host
+ * on one of that port's own prefixes. A sender from another link, or from another port's prefix,
+ * would otherwise plant a MAC for an address we reach elsewhere. The network and broadcast
+ * addresses of a prefix (/30 and shorter) are nobody's.
+ */
+static inline bool
+slb_addr_learnable(const struct slb_addr_tbl *t, uint16_t pidx, uint32_t ip)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nb_route; i++) {
+		const struct slb_route *r = &t->route[i];
+
+		if (r->pidx != pidx || (ip & r->mask) != r->net)
+			continue;
+		if (r->plen <= 30 && (ip == r->net || ip == (r->net | ~r->mask)))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* What arp_input() does with an ARP received on port pidx, by sender and target address. */
+enum slb_arp_verdict {
+	SLB_ARP_CLAIM,    /* the sender claims one of our addresses: dropped, logged */
+	SLB_ARP_REFRESH,  /* not for us, on-prefix sender: refreshes its entry if known, dropped */
+	SLB_ARP_OTHER,    /* not for us, sender off the port's prefixes or 0.0.0.0: dropped */
+	SLB_ARP_OFF_PORT, /* for us, sender off the port's prefixes: neither learned nor answered */
+	SLB_ARP_PROBE,    /* for us, sender 0.0.0.0 (RFC 5227 probe): answered, nothing learned */
+	SLB_ARP_LEARN,    /* for us, on-prefix sender: learned (created), a request answered */
+};
+
+static inline enum slb_arp_verdict
+slb_addr_arp_verdict(const struct slb_addr_tbl *t, uint16_t pidx, uint32_t sip, uint32_t tip)
+{
+	bool learnable;
+
+	if (sip != 0 && slb_addr_local(t, sip) >= 0)
+		return SLB_ARP_CLAIM;
+	learnable = sip != 0 && slb_addr_learnable(t, pidx, sip);
+	if (slb_addr_local(t, tip) != (int)pidx)
+		return learnable ? SLB_ARP_REFRESH : SLB_ARP_OTHER;
+	if (sip == 0)
+		return SLB_ARP_PROBE;
+	return learnable ? SLB_ARP_LEARN : SLB_ARP_OFF_PORT;
+}
+
 /* Our address to send an ARP request for target from, on port pidx. */
 static inline uint32_t
 slb_addr_src(const struct slb_addr_tbl *t, uint16_t pidx, uint32_t target)

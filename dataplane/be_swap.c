@@ -121,12 +121,13 @@ slb_be_reload(struct slb_dp *dp)
 
 	if (cfg == NULL)
 		return -1;
-	if (slb_cfg_load(cfg, dp->cfg->path) < 0) {
+	/* the new backends against the running ports, not the file's */
+	if (slb_cfg_reload(cfg, dp->cfg->path, dp->cfg) < 0) {
 		SLB_LOG(be, ERR, "reload: %s refused (see above): backends unchanged",
 			dp->cfg->path);
 		goto out;
 	}
-	t = slb_be_table_build(cfg->be, cfg->nb_be, cfg->be_buckets_log2);
+	t = slb_be_table_build(cfg->be, cfg->nb_be, cfg->be_buckets_log2, dp->fwd.hkey.seed);
 	if (t == NULL) {
 		SLB_LOG(be, ERR, "reload: backend table: %s: backends unchanged", strerror(errno));
 		goto out;
@@ -152,7 +153,7 @@ slb_be_swap_init(struct slb_dp *dp)
 			rte_strerror(rte_errno));
 		return -1;
 	}
-	t = slb_be_table_build(cfg->be, cfg->nb_be, cfg->be_buckets_log2);
+	t = slb_be_table_build(cfg->be, cfg->nb_be, cfg->be_buckets_log2, dp->fwd.hkey.seed);
 	if (t == NULL) {
 		SLB_LOG(be, ERR, "backend table (%u backends, 2^%u buckets): %s", cfg->nb_be,
 			cfg->be_buckets_log2, strerror(errno));

@@ -40,8 +40,10 @@ void slb_be_reclaim(void);
 
 /*
  * Main lcore, on SIGHUP: read the config file again and swap in a table built from its backends
- * (and backend_buckets_log2). Everything else in the file needs a restart. A refused file keeps
- * the running table. Returns 0 or -1.
+ * (and backend_buckets_log2), checked against the running ports (slb_cfg_reload()). Everything
+ * else in the file needs a restart; a file whose ports, addresses or gateway differ from the
+ * running ones is refused, as is one where no backend takes calls with require_backend. A
+ * refused file keeps the running table. Returns 0 or -1.
  */
 int slb_be_reload(struct slb_dp *dp);
 

@@ -11,6 +11,7 @@
 #include <libconfig.h>
 #include <rte_common.h>
 
+#include "addr.h"
 #include "cfg.h"
 #include "slb_stats.h"
 
@@ -24,6 +25,8 @@ enum key_type {
 	K_U64,
 	K_BOOL,
 	K_IPV4, /* "a.b.c.d", stored host order; default 0 means unset */
+	K_KEY128, /* "<32 hex digits>" into a struct slb_key128; set_off: its bool "was set" */
+	K_ENUM, /* one of names[0..max], stored as its index (uint32_t) */
 };
 
 #define K_POW2 0x1u /* must be a power of two */
@@ -36,6 +39,8 @@ struct cfg_key {
 	uint64_t max;
 	uint64_t def;
 	size_t off;
+	size_t set_off;           /* K_KEY128 */
+	const char *const *names; /* K_ENUM */
 };
 
 /* offsetof that also refuses, at compile time, a field whose size does not match the type. */
@@ -46,6 +51,14 @@ struct cfg_key {
 #define U64(p, f, lo, hi, d) {p, K_U64, 0, lo, hi, d, FIELD(f, 8)}
 #define BOOL(p, f, d) {p, K_BOOL, 0, 0, 1, d, FIELD(f, sizeof(bool))}
 #define IPV4(p, f) {p, K_IPV4, 0, 0, 0, 0, FIELD(f, 4)}
+#define KEY128(p, f) \
+	{p, K_KEY128, 0, 0, 0, 0, FIELD(f, SLB_KEY_LEN), FIELD(f##_set, sizeof(bool)), NULL}
+#define ENUM(p, f, n, d) {p, K_ENUM, 0, 0, RTE_DIM(n) - 1, d, FIELD(f, 4), 0, n}
+
+static const char *const stranger_names[] = {
+	[SLB_STRANGER_CALLER] = "caller",
+	[SLB_STRANGER_DROP] = "drop",
+};
 
 static const struct cfg_key keys[] = {
 	U32("workers", workers, 1, SLB_STATS_MAX_LCORES - 1, 1, 0),
@@ -56,6 +69,11 @@ static const struct cfg_key keys[] = {
 	U32("stats_interval", stats_interval, 0, 86400, 10, 0),
 	U32("idle_sleep_us", idle_sleep_us, 0, 10000, 0, 0),
 	IPV4("gateway", gateway),
+	KEY128("branch_secret", branch_secret),
+	KEY128("hash_secret", hash_secret),
+	U32("reply_483_rate", reply_483_rate, 1, 1000000, 100, 0),
+	BOOL("require_backend", require_backend, 0),
+	ENUM("backend_side_strangers", backend_side_strangers, stranger_names, SLB_STRANGER_CALLER),
 	U32("backend_buckets_log2", be_buckets_log2, 8, 22, 16, 0),
 
 	U32("mempool.size", pool_size, 1023, 1u << 24, 16383, 0),
@@ -91,27 +109,46 @@ static const struct cfg_key keys[] = {
 };
 
 /* Settings that are not scalars, each with its own parser below. */
-static const char *const list_keys[] = {"eal", "ports", "backends", "sip_errors"};
+static const char *const list_keys[] = {"eal", "ports", "backends", "sip_errors",
+	"caller_networks"};
 
 static const char *cfg_file; /* for messages about defaults (no setting, no line) */
 
-static int __attribute__((format(printf, 2, 3)))
-err_at(const config_setting_t *s, const char *fmt, ...)
+static void
+vmsg_at(const config_setting_t *s, const char *kind, const char *fmt, va_list ap)
 {
 	const char *file = s != NULL ? config_setting_source_file(s) : NULL;
-	va_list ap;
 
 	if (file == NULL)
 		file = cfg_file;
 	if (s != NULL && config_setting_source_line(s) > 0)
-		fprintf(stderr, "%s:%u: ", file, config_setting_source_line(s));
+		fprintf(stderr, "%s:%u: %s", file, config_setting_source_line(s), kind);
 	else
-		fprintf(stderr, "%s: ", file);
-	va_start(ap, fmt);
+		fprintf(stderr, "%s: %s", file, kind);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputc('\n', stderr);
+}
+
+static int __attribute__((format(printf, 2, 3)))
+err_at(const config_setting_t *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg_at(s, "", fmt, ap);
+	va_end(ap);
 	return -1;
+}
+
+/* Accepted, but most likely not what was meant. */
+static void __attribute__((format(printf, 2, 3)))
+warn_at(const config_setting_t *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg_at(s, "warning: ", fmt, ap);
+	va_end(ap);
 }
 
 const char *
@@ -222,6 +259,79 @@ get_str(const config_setting_t *s, const char *what, const char **v)
 }
 
 static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A 128-bit secret, written as the 32 hex digits od(1) prints, first byte first. The message
+ * never repeats the value: even a malformed secret should not end up in a log.
+ */
+static int
+load_key128(struct slb_cfg *cfg, const config_setting_t *s, const struct cfg_key *k)
+{
+	struct slb_key128 key;
+	const char *str;
+	bool set = true;
+	size_t i, len;
+	int hi, lo;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return err_at(s, "%s: expected a string of 32 hex digits (a 128-bit key), e.g. "
+			"made by od -An -tx1 -N16 /dev/urandom | tr -d ' \\n'", k->path);
+	str = config_setting_get_string(s);
+	len = strlen(str);
+	if (len != 2 * SLB_KEY_LEN)
+		return err_at(s, "%s: expected 32 hex digits (a 128-bit key), found %zu characters",
+			k->path, len);
+	for (i = 0; i < SLB_KEY_LEN; i++) {
+		hi = hex_digit(str[2 * i]);
+		lo = hex_digit(str[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return err_at(s, "%s: expected 32 hex digits (a 128-bit key), "
+				"character %zu is not a hex digit", k->path,
+				2 * i + (hi < 0 ? 1 : 2));
+		key.b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy((uint8_t *)cfg + k->off, &key, sizeof(key));
+	memcpy((uint8_t *)cfg + k->set_off, &set, sizeof(set));
+	return 0;
+}
+
+/* A name out of k->names; its index is what the dataplane stores. */
+static int
+get_enum(const config_setting_t *s, const struct cfg_key *k, int64_t *v)
+{
+	char list[128] = "";
+	const char *str;
+	size_t i;
+
+	*v = 0;
+	if (get_str(s, k->path, &str) < 0)
+		return -1;
+	for (i = 0; i <= k->max; i++)
+		if (strcmp(k->names[i], str) == 0) {
+			*v = (int64_t)i;
+			return 0;
+		}
+	for (i = 0; i <= k->max; i++) {
+		if (i != 0)
+			strncat(list, i == k->max ? " or " : ", ", sizeof(list) - strlen(list) - 1);
+		strncat(list, "\"", sizeof(list) - strlen(list) - 1);
+		strncat(list, k->names[i], sizeof(list) - strlen(list) - 1);
+		strncat(list, "\"", sizeof(list) - strlen(list) - 1);
+	}
+	return err_at(s, "%s: '%s': expected %s", k->path, str, list);
+}
+
+static int
 load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
 {
 	const config_setting_t *s = config_lookup(lc, k->path);
@@ -230,6 +340,8 @@ load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
 	uint32_t ip;
 	int64_t v;
 
+	if (k->type == K_KEY128)
+		return s != NULL ? load_key128(cfg, s, k) : 0; /* absent: _set stays false */
 	if (s == NULL) {
 		v = (int64_t)k->def;
 	} else {
@@ -253,13 +365,18 @@ load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
 				return err_at(s, "%s: '%s' is not an IPv4 address", k->path, str);
 			v = ip;
 			break;
+		case K_ENUM:
+			if (get_enum(s, k, &v) < 0)
+				return -1;
+			break;
 		default:
 			return err_at(s, "%s: internal error: bad key type", k->path);
 		}
 	}
 	switch (k->type) {
 	case K_U32:
-	case K_IPV4: {
+	case K_IPV4:
+	case K_ENUM: {
 		uint32_t u = (uint32_t)v;
 		memcpy(dst, &u, sizeof(u));
 		break;
@@ -274,6 +391,8 @@ load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
 		memcpy(dst, &b, sizeof(b));
 		break;
 	}
+	case K_KEY128:
+		break;
 	}
 	return 0;
 }
@@ -323,28 +442,34 @@ load_eal(struct slb_cfg *cfg, const config_t *lc)
 	return 0;
 }
 
+static uint32_t
+mask_of(uint8_t plen)
+{
+	return plen == 0 ? 0 : ~0u << (32 - plen);
+}
+
 static int
-parse_prefix(const config_setting_t *s, struct slb_cfg_addr *a)
+parse_prefix(const config_setting_t *s, const char *what, struct slb_cfg_addr *a)
 {
 	char buf[32], *slash, *end;
 	const char *str = NULL;
 	unsigned long plen;
 
-	if (get_str(s, "addresses", &str) < 0)
+	if (get_str(s, what, &str) < 0)
 		return -1;
 	if (strlen(str) >= sizeof(buf))
-		return err_at(s, "addresses: '%s' is not a.b.c.d/len", str);
+		return err_at(s, "%s: '%s' is not a.b.c.d/len", what, str);
 	strcpy(buf, str);
 	slash = strchr(buf, '/');
 	if (slash == NULL)
-		return err_at(s, "addresses: '%s' needs a /prefix length", str);
+		return err_at(s, "%s: '%s' needs a /prefix length", what, str);
 	*slash = '\0';
 	errno = 0;
 	plen = strtoul(slash + 1, &end, 10);
 	if (errno != 0 || *end != '\0' || end == slash + 1 || plen < 1 || plen > 32)
-		return err_at(s, "addresses: '%s': prefix length must be 1..32", str);
+		return err_at(s, "%s: '%s': prefix length must be 1..32", what, str);
 	if (parse_ipv4(buf, &a->ip) < 0 || a->ip == 0)
-		return err_at(s, "addresses: '%s' is not an IPv4 address", str);
+		return err_at(s, "%s: '%s' is not an IPv4 address", what, str);
 	a->plen = (uint8_t)plen;
 	return 0;
 }
@@ -391,7 +516,7 @@ load_port(struct slb_cfg *cfg, const config_setting_t *g, struct slb_cfg_port *p
 	if (s == NULL)
 		return err_at(g, "port %s: needs addresses = [\"a.b.c.d/len\"]", p->name);
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-		if (parse_prefix(s, &p->addr[0]) < 0)
+		if (parse_prefix(s, "addresses", &p->addr[0]) < 0)
 			return -1;
 		p->nb_addr = 1;
 	} else {
@@ -401,7 +526,8 @@ load_port(struct slb_cfg *cfg, const config_setting_t *g, struct slb_cfg_port *p
 			return err_at(s, "addresses: a list of 1..%d \"a.b.c.d/len\"",
 				SLB_CFG_MAX_ADDRS);
 		for (j = 0; j < config_setting_length(s); j++)
-			if (parse_prefix(config_setting_get_elem(s, j), &p->addr[p->nb_addr++]) < 0)
+			if (parse_prefix(config_setting_get_elem(s, j), "addresses",
+					&p->addr[p->nb_addr++]) < 0)
 				return -1;
 	}
 
@@ -554,6 +680,41 @@ load_backends(struct slb_cfg *cfg, const config_t *lc)
 	return 0;
 }
 
+/*
+ * caller_networks = [ "198.18.1.0/24" ]: networks a request from a backend may be forwarded to
+ * without our Route in it. A prefix with host bits set is refused: it is more likely a host
+ * address typed by mistake than a network.
+ */
+static int
+load_caller_networks(struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "caller_networks");
+	struct slb_cfg_addr *a;
+	char ipbuf[16];
+	int i, n;
+
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return err_at(s, "caller_networks: expected a list: [ \"a.b.c.d/len\", ... ]");
+	n = config_setting_length(s);
+	if (n > SLB_CFG_MAX_NETS)
+		return err_at(s, "caller_networks: %d networks, at most %d", n, SLB_CFG_MAX_NETS);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+
+		a = &cfg->caller_networks[i];
+		if (parse_prefix(e, "caller_networks", a) < 0)
+			return -1;
+		if ((a->ip & ~mask_of(a->plen)) != 0)
+			return err_at(e, "caller_networks: '%s' has host bits set: the network is "
+				"%s/%u", config_setting_get_string(e),
+				slb_cfg_ip_str(a->ip & mask_of(a->plen), ipbuf), a->plen);
+		cfg->nb_caller_networks++;
+	}
+	return 0;
+}
+
 /* sip_errors = { truncated = "drop"; via = "callid"; }: names are slb_sip_err_name()'s. */
 static int
 load_policy(struct slb_cfg *cfg, const config_t *lc)
@@ -595,41 +756,333 @@ load_policy(struct slb_cfg *cfg, const config_t *lc)
 	return 0;
 }
 
-static bool
-on_link(const struct slb_cfg_port *p, uint32_t ip, uint32_t role)
+/* Why no host can have address ip whatever its prefix, or NULL. */
+static const char *
+reserved_why(uint32_t ip)
 {
-	uint32_t i, mask;
-
-	if ((p->role & role) == 0)
-		return false;
-	for (i = 0; i < p->nb_addr; i++) {
-		mask = ~0u << (32 - p->addr[i].plen);
-		if ((ip & mask) == (p->addr[i].ip & mask))
-			return true;
-	}
-	return false;
+	if (ip == UINT32_MAX)
+		return "the limited broadcast address";
+	if ((ip >> 24) == 0)
+		return "in 0.0.0.0/8 (\"this network\", not a host's)";
+	if ((ip >> 24) == 127)
+		return "a loopback address (127.0.0.0/8)";
+	if ((ip >> 28) == 0xe)
+		return "a multicast address (224.0.0.0/4)";
+	if ((ip >> 28) == 0xf)
+		return "a class E address (240.0.0.0/4, reserved)";
+	return NULL;
 }
 
-static bool
-any_on_link(const struct slb_cfg *cfg, uint32_t ip, uint32_t role)
+/*
+ * Why ip cannot be a host on prefix pfx, or NULL (also when ip is not on it). /31 and /32 have
+ * neither a network nor a broadcast address (RFC 3021).
+ */
+static const char *
+edge_why(uint32_t ip, const struct slb_cfg_addr *pfx)
 {
-	uint32_t i;
+	uint32_t mask = mask_of(pfx->plen);
 
-	for (i = 0; i < cfg->nb_ports; i++)
-		if (on_link(&cfg->port[i], ip, role))
-			return true;
-	return false;
+	if (pfx->plen > 30 || ((ip ^ pfx->ip) & mask) != 0)
+		return NULL;
+	if ((ip & ~mask) == 0)
+		return "the network address";
+	if ((ip & ~mask) == ~mask)
+		return "the broadcast address";
+	return NULL;
 }
 
-/* Checks across keys. Each names the setting (and its line) that has to change. */
+/* The setting of a port's address a (addresses is a string or a list), for its line. */
+static const config_setting_t *
+addr_setting(const config_setting_t *ps, uint32_t a)
+{
+	const config_setting_t *s = config_setting_get_member(ps, "addresses");
+
+	if (s == NULL || config_setting_type(s) == CONFIG_TYPE_STRING)
+		return s != NULL ? s : ps;
+	return config_setting_get_elem(s, a) != NULL ? config_setting_get_elem(s, a) : s;
+}
+
+/*
+ * Someone else's address (a backend's, the gateway's) on net's ports: not one of ours, not
+ * reserved, not the network or broadcast address of a port prefix it is on. who names it.
+ */
 static int
-check_semantics(const struct slb_cfg *cfg, const config_t *lc)
+check_host(const struct slb_cfg *net, const config_setting_t *s, const char *who, uint32_t ip)
+{
+	char ipbuf[16], netbuf[16];
+	const char *why;
+	uint32_t i, a;
+
+	for (i = 0; i < net->nb_ports; i++)
+		for (a = 0; a < net->port[i].nb_addr; a++)
+			if (net->port[i].addr[a].ip == ip)
+				return err_at(s, "%s: %s is our own address (port %s)", who,
+					slb_cfg_ip_str(ip, ipbuf), net->port[i].name);
+	why = reserved_why(ip);
+	if (why != NULL)
+		return err_at(s, "%s: %s is %s", who, slb_cfg_ip_str(ip, ipbuf), why);
+	for (i = 0; i < net->nb_ports; i++)
+		for (a = 0; a < net->port[i].nb_addr; a++) {
+			const struct slb_cfg_addr *pfx = &net->port[i].addr[a];
+
+			why = edge_why(ip, pfx);
+			if (why != NULL)
+				return err_at(s, "%s: %s is %s of %s/%u (port %s)", who,
+					slb_cfg_ip_str(ip, ipbuf), why,
+					slb_cfg_ip_str(pfx->ip & mask_of(pfx->plen), netbuf),
+					pfx->plen, net->port[i].name);
+		}
+	return 0;
+}
+
+/*
+ * Port p's address a against its own prefix, and its prefix against the other ports': two ports
+ * whose prefixes overlap would each claim the destinations of both. Prefixes of one port may
+ * overlap (secondary addresses).
+ */
+static int
+check_port_addr(const struct slb_cfg *cfg, uint32_t p, uint32_t a, const config_setting_t *s)
+{
+	const struct slb_cfg_port *port = &cfg->port[p];
+	const struct slb_cfg_addr *ad = &port->addr[a];
+	char ipbuf[16], netbuf[16];
+	const char *why;
+	uint32_t j, b, mask;
+
+	why = reserved_why(ad->ip);
+	if (why != NULL)
+		return err_at(s, "port %s: address %s is %s", port->name,
+			slb_cfg_ip_str(ad->ip, ipbuf), why);
+	why = edge_why(ad->ip, ad);
+	if (why != NULL)
+		return err_at(s, "port %s: address %s is %s of its prefix %s/%u", port->name,
+			slb_cfg_ip_str(ad->ip, ipbuf), why,
+			slb_cfg_ip_str(ad->ip & mask_of(ad->plen), netbuf), ad->plen);
+	for (j = 0; j < p; j++)
+		for (b = 0; b < cfg->port[j].nb_addr; b++) {
+			const struct slb_cfg_addr *o = &cfg->port[j].addr[b];
+
+			mask = mask_of(RTE_MIN(ad->plen, o->plen));
+			if (((ad->ip ^ o->ip) & mask) == 0)
+				return err_at(s, "port %s: prefix %s/%u overlaps %s/%u of port %s: "
+					"a destination must be on one port only", port->name,
+					slb_cfg_ip_str(ad->ip, ipbuf), ad->plen,
+					slb_cfg_ip_str(o->ip, netbuf), o->plen, cfg->port[j].name);
+		}
+	return 0;
+}
+
+static int
+check_ports(const struct slb_cfg *cfg, const config_t *lc)
 {
 	const config_setting_t *ports = config_lookup(lc, "ports");
-	const config_setting_t *bes = config_lookup(lc, "backends");
 	uint32_t roles = 0, i, j, k, a;
 	char ipbuf[16];
 
+	for (i = 0; i < cfg->nb_ports; i++) {
+		const struct slb_cfg_port *p = &cfg->port[i];
+		const config_setting_t *ps = config_setting_get_elem(ports, i);
+
+		roles |= p->role;
+		if (p->mtu + 14 + RTE_PKTMBUF_HEADROOM > cfg->pool_data_room)
+			return err_at(ps, "port %s: mtu %u needs mempool.data_room >= %u", p->name,
+				p->mtu, p->mtu + 14 + RTE_PKTMBUF_HEADROOM);
+		for (a = 0; a < p->nb_addr; a++) {
+			for (j = 0; j <= i; j++)
+				for (k = 0; k < (j == i ? a : cfg->port[j].nb_addr); k++)
+					if (cfg->port[j].addr[k].ip == p->addr[a].ip)
+						return err_at(ps, "port %s: address %s is used twice",
+							p->name,
+							slb_cfg_ip_str(p->addr[a].ip, ipbuf));
+			if (check_port_addr(cfg, i, a, addr_setting(ps, a)) < 0)
+				return -1;
+		}
+	}
+	if ((roles & SLB_ROLE_CALLER) == 0)
+		return err_at(ports, "ports: no port has role \"caller\" or \"both\"");
+	if ((roles & SLB_ROLE_BACKEND) == 0)
+		return err_at(ports, "ports: no port has role \"backend\" or \"both\"");
+	return 0;
+}
+
+static int
+check_gateway(const struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "gateway");
+	struct slb_addr_tbl t;
+	char ipbuf[16];
+	uint32_t i;
+
+	if (cfg->gateway == 0)
+		return 0;
+	if (check_host(cfg, s, "gateway", cfg->gateway) < 0)
+		return -1;
+	slb_addr_build(&t, cfg);
+	for (i = 0; i < t.nb_route; i++)
+		if ((cfg->gateway & t.route[i].mask) == t.route[i].net)
+			return 0;
+	return err_at(s, "gateway: %s is on no port's prefix", slb_cfg_ip_str(cfg->gateway, ipbuf));
+}
+
+/*
+ * The backends of cfg against the ports and gateway of net: at start net is cfg itself, on a
+ * reload it is the running configuration, whose ports cannot change. The route is looked up as
+ * the dataplane does it (slb_addr_route()), so what is checked is where packets really leave.
+ */
+static int
+check_backends(const struct slb_cfg *net, const struct slb_cfg *cfg, const config_t *lc)
+{
+	static const char take_none[] = "no backend takes new calls (each has weight 0 or "
+		"state \"drain\" or \"down\")";
+	const config_setting_t *bes = config_lookup(lc, "backends");
+	char who[16 + SLB_BE_NAME_LEN], ipbuf[16], gwbuf[16];
+	struct slb_addr_tbl t;
+	uint32_t i, nh, takes = 0;
+	int pidx;
+
+	slb_addr_build(&t, net);
+	for (i = 0; i < cfg->nb_be; i++) {
+		const struct slb_be *b = &cfg->be[i];
+		const config_setting_t *s = config_setting_get_elem(bes, i);
+
+		snprintf(who, sizeof(who), "backend %s", b->name);
+		if (check_host(net, s, who, b->ip) < 0)
+			return -1;
+		pidx = slb_addr_route(&t, b->ip, SLB_ROLE_BACKEND, &nh);
+		if (pidx < 0)
+			return err_at(s, "%s: %s is on no backend-side prefix and there is no "
+				"gateway", who, slb_cfg_ip_str(b->ip, ipbuf));
+		if ((net->port[pidx].role & SLB_ROLE_BACKEND) == 0) {
+			if (nh == b->ip)
+				return err_at(s, "%s: %s is on-link only on port %s, whose role is "
+					"\"caller\": a backend must be reached through a port of "
+					"role \"backend\" or \"both\"", who,
+					slb_cfg_ip_str(b->ip, ipbuf), net->port[pidx].name);
+			return err_at(s, "%s: %s is reached through the gateway %s on port %s, "
+				"whose role is \"caller\": a backend must be reached through a port "
+				"of role \"backend\" or \"both\"", who, slb_cfg_ip_str(b->ip, ipbuf),
+				slb_cfg_ip_str(nh, gwbuf), net->port[pidx].name);
+		}
+		if (b->state == SLB_BE_UP && b->weight != 0)
+			takes++;
+	}
+	if (takes != 0)
+		return 0;
+	if (cfg->require_backend)
+		return err_at(bes, "backends: %s and require_backend is true", take_none);
+	warn_at(bes, "backends: %s: new calls will find no backend", take_none);
+	return 0;
+}
+
+uint32_t
+slb_cfg_pool_cache(uint32_t n, uint32_t want, uint32_t workers)
+{
+	uint32_t max = n / (2 * (workers + 1));
+
+	if (max > RTE_MEMPOOL_CACHE_MAX_SIZE)
+		max = RTE_MEMPOOL_CACHE_MAX_SIZE;
+	return want < max ? want : max;
+}
+
+/*
+ * The main pool's budget. An mbuf of the main pool can be held, all at once and at worst, by:
+ *   per port:   rx_desc in each rx queue and tx_desc in each tx queue (up to one queue of each
+ *               per worker; a device with fewer only needs less);
+ *   per worker: its fragment ring (with 2 workers or more), its ARP-wait queue (pending), a tx
+ *               buffer per port (tx_burst), and its reassembly table (frag.max_entries datagrams
+ *               of up to RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments, held until frag.timeout_ms);
+ *   each lcore's mempool cache (workers + the main one), which holds up to 1.5 times its size
+ *               before it flushes (DPDK's flush threshold).
+ * Add one rx burst per worker in hand while its descriptors are refilled. If the sum exceeds
+ * mempool.size, a flood that fills the holders (first fragments that never complete, packets
+ * waiting for ARP, a stalled link) leaves the NIC nothing to refill rx with: rx stops, and with
+ * it the traffic that would free them. Descriptor counts are the config's; a device that rounds
+ * them up is not known here.
+ */
+static int
+check_budget(const struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "mempool.size");
+	uint64_t w = cfg->workers, rx, tx, ring, per_worker, cache, caches, in_hand, sum;
+
+	rx = (uint64_t)cfg->nb_ports * w * cfg->rx_desc;
+	tx = (uint64_t)cfg->nb_ports * w * cfg->tx_desc;
+	ring = w > 1 ? cfg->frag_ring : 0;
+	per_worker = ring + cfg->pending + (uint64_t)cfg->nb_ports * cfg->tx_burst +
+		(uint64_t)cfg->frag_max_entries * RTE_LIBRTE_IP_FRAG_MAX_FRAG;
+	cache = slb_cfg_pool_cache(cfg->pool_size, cfg->pool_cache, cfg->workers);
+	caches = (w + 1) * (cache * 3 / 2);
+	in_hand = w * cfg->rx_burst;
+	sum = rx + tx + w * per_worker + caches + in_hand;
+	if (sum <= cfg->pool_size)
+		return 0;
+	if (s == NULL)
+		s = config_lookup(lc, "workers");
+	return err_at(s, "mempool.size: %u is less than the %" PRIu64 " mbufs that may be held "
+		"at once: rx descriptors %" PRIu64 " (%u ports x %" PRIu64 " queues x %u) "
+		"+ tx descriptors %" PRIu64 " (%u ports x %" PRIu64 " queues x %u) "
+		"+ %" PRIu64 " workers x %" PRIu64 " (frag_ring %" PRIu64 " + pending %u "
+		"+ tx_burst %u x %u ports + frag.max_entries %u x %d fragments) "
+		"+ caches %" PRIu64 " (%" PRIu64 " lcores x 1.5 x %" PRIu64 ") "
+		"+ rx bursts in hand %" PRIu64 " (%" PRIu64 " workers x %u): lower workers, the "
+		"queue sizes or frag.max_entries, or raise mempool.size", cfg->pool_size, sum, rx,
+		cfg->nb_ports, w, cfg->rx_desc, tx, cfg->nb_ports, w, cfg->tx_desc, w, per_worker,
+		ring, cfg->pending, cfg->tx_burst, cfg->nb_ports, cfg->frag_max_entries,
+		RTE_LIBRTE_IP_FRAG_MAX_FRAG, caches, w + 1, cache, in_hand, w, cfg->rx_burst);
+}
+
+static bool
+same_port(const struct slb_cfg_port *p, const struct slb_cfg_port *r, const char **what)
+{
+	uint32_t a;
+
+	*what = strcmp(p->name, r->name) != 0 ? "name" :
+		strcmp(p->device, r->device) != 0 ? "device" :
+		p->role != r->role ? "role" :
+		p->mtu != r->mtu ? "mtu" :
+		p->nb_addr != r->nb_addr ? "addresses" : NULL;
+	for (a = 0; *what == NULL && a < p->nb_addr; a++)
+		if (p->addr[a].ip != r->addr[a].ip || p->addr[a].plen != r->addr[a].plen)
+			*what = "addresses";
+	return *what == NULL;
+}
+
+/*
+ * A reload applies the backends only: the ports, their addresses and the gateway stay those the
+ * dataplane started with (devices, queues, routes and neighbours were built from them). A file
+ * that changes them is refused rather than half applied.
+ */
+static int
+check_same_net(const struct slb_cfg *running, const struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *ports = config_lookup(lc, "ports");
+	char ipbuf[16], runbuf[16];
+	const char *what;
+	uint32_t i;
+
+	if (cfg->nb_ports != running->nb_ports)
+		return err_at(ports, "ports: %u ports, the running dataplane has %u: ports need a "
+			"restart", cfg->nb_ports, running->nb_ports);
+	for (i = 0; i < cfg->nb_ports; i++)
+		if (!same_port(&cfg->port[i], &running->port[i], &what))
+			return err_at(config_setting_get_elem(ports, i), "port %s: %s differs from "
+				"the running port %s: ports and their addresses need a restart",
+				cfg->port[i].name, what, running->port[i].name);
+	if (cfg->gateway != running->gateway)
+		return err_at(config_lookup(lc, "gateway"), "gateway: %s differs from the running "
+			"%s: the gateway needs a restart",
+			cfg->gateway != 0 ? slb_cfg_ip_str(cfg->gateway, ipbuf) : "none",
+			running->gateway != 0 ? slb_cfg_ip_str(running->gateway, runbuf) : "none");
+	return 0;
+}
+
+/*
+ * Checks across keys. Each names the setting (and its line) that has to change. running: the
+ * configuration of a dataplane that reloads this file (NULL at start).
+ */
+static int
+check_semantics(const struct slb_cfg *cfg, const config_t *lc, const struct slb_cfg *running)
+{
 	if ((uint64_t)cfg->pool_cache * 3 > (uint64_t)cfg->pool_size * 2)
 		return err_at(config_lookup(lc, "mempool.cache"),
 			"mempool.cache: %u is more than mempool.size / 1.5 (%u)", cfg->pool_cache,
@@ -654,62 +1107,19 @@ check_semantics(const struct slb_cfg *cfg, const config_t *lc)
 		return err_at(config_lookup(lc, "frag.max_entries"),
 			"frag.max_entries: %u is more than frag.buckets * frag.bucket_entries (%u)",
 			cfg->frag_max_entries, cfg->frag_buckets * cfg->frag_bucket_entries);
-	/*
-	 * Incomplete reassemblies hold rx mbufs (up to RTE_LIBRTE_IP_FRAG_MAX_FRAG each) until they
-	 * time out: all of them together must leave most of the pool to the NIC.
-	 */
-	if ((uint64_t)cfg->workers * cfg->frag_max_entries * RTE_LIBRTE_IP_FRAG_MAX_FRAG >
-		(uint64_t)cfg->pool_size * 3 / 4)
-		return err_at(config_lookup(lc, "frag.max_entries"),
-			"frag.max_entries: %u per worker x %u workers x %d fragments could hold more "
-			"than 3/4 of mempool.size (%u): lower it or raise mempool.size",
-			cfg->frag_max_entries, cfg->workers, RTE_LIBRTE_IP_FRAG_MAX_FRAG,
-			cfg->pool_size);
-
-	for (i = 0; i < cfg->nb_ports; i++) {
-		const struct slb_cfg_port *p = &cfg->port[i];
-		const config_setting_t *ps = config_setting_get_elem(ports, i);
-
-		roles |= p->role;
-		if (p->mtu + 14 + RTE_PKTMBUF_HEADROOM > cfg->pool_data_room)
-			return err_at(ps, "port %s: mtu %u needs mempool.data_room >= %u", p->name,
-				p->mtu, p->mtu + 14 + RTE_PKTMBUF_HEADROOM);
-		for (a = 0; a < p->nb_addr; a++) {
-			for (j = 0; j <= i; j++)
-				for (k = 0; k < (j == i ? a : cfg->port[j].nb_addr); k++)
-					if (cfg->port[j].addr[k].ip == p->addr[a].ip)
-						return err_at(ps, "port %s: address %s is used twice",
-							p->name,
-							slb_cfg_ip_str(p->addr[a].ip, ipbuf));
-		}
-	}
-	if ((roles & SLB_ROLE_CALLER) == 0)
-		return err_at(ports, "ports: no port has role \"caller\" or \"both\"");
-	if ((roles & SLB_ROLE_BACKEND) == 0)
-		return err_at(ports, "ports: no port has role \"backend\" or \"both\"");
-
-	if (cfg->gateway != 0 && !any_on_link(cfg, cfg->gateway, SLB_ROLE_BOTH))
-		return err_at(config_lookup(lc, "gateway"),
-			"gateway: %s is on no port's prefix", slb_cfg_ip_str(cfg->gateway, ipbuf));
-
-	for (i = 0; i < cfg->nb_be; i++) {
-		if (cfg->gateway == 0 && !any_on_link(cfg, cfg->be[i].ip, SLB_ROLE_BACKEND))
-			return err_at(config_setting_get_elem(bes, i),
-				"backend %s: %s is on no backend-side prefix and there is no gateway",
-				cfg->be[i].name, slb_cfg_ip_str(cfg->be[i].ip, ipbuf));
-		for (j = 0; j < cfg->nb_ports; j++)
-			for (a = 0; a < cfg->port[j].nb_addr; a++)
-				if (cfg->port[j].addr[a].ip == cfg->be[i].ip)
-					return err_at(config_setting_get_elem(bes, i),
-						"backend %s: %s is our own address",
-						cfg->be[i].name,
-						slb_cfg_ip_str(cfg->be[i].ip, ipbuf));
-	}
-	return 0;
+	if (check_budget(cfg, lc) < 0)
+		return -1;
+	if (check_ports(cfg, lc) < 0 || check_gateway(cfg, lc) < 0)
+		return -1;
+	if (running == NULL)
+		return check_backends(cfg, cfg, lc);
+	if (check_same_net(running, cfg, lc) < 0)
+		return -1;
+	return check_backends(running, cfg, lc);
 }
 
-int
-slb_cfg_load(struct slb_cfg *cfg, const char *path)
+static int
+load(struct slb_cfg *cfg, const char *path, const struct slb_cfg *running)
 {
 	config_t lc;
 	size_t i;
@@ -737,12 +1147,25 @@ slb_cfg_load(struct slb_cfg *cfg, const char *path)
 		if (load_key(cfg, &lc, &keys[i]) < 0)
 			goto out;
 	if (load_eal(cfg, &lc) < 0 || load_ports(cfg, &lc) < 0 || load_backends(cfg, &lc) < 0 ||
-			load_policy(cfg, &lc) < 0 || check_semantics(cfg, &lc) < 0)
+			load_policy(cfg, &lc) < 0 || load_caller_networks(cfg, &lc) < 0 ||
+			check_semantics(cfg, &lc, running) < 0)
 		goto out;
 	rc = 0;
 out:
 	config_destroy(&lc);
 	return rc;
+}
+
+int
+slb_cfg_load(struct slb_cfg *cfg, const char *path)
+{
+	return load(cfg, path, NULL);
+}
+
+int
+slb_cfg_reload(struct slb_cfg *cfg, const char *path, const struct slb_cfg *running)
+{
+	return load(cfg, path, running);
 }
 
 int

@@ -125,11 +125,26 @@ struct slb_cfg {
  */
 int slb_cfg_load(struct slb_cfg *cfg, const char *path);
 
-/* Free what slb_cfg_load() allocated. */
+/*
+ * Read and check path, as slb_cfg_load() does, for a dataplane running with `running` that
+ * reloads its backends (SIGHUP): the file's ports, addresses and gateway must be the running ones
+ * (they need a restart), and its backends are checked against the running ports. Returns 0, or
+ * -1 after printing "file:line: reason" to stderr.
+ */
+int slb_cfg_reload(struct slb_cfg *cfg, const char *path, const struct slb_cfg *running);
+
+/* Free what slb_cfg_load() or slb_cfg_reload() allocated. */
 void slb_cfg_free(struct slb_cfg *cfg);
 
 /* Replace the file's EAL arguments with the command line's (after "--"). */
 int slb_cfg_set_eal(struct slb_cfg *cfg, int argc, char **argv);
+
+/*
+ * Per-lcore cache for a pool of n mbufs shared by `workers` workers and the main lcore: want,
+ * capped so that mbufs cannot strand in the caches of idle lcores of a small pool. The pools are
+ * created with it and cfg.c's mbuf budget counts it: one definition for both.
+ */
+uint32_t slb_cfg_pool_cache(uint32_t n, uint32_t want, uint32_t workers);
 
 /* "a.b.c.d" of a host-order address into buf (16 bytes). */
 const char *slb_cfg_ip_str(uint32_t ip, char *buf);

@@ -29,8 +29,13 @@ slb_eth_send(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m,
 	slb_tx_one(&w->tx[pidx], m, slb_w_ctr(w));
 }
 
+/*
+ * Hold m until (pidx, nh) resolves. want: create the entry to wait on and ask for it; not when
+ * the lookup found the entry's chain locked (SLB_NEIGH_BUSY): a worker does not wait for the
+ * writer, the pending service looks again on the next pass.
+ */
 static void
-pend_add(struct slb_worker *w, struct rte_mbuf *m, uint32_t nh, uint16_t pidx)
+pend_add(struct slb_worker *w, struct rte_mbuf *m, uint32_t nh, uint16_t pidx, bool want)
 {
 	struct slb_pend *p;
 	int idx;
@@ -39,13 +44,15 @@ pend_add(struct slb_worker *w, struct rte_mbuf *m, uint32_t nh, uint16_t pidx)
 		slb_w_drop(w, m, SLB_STATS_DROP_PENDING_FULL);
 		return;
 	}
-	idx = slb_neigh_want(slb_dp.neigh, nh, pidx, w->tsc);
-	if (unlikely(idx < 0)) {
-		slb_w_drop(w, m, SLB_STATS_DROP_NEIGH_FULL);
-		return;
+	if (likely(want)) {
+		idx = slb_neigh_want(slb_dp.neigh, pidx, nh, w->tsc);
+		if (unlikely(idx < 0)) {
+			slb_w_drop(w, m, SLB_STATS_DROP_NEIGH_FULL);
+			return;
+		}
+		if (slb_neigh_may_request(slb_dp.neigh, idx, w->tsc))
+			slb_arp_request(w, pidx, nh);
 	}
-	if (slb_neigh_may_request(slb_dp.neigh, idx, w->tsc))
-		slb_arp_request(w, pidx, nh);
 	p = &w->pend[w->pend_n++];
 	p->m = m;
 	p->nh = nh;
@@ -66,7 +73,8 @@ slb_ip_send(struct slb_worker *w, struct rte_mbuf *m, uint32_t dst, uint32_t rol
 		slb_w_drop(w, m, SLB_STATS_DROP_NO_ROUTE);
 		return;
 	}
-	idx = slb_neigh_lookup(slb_dp.neigh, nh, &v);
+	/* the MAC must have been learned on the port we send from */
+	idx = slb_neigh_lookup(slb_dp.neigh, (uint16_t)pidx, nh, &v);
 	if (likely(idx >= 0 && slb_neigh_usable(&v))) {
 		/* PROBE: still good, but ask again (one lcore, once per retry interval) */
 		if (unlikely(v.state == SLB_NEIGH_PROBE) &&
@@ -75,7 +83,7 @@ slb_ip_send(struct slb_worker *w, struct rte_mbuf *m, uint32_t dst, uint32_t rol
 		slb_eth_send(w, (uint16_t)pidx, m, &v.mac);
 		return;
 	}
-	pend_add(w, m, nh, (uint16_t)pidx);
+	pend_add(w, m, nh, (uint16_t)pidx, idx != SLB_NEIGH_BUSY);
 }
 
 void
@@ -88,7 +96,7 @@ slb_pend_service(struct slb_worker *w)
 	for (i = 0; i < w->pend_n; i++) {
 		struct slb_pend p = w->pend[i];
 
-		idx = slb_neigh_lookup(slb_dp.neigh, p.nh, &v);
+		idx = slb_neigh_lookup(slb_dp.neigh, p.pidx, p.nh, &v);
 		if (idx >= 0 && slb_neigh_usable(&v)) {
 			slb_w_ctr(w)->pend_sent++;
 			slb_eth_send(w, p.pidx, p.m, &v.mac);
@@ -98,8 +106,8 @@ slb_pend_service(struct slb_worker *w)
 			slb_w_drop(w, p.m, SLB_STATS_DROP_NEIGH_TIMEOUT);
 			continue;
 		}
-		if (idx < 0)
-			idx = slb_neigh_want(slb_dp.neigh, p.nh, p.pidx, w->tsc);
+		if (idx == SLB_NEIGH_MISS)
+			idx = slb_neigh_want(slb_dp.neigh, p.pidx, p.nh, w->tsc);
 		if (idx >= 0 && slb_neigh_may_request(slb_dp.neigh, idx, w->tsc))
 			slb_arp_request(w, p.pidx, p.nh);
 		w->pend[j++] = p;
@@ -127,11 +135,13 @@ slb_probe_service(struct slb_worker *w)
 
 	n = rte_ring_dequeue_burst_elem(slb_dp.probe_ring, pr, sizeof(pr[0]), RTE_DIM(pr), NULL);
 	for (i = 0; i < n; i++) {
-		idx = slb_neigh_lookup(slb_dp.neigh, pr[i].ip, &v);
+		idx = slb_neigh_lookup(slb_dp.neigh, pr[i].pidx, pr[i].ip, &v);
 		if (idx >= 0 && v.state == SLB_NEIGH_REACHABLE)
 			continue; /* answered meanwhile */
+		if (idx == SLB_NEIGH_BUSY)
+			continue; /* a writer is on it; the next aging pass or packet asks again */
 		if (idx < 0 || v.state != SLB_NEIGH_PROBE)
-			idx = slb_neigh_want(slb_dp.neigh, pr[i].ip, pr[i].pidx, w->tsc);
+			idx = slb_neigh_want(slb_dp.neigh, pr[i].pidx, pr[i].ip, w->tsc);
 		if (idx >= 0 && slb_neigh_may_request(slb_dp.neigh, idx, w->tsc)) {
 			slb_w_ctr(w)->neigh_probe++;
 			slb_arp_request(w, pr[i].pidx, pr[i].ip);

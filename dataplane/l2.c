@@ -54,6 +54,7 @@ arp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *arp;
 	struct rte_ether_addr sha;
+	enum slb_arp_verdict verdict;
 	uint32_t sip, tip;
 	uint16_t op;
 
@@ -73,7 +74,9 @@ arp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 	tip = rte_be_to_cpu_32(arp->arp_data.arp_tip);
 	sha = arp->arp_data.arp_sha;
 
-	if (unlikely(sip != 0 && slb_addr_local(&slb_dp.addr, sip) >= 0)) {
+	verdict = slb_addr_arp_verdict(&slb_dp.addr, pidx, sip, tip);
+	switch (verdict) {
+	case SLB_ARP_CLAIM:
 		/* someone else claims one of our addresses (or our own frame came back) */
 		if (!rte_is_same_ether_addr(&sha, &port->mac) &&
 				slb_log_ratelimit(&w->log_tsc, w->tsc, slb_dp.tsc_hz * 10)) {
@@ -85,20 +88,32 @@ arp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 		}
 		slb_w_drop(w, m, SLB_STATS_DROP_ARP_NOT_OURS);
 		return;
-	}
-	if (slb_addr_local(&slb_dp.addr, tip) != (int)pidx) {
-		/* not for us: still refresh what we already know (gratuitous ARP, moves) */
-		if (sip != 0)
-			slb_neigh_learn(slb_dp.neigh, sip, &sha, pidx, w->tsc, false);
+	case SLB_ARP_REFRESH:
+		/* not for us: only refresh what we already use on this port (gratuitous ARP) */
+		slb_neigh_learn(slb_dp.neigh, pidx, sip, &sha, w->tsc, false);
+		/* fall through */
+	case SLB_ARP_OTHER:
 		slb_w_drop(w, m, SLB_STATS_DROP_ARP_NOT_OURS);
 		return;
+	case SLB_ARP_OFF_PORT:
+		/*
+		 * For us, from a sender we could not reach through this port. Our traffic to it
+		 * would go by route anyway; an answer would only help a host on another link (or
+		 * one lying about its address) aim at us. Counted, not logged: the interval's drop
+		 * summary shows it.
+		 */
+		slb_w_drop(w, m, SLB_STATS_DROP_ARP_PORT);
+		return;
+	case SLB_ARP_PROBE:
+	case SLB_ARP_LEARN:
+		break;
 	}
 
 	switch (op) {
 	case RTE_ARP_OP_REQUEST:
 		c->arp_rx_request++;
-		/* sip 0 is an address probe (RFC 5227): answer, learn nothing */
-		if (sip != 0 && slb_neigh_learn(slb_dp.neigh, sip, &sha, pidx, w->tsc, true) >= 0)
+		if (verdict == SLB_ARP_LEARN &&
+				slb_neigh_learn(slb_dp.neigh, pidx, sip, &sha, w->tsc, true) >= 0)
 			c->arp_learned++;
 		/* answer in place */
 		eth->dst_addr = eth->src_addr;
@@ -113,7 +128,8 @@ arp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 		return;
 	case RTE_ARP_OP_REPLY:
 		c->arp_rx_reply++;
-		if (sip != 0 && slb_neigh_learn(slb_dp.neigh, sip, &sha, pidx, w->tsc, true) >= 0)
+		if (verdict == SLB_ARP_LEARN &&
+				slb_neigh_learn(slb_dp.neigh, pidx, sip, &sha, w->tsc, true) >= 0)
 			c->arp_learned++;
 		rte_pktmbuf_free(m);
 		return;

@@ -1,162 +1,20 @@
-/* neigh.h: the IPv4 neighbour (ARP) table, shared by every lcore; lookups take no lock. */
-#ifndef SLB_NEIGH_H
-#define SLB_NEIGH_H
+/* neigh.h: the neighbour table in the dataplane process: hugepage memory, aging into a ring. */
+#ifndef SLB_NEIGH_DP_H
+#define SLB_NEIGH_DP_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
-#include <rte_common.h>
-#include <rte_ether.h>
-#include <rte_pause.h>
+#include <rte_ring.h>
 
-/*
- * A fixed array of entries, open addressing with linear probing on the IP (at most
- * SLB_NEIGH_PROBES slots from its home). Nothing is allocated after init and a slot is never
- * emptied, only marked FAILED and later reused for another IP, so probe chains stay intact.
- *
- * Each entry is a seqlock: writers (any worker receiving ARP, the main lcore aging) take it by
- * moving seq from even to odd with a compare-and-swap and release it by storing the next even
- * value; readers copy the entry between two equal even reads of seq and never write. req_tsc sits
- * outside the seqlock: lcores compare-and-swap it so that one of them sends each ARP request.
- */
-
-enum slb_neigh_state {
-	SLB_NEIGH_FREE = 0,   /* never used */
-	SLB_NEIGH_INCOMPLETE, /* ARP asked, no answer yet */
-	SLB_NEIGH_REACHABLE,  /* confirmed less than neighbour.reachable seconds ago */
-	SLB_NEIGH_PROBE,      /* older: still used while a re-ARP is asked */
-	SLB_NEIGH_FAILED,     /* no answer, or aged out: the slot may take another IP */
-};
-
-#define SLB_NEIGH_PROBES 16
-
-struct slb_neigh {
-	uint32_t seq;
-	uint32_t ip;              /* host order, 0: never used */
-	struct rte_ether_addr mac;
-	uint8_t state;            /* enum slb_neigh_state */
-	uint8_t pidx;             /* our port it was learned or asked on */
-	uint64_t stamp;           /* TSC: last confirmation, or when it was asked (INCOMPLETE) */
-	uint64_t req_tsc;         /* TSC of the last ARP request for it (not under seq) */
-} __rte_aligned(32);
-
-/* A reader's copy. */
-struct slb_neigh_view {
-	struct rte_ether_addr mac;
-	uint8_t state;
-	uint8_t pidx;
-	uint64_t stamp;
-};
-
-struct slb_neigh_tbl {
-	uint32_t mask;          /* entries - 1 */
-	uint32_t shift;         /* 32 - log2(entries) */
-	uint64_t reachable_tsc; /* REACHABLE -> PROBE after this */
-	uint64_t timeout_tsc;   /* PROBE -> FAILED after this (from the last confirmation) */
-	uint64_t retry_tsc;     /* at most one ARP request per entry per this */
-	uint64_t incomplete_tsc;/* INCOMPLETE -> FAILED after this */
-	struct slb_neigh e[] __rte_cache_aligned;
-};
-
-static inline uint32_t
-slb_neigh_home(const struct slb_neigh_tbl *t, uint32_t ip)
-{
-	return (ip * 2654435769u) >> t->shift; /* Fibonacci hashing */
-}
-
-/* Copy entry e consistently; returns its IP (0: free). */
-static inline uint32_t
-slb_neigh_read(const struct slb_neigh *e, struct slb_neigh_view *v)
-{
-	uint32_t s1, s2, ip;
-
-	for (;;) {
-		s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
-		if (unlikely(s1 & 1)) {
-			rte_pause();
-			continue;
-		}
-		ip = e->ip;
-		v->mac = e->mac;
-		v->state = e->state;
-		v->pidx = e->pidx;
-		v->stamp = e->stamp;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		s2 = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
-		if (likely(s1 == s2))
-			return ip;
-	}
-}
-
-/* Find ip. Returns its slot (v filled) or -1. */
-static inline int
-slb_neigh_lookup(const struct slb_neigh_tbl *t, uint32_t ip, struct slb_neigh_view *v)
-{
-	uint32_t i = slb_neigh_home(t, ip), n, eip;
-
-	for (n = 0; n < SLB_NEIGH_PROBES; n++, i = (i + 1) & t->mask) {
-		eip = slb_neigh_read(&t->e[i], v);
-		if (eip == ip)
-			return (int)i;
-		if (eip == 0)
-			return -1;
-	}
-	return -1;
-}
-
-static inline bool
-slb_neigh_usable(const struct slb_neigh_view *v)
-{
-	return v->state == SLB_NEIGH_REACHABLE || v->state == SLB_NEIGH_PROBE;
-}
-
-/* Whether this lcore is the one to send an ARP request for slot idx now (one per retry_tsc). */
-static inline bool
-slb_neigh_may_request(struct slb_neigh_tbl *t, int idx, uint64_t tsc)
-{
-	uint64_t *p = &t->e[idx].req_tsc;
-	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
-
-	/* signed: another lcore may have stored a TSC later than this lcore's iteration start */
-	if ((int64_t)(tsc - old) < (int64_t)t->retry_tsc)
-		return false;
-	return __atomic_compare_exchange_n(p, &old, tsc, false, __ATOMIC_RELAXED,
-		__ATOMIC_RELAXED);
-}
-
-/* What the main lcore's probe ring carries to worker 0. */
-struct slb_neigh_probe {
-	uint32_t ip;
-	uint16_t pidx;
-	uint16_t _pad;
-};
-
-/*
- * Learn ip at mac on port pidx from an ARP addressed to us: refresh it (REACHABLE), or create it
- * when create is set. Returns the slot, or -1 (absent and not created, or no free slot).
- */
-int slb_neigh_learn(struct slb_neigh_tbl *t, uint32_t ip, const struct rte_ether_addr *mac,
-	uint16_t pidx, uint64_t tsc, bool create);
-
-/*
- * Make sure ip has an entry to wait on: create it INCOMPLETE (or turn a FAILED one INCOMPLETE).
- * Returns the slot, or -1 when there is no free slot near its home.
- */
-int slb_neigh_want(struct slb_neigh_tbl *t, uint32_t ip, uint16_t pidx, uint64_t tsc);
+#include "slb_neigh.h"
 
 /* Slow path. */
 struct slb_neigh_tbl *slb_neigh_create(uint32_t entries, uint64_t tsc_hz, uint32_t reachable_s,
 	uint32_t timeout_s, uint32_t retry_ms, uint32_t incomplete_ms);
 void slb_neigh_free(struct slb_neigh_tbl *t);
 
-struct slb_neigh_age_result {
-	uint32_t used;    /* entries not FREE nor FAILED */
-	uint32_t probed;  /* REACHABLE -> PROBE: re-ARP asked on the ring */
-	uint32_t failed;  /* -> FAILED */
-};
-
-/* One aging pass (main lcore): re-ARP before expiry (through ring), fail after. */
+/* One aging pass (main lcore): re-ARP before expiry (on probe_ring, for worker 0), fail after. */
 void slb_neigh_age(struct slb_neigh_tbl *t, uint64_t tsc, struct rte_ring *probe_ring,
 	struct slb_neigh_age_result *res);
 
-#endif /* SLB_NEIGH_H */
+#endif /* SLB_NEIGH_DP_H */

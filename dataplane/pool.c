@@ -12,24 +12,13 @@
 
 RTE_LOG_REGISTER(slb_logtype_pool, siplb.pool, INFO);
 
-/* Small pools need small per-lcore caches, or mbufs strand in caches of idle lcores. */
-static unsigned int
-cache_for(uint32_t n, uint32_t want)
-{
-	uint32_t max = n / (2 * (slb_dp.nb_workers + 1));
-
-	if (max > RTE_MEMPOOL_CACHE_MAX_SIZE)
-		max = RTE_MEMPOOL_CACHE_MAX_SIZE;
-	return want < max ? want : max;
-}
-
 static struct rte_mempool *
 mk(const char *name, uint32_t n, uint32_t cache, uint32_t room)
 {
 	struct rte_mempool *mp;
 
-	mp = rte_pktmbuf_pool_create(name, n, cache_for(n, cache), 0, (uint16_t)room,
-		(int)rte_socket_id());
+	mp = rte_pktmbuf_pool_create(name, n, slb_cfg_pool_cache(n, cache, slb_dp.nb_workers), 0,
+		(uint16_t)room, (int)rte_socket_id());
 	if (mp == NULL)
 		SLB_LOG(pool, ERR, "%s: %u mbufs of %u B: %s", name, n, room,
 			rte_strerror(rte_errno));

@@ -11,6 +11,8 @@
 static_assert(SLB_DROP__COUNT <= SLB_STATS_FWD_DROPS, "slb_stats.h: fwd_drop[] is too short");
 static_assert(SLB_SIP_E__COUNT <= SLB_STATS_SIP_ERRS, "slb_stats.h: sip_err[] is too short");
 static_assert(SLB_BE_ID_MAX == SLB_STATS_BE_IDS, "slb_stats.h: be_fwd[] must match ids");
+static_assert(SLB_PKT_FROM_CALLERS == SLB_ROLE_CALLER && SLB_PKT_FROM_BACKENDS == SLB_ROLE_BACKEND,
+	"a port's role is the SIP core's in_role");
 
 static inline void
 count_events(struct slb_stats_ctr *c, uint16_t ev)
@@ -34,7 +36,6 @@ slb_sip_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rt
 {
 	struct slb_pkt *p;
 
-	RTE_SET_USED(pidx);
 	if (unlikely(w->sip_n == SLB_FWD_BURST))
 		slb_sip_flush(w);
 	p = &w->sip_pkt[w->sip_n];
@@ -42,6 +43,7 @@ slb_sip_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rt
 	p->l4_off = (uint16_t)(L2_LEN + rte_ipv4_hdr_len(ip));
 	p->sip_off = (uint16_t)(p->l4_off + sizeof(*udp));
 	p->sip_len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp));
+	p->in_role = (uint8_t)slb_dp.port[pidx].role;
 	w->sip_m[w->sip_n++] = m;
 }
 
@@ -93,7 +95,8 @@ slb_sip_flush(struct slb_worker *w)
 		return;
 	w->sip_n = 0;
 	slb_w_ctr(w)->sip_rx += n;
-	slb_fwd_process_burst(&slb_dp.fwd, w->bt, w->sip_m, w->sip_pkt, n, w->now_s, out, v);
+	slb_fwd_process_burst(&slb_dp.fwd, &w->fl, w->bt, w->sip_m, w->sip_pkt, n, w->now_s, out,
+		v);
 	for (i = 0; i < n; i++)
 		finish(w, w->bt, w->sip_m[i], &w->sip_pkt[i], v[i], &out[i]);
 }
@@ -111,6 +114,8 @@ slb_sip_drop_name(unsigned int d)
 		[SLB_DROP_NEED_DNS] = "need_dns",
 		[SLB_DROP_NO_ROOM] = "no_room",
 		[SLB_DROP_LOOP] = "loop",
+		[SLB_DROP_RELAY_DENIED] = "relay_denied",
+		[SLB_DROP_REPLY_LIMIT] = "reply_limited",
 	};
 
 	return d < SLB_DROP__COUNT && names[d] != NULL ? names[d] : "?";

@@ -1,10 +1,10 @@
 /* sip_setup.c: slow path: the SIP core's forwarding context and its dialog table in hugepages. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_random.h>
 
 #include "dp.h"
 #include "log.h"
@@ -13,6 +13,34 @@
 #include "slb_fwd.h"
 
 RTE_LOG_REGISTER(slb_logtype_sip, siplb.sip, INFO);
+
+/*
+ * A secret from the file, or a new one from the kernel's generator, logged once so that the
+ * operator can put it in the file: both must be the same across restarts (and hash_secret on
+ * every instance that shares a backend set), or calls in progress move and responses to what
+ * was forwarded before the restart no longer match our Via.
+ */
+static int
+secret_or_new(const struct slb_key128 *cfg_key, bool set, const char *name, const char *why,
+	struct slb_key128 *key)
+{
+	char hex[2 * SLB_KEY_LEN + 1];
+	unsigned int i;
+
+	if (set) {
+		*key = *cfg_key;
+		return 0;
+	}
+	if (getrandom(key->b, sizeof(key->b), 0) != (ssize_t)sizeof(key->b)) {
+		SLB_LOG(sip, ERR, "%s: no random bytes from the kernel", name);
+		return -1;
+	}
+	for (i = 0; i < SLB_KEY_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key->b[i]);
+	SLB_LOG(sip, NOTICE, "%s not set: generated %s = \"%s\"; put it in %s to keep %s across "
+		"restarts", name, name, hex, slb_dp.cfg->path, why);
+	return 0;
+}
 
 int
 slb_sip_init(struct slb_dp *dp)
@@ -24,7 +52,9 @@ slb_sip_init(struct slb_dp *dp)
 		.early_timeout = cfg->dlg_early_timeout,
 		.confirmed_timeout = cfg->dlg_confirmed_timeout,
 	};
+	struct slb_key128 branch_key, hash_key;
 	size_t size;
+	uint32_t i;
 	int e;
 
 	memset(ctx, 0, sizeof(*ctx));
@@ -35,14 +65,23 @@ slb_sip_init(struct slb_dp *dp)
 
 	ctx->record_route = cfg->record_route;
 	ctx->reply_483 = cfg->reply_483;
-	uint64_t secret;
-
-	memcpy(&secret, cfg->branch_secret.b, sizeof(secret));
+	ctx->reply_rate = cfg->reply_483_rate;
+	ctx->strangers_drop = cfg->backend_side_strangers == SLB_STRANGER_DROP;
+	for (i = 0; i < cfg->nb_caller_networks; i++)
+		if (slb_fwd_ctx_add_caller_net(ctx, cfg->caller_networks[i].ip,
+				cfg->caller_networks[i].plen) < 0)
+			return -1;
+	if (secret_or_new(&cfg->branch_secret, cfg->branch_secret_set, "branch_secret",
+			"responses matching our Via", &branch_key) < 0 ||
+		secret_or_new(&cfg->hash_secret, cfg->hash_secret_set, "hash_secret",
+			"calls on their backends (the same on every instance sharing them)",
+			&hash_key) < 0)
+		return -1;
 	slb_fwd_ctx_set_addrs(ctx, dp->addr.caller_ip, dp->addr.backend_ip,
-		(uint16_t)cfg->sip_port, cfg->branch_secret_set ? secret : rte_rand());
-	if (!cfg->branch_secret_set)
-		SLB_LOG(sip, NOTICE, "branch_secret not set: random, so responses to requests "
-			"forwarded before a restart will not match our Via");
+		(uint16_t)cfg->sip_port, &branch_key);
+	slb_fwd_ctx_set_hash_key(ctx, &hash_key);
+	memset(&branch_key, 0, sizeof(branch_key));
+	memset(&hash_key, 0, sizeof(hash_key));
 
 	size = slb_dlg_memsize(&dcfg);
 	if (size == 0) {

@@ -155,6 +155,7 @@ setup_worker(struct slb_dp *dp, uint32_t idx)
 	w->drain_tsc = dp->tsc_hz * cfg->tx_drain_us / 1000000;
 	w->pend_tsc = dp->tsc_hz * cfg->pending_timeout_ms / 1000;
 	w->st = &dp->shm->lcore[idx];
+	slb_fwd_lcore_init(&w->fl, (uint16_t)idx, (uint16_t)dp->nb_workers);
 
 	for (p = 0; p < dp->nb_ports; p++) {
 		struct slb_port *port = &dp->port[p];

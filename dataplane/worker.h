@@ -47,6 +47,8 @@ struct slb_worker {
 	uint16_t pend_cap;
 	uint32_t idle_sleep_us;     /* 0: poll without pause (see worker.c) */
 
+	struct slb_fwd_lcore fl;    /* the SIP core's state of this worker (IP IDs, 483 budget) */
+
 	/* SIP datagrams of this iteration, decided together (sip_io.c) */
 	uint16_t sip_n;
 	struct rte_mbuf *sip_m[SLB_FWD_BURST];

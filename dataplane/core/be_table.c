@@ -12,11 +12,6 @@
 #define BUCKETS_LOG2_MIN 8
 #define BUCKETS_LOG2_MAX 22
 
-/*
- * Fixed, so that every build of the same backends gives the same table: a restart or a second
- * instance sends a Call-ID to the same backend.
- */
-#define RENDEZVOUS_SEED 0x736c625f72656e64ull /* "slb_rend" */
 
 static size_t
 align_up(size_t x, size_t a)
@@ -53,10 +48,10 @@ slb_be_find_addr(const struct slb_be_table *t, uint32_t ip, uint16_t port)
  * double's mantissa; the half step keeps u off 0 and 1 so the log is finite and non-zero.
  */
 static double
-neg_log_u(uint32_t bucket, uint16_t id)
+neg_log_u(uint32_t bucket, uint16_t id, uint64_t seed)
 {
 	uint64_t k = ((uint64_t)id << 32) | bucket;
-	uint64_t h = slb_hash_seeded(&k, sizeof(k), RENDEZVOUS_SEED);
+	uint64_t h = slb_hash_seeded(&k, sizeof(k), seed);
 	double u = ((double)(h >> 11) + 0.5) * 0x1p-53;
 
 	return -log(u);
@@ -113,7 +108,7 @@ fill_addr_map(struct slb_be_table *t)
  * result does not depend on the order of the input.
  */
 static void
-fill_buckets(struct slb_be_table *t)
+fill_buckets(struct slb_be_table *t, uint64_t seed)
 {
 	uint16_t cand[SLB_BE_MAX];
 	double inv_w[SLB_BE_MAX];
@@ -135,11 +130,11 @@ fill_buckets(struct slb_be_table *t)
 	}
 	for (b = 0; b < nb_buckets; b++) {
 		uint16_t best = cand[0];
-		double best_s = neg_log_u(b, t->be[best].id) * inv_w[0];
+		double best_s = neg_log_u(b, t->be[best].id, seed) * inv_w[0];
 
 		for (i = 1; i < nc; i++) {
 			const struct slb_be *e = &t->be[cand[i]];
-			double s = neg_log_u(b, e->id) * inv_w[i];
+			double s = neg_log_u(b, e->id, seed) * inv_w[i];
 
 			if (s < best_s || (s == best_s && e->id < t->be[best].id)) {
 				best_s = s;
@@ -151,7 +146,7 @@ fill_buckets(struct slb_be_table *t)
 }
 
 struct slb_be_table *
-slb_be_table_build(const struct slb_be *be, uint32_t n, uint32_t buckets_log2)
+slb_be_table_build(const struct slb_be *be, uint32_t n, uint32_t buckets_log2, uint64_t seed)
 {
 	struct slb_be_table *t;
 	size_t off_bucket, off_addr, size;
@@ -194,7 +189,7 @@ slb_be_table_build(const struct slb_be *be, uint32_t n, uint32_t buckets_log2)
 		errno = EINVAL;
 		return NULL;
 	}
-	fill_buckets(t);
+	fill_buckets(t, seed);
 	return t;
 }
 

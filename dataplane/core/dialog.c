@@ -198,6 +198,13 @@ find_live(struct slb_dlg_table *t, uint64_t key, uint32_t now, bool any_age, uin
 				continue;
 			if (!(any_age ? val_committed(v) : val_live(t, v, now)))
 				continue;
+			/*
+			 * The slot may have been freed and claimed for another key with the same
+			 * tag between our two loads: its claimer stored the new key before making
+			 * val live, so reading our key again after that val proves it is ours.
+			 */
+			if (__atomic_load_n(&sl[i].key, __ATOMIC_ACQUIRE) != key)
+				continue;
 			*vout = v;
 			return &sl[i];
 		}
@@ -333,7 +340,9 @@ look(struct slb_dlg_table *t, uint64_t key, uint32_t now, struct dlg_slot **foun
 			uint64_t k = __atomic_load_n(&sl[i].key, __ATOMIC_ACQUIRE);
 			uint64_t v = __atomic_load_n(&sl[i].val, __ATOMIC_ACQUIRE);
 
-			if (k == key && val_tag(v) == tag) {
+			/* key again after val: see find_live() */
+			if (k == key && val_tag(v) == tag &&
+				__atomic_load_n(&sl[i].key, __ATOMIC_ACQUIRE) == key) {
 				if (val_live(t, v, now) || val_st(v) == ST_PENDING) {
 					*found = &sl[i];
 					*vout = v;
@@ -393,7 +402,7 @@ again:
 			if (&sl[i] == mine || __atomic_load_n(&sl[i].key, __ATOMIC_SEQ_CST) != key)
 				continue;
 			v = __atomic_load_n(&sl[i].val, __ATOMIC_SEQ_CST);
-			if (val_tag(v) != tag)
+			if (val_tag(v) != tag || __atomic_load_n(&sl[i].key, __ATOMIC_SEQ_CST) != key)
 				continue;
 			if (val_live(t, v, now)) {
 				__atomic_store_n(&mine->val, 0, __ATOMIC_RELEASE);
@@ -490,15 +499,20 @@ slb_dlg_end(struct slb_dlg_table *t, uint64_t key)
 {
 	struct dlg_slot *s;
 	uint64_t v;
+	int ended = 0;
 
-	/* End takes no clock: a dialog that expired but is not swept yet ends here, not there. */
+	/*
+	 * End takes no clock: a dialog that expired but is not swept yet ends here, not there. An
+	 * expired copy and a live one of the same key can both be there (the live one created
+	 * after the other expired): end every copy, not the first found.
+	 */
 	key = norm_key(key);
 	while ((s = find_live(t, key, 0, true, &v)) != NULL) {
 		if (__atomic_compare_exchange_n(
 			    &s->val, &v, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-			return 1;
+			ended = 1;
 	}
-	return 0;
+	return ended;
 }
 
 uint32_t
@@ -523,6 +537,16 @@ slb_dlg_expire(struct slb_dlg_table *t, uint32_t now, uint32_t first, uint32_t n
 		}
 	}
 	return count;
+}
+
+int32_t
+slb_dlg_where(struct slb_dlg_table *t, uint64_t key, uint32_t now)
+{
+	struct dlg_slot *s;
+	uint64_t v;
+
+	s = find_live(t, norm_key(key), now, false, &v);
+	return s != NULL ? (int32_t)slot_pos(t, s) : -1;
 }
 
 uint32_t

@@ -1,11 +1,13 @@
 /* fwd.c: the per-datagram decision of a worker: parse, pick the backend or previous hop, rewrite. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
+#include <sodium/core.h>
 
 #include "slb_fwd.h"
 #include "slb_hash.h"
@@ -18,6 +20,7 @@ slb_fwd_ctx_init(struct slb_fwd_ctx *ctx)
 
 	for (e = 0; e < SLB_SIP_E__COUNT; e++)
 		ctx->policy[e] = (uint8_t)slb_sip_policy((enum slb_sip_err)e);
+	ctx->reply_rate = 100;
 }
 
 static void
@@ -31,8 +34,11 @@ set_host(char *host, uint16_t *len, uint32_t ip)
 
 void
 slb_fwd_ctx_set_addrs(struct slb_fwd_ctx *ctx, uint32_t caller_ip, uint32_t backend_ip,
-	uint16_t sip_port, uint64_t secret)
+	uint16_t sip_port, const struct slb_key128 *branch_secret)
 {
+	/* idempotent and thread-safe; SipHash needs nothing from it, but libsodium asks for it */
+	if (sodium_init() < 0)
+		abort();
 	ctx->caller_ip = caller_ip;
 	ctx->backend_ip = backend_ip;
 	ctx->sip_port = sip_port;
@@ -42,8 +48,38 @@ slb_fwd_ctx_set_addrs(struct slb_fwd_ctx *ctx, uint32_t caller_ip, uint32_t back
 	ctx->rw_caller.rr_host_len = 0; /* its own host */
 	ctx->rw_caller.port = sip_port;
 	ctx->rw_backend.port = sip_port;
-	ctx->rw_caller.secret = secret;
-	ctx->rw_backend.secret = secret;
+	ctx->rw_caller.key = *branch_secret;
+	ctx->rw_backend.key = *branch_secret;
+}
+
+void
+slb_fwd_ctx_set_hash_key(struct slb_fwd_ctx *ctx, const struct slb_key128 *hash_secret)
+{
+	slb_hash_key_init(&ctx->hkey, hash_secret);
+}
+
+int
+slb_fwd_ctx_add_caller_net(struct slb_fwd_ctx *ctx, uint32_t a, uint8_t plen)
+{
+	uint32_t mask = plen == 0 ? 0 : ~0u << (32 - (plen > 32 ? 32 : plen));
+
+	if (ctx->nb_caller_nets == SLB_FWD_MAX_NETS)
+		return -1;
+	ctx->caller_nets[ctx->nb_caller_nets].net = a & mask;
+	ctx->caller_nets[ctx->nb_caller_nets].mask = mask;
+	ctx->nb_caller_nets++;
+	return 0;
+}
+
+static bool
+in_caller_nets(const struct slb_fwd_ctx *ctx, uint32_t ip)
+{
+	uint32_t i;
+
+	for (i = 0; i < ctx->nb_caller_nets; i++)
+		if ((ip & ctx->caller_nets[i].mask) == ctx->caller_nets[i].net)
+			return true;
+	return false;
 }
 
 static enum slb_fwd_verdict
@@ -93,19 +129,47 @@ uri_dest(const uint8_t *sip, struct slb_span uri, uint32_t *ip, uint16_t *port)
 	return 0;
 }
 
-/* Write addresses and ports into the (possibly moved) IPv4 and UDP headers, then checksums. */
+/*
+ * The datagram leaves as a new one from the proxy, not a routed one: the sender's IP options
+ * (source routes, record route) are taken out, moving the bytes in front of them.
+ */
 static void
-set_l3l4(struct rte_mbuf *m, const struct slb_pkt *p, uint32_t src, uint32_t dst, uint16_t sport,
-	uint16_t dport)
+drop_ip_options(struct rte_mbuf *m, struct slb_pkt *p)
 {
+	uint16_t opt = (uint16_t)(p->l4_off - p->l3_off - sizeof(struct rte_ipv4_hdr));
 	uint8_t *pkt = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(pkt + p->l3_off);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(pkt + p->l4_off);
 
+	memmove(pkt + opt, pkt, (size_t)p->l3_off + sizeof(struct rte_ipv4_hdr));
+	rte_pktmbuf_adj(m, opt);
+	p->l4_off = (uint16_t)(p->l4_off - opt);
+	p->sip_off = (uint16_t)(p->sip_off - opt);
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, p->l3_off)->version_ihl =
+		RTE_IPV4_VHL_DEF;
+}
+
+/*
+ * Write addresses, ports and our own IP identification into the (possibly moved) IPv4 and UDP
+ * headers, then checksums.
+ */
+static void
+set_l3l4(struct rte_mbuf *m, struct slb_pkt *p, struct slb_fwd_lcore *lc, uint32_t src,
+	uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint8_t *pkt;
+
+	if (unlikely(p->l4_off - p->l3_off > (int)sizeof(struct rte_ipv4_hdr)))
+		drop_ip_options(m, p);
+	pkt = rte_pktmbuf_mtod(m, uint8_t *);
+	ip = (struct rte_ipv4_hdr *)(pkt + p->l3_off);
+	udp = (struct rte_udp_hdr *)(pkt + p->l4_off);
 	ip->src_addr = rte_cpu_to_be_32(src);
 	ip->dst_addr = rte_cpu_to_be_32(dst);
 	ip->time_to_live = 64; /* a new datagram from the proxy, not a routed one */
-	ip->fragment_offset = 0;
+	ip->fragment_offset = 0; /* no DF: a router on the way may still fragment it */
+	ip->packet_id = rte_cpu_to_be_16(lc->ip_id);
+	lc->ip_id = (uint16_t)(lc->ip_id + lc->ip_id_step);
 	udp->src_port = rte_cpu_to_be_16(sport);
 	udp->dst_port = rte_cpu_to_be_16(dport);
 	slb_rw_finish(m, p);
@@ -113,13 +177,21 @@ set_l3l4(struct rte_mbuf *m, const struct slb_pkt *p, uint32_t src, uint32_t dst
 
 /* Max-Forwards 0: answer 483 in place (§16.3 step 3), or drop when the config says so. */
 static enum slb_fwd_verdict
-too_many_hops(const struct slb_fwd_ctx *ctx, struct rte_mbuf *m, struct slb_pkt *p,
-	const struct slb_sip_msg *msg, uint32_t src_ip, uint16_t src_port, uint32_t our_ip,
-	struct slb_fwd_out *out)
+too_many_hops(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, struct rte_mbuf *m,
+	struct slb_pkt *p, const struct slb_sip_msg *msg, uint32_t src_ip, uint16_t src_port,
+	uint32_t our_ip, uint32_t now, struct slb_fwd_out *out)
 {
 	out->drop = SLB_DROP_MAX_FWD;
 	if (!ctx->reply_483 || msg->method == SLB_M_ACK)
 		return SLB_FWD_DROP;
+	/* the source is unverified: a per-second budget, so that we reflect little */
+	if (lc->reply_sec != now) {
+		lc->reply_sec = now;
+		lc->reply_left = ctx->reply_rate;
+	}
+	if (lc->reply_left == 0)
+		return drop(out, SLB_DROP_REPLY_LIMIT);
+	lc->reply_left--;
 	if (slb_reply_make(m, p, msg, 483, "Too Many Hops") < 0)
 		return SLB_FWD_DROP;
 	/* §18.2.2: back to the source address, to rport's port or the Via's */
@@ -129,7 +201,7 @@ too_many_hops(const struct slb_fwd_ctx *ctx, struct rte_mbuf *m, struct slb_pkt 
 	out->to_backend = 0;
 	out->drop = SLB_DROP_NONE;
 	out->events |= SLB_FWD_EV_REPLIED;
-	set_l3l4(m, p, our_ip, out->dst_ip, ctx->sip_port, out->dst_port);
+	set_l3l4(m, p, lc, our_ip, out->dst_ip, ctx->sip_port, out->dst_port);
 	return SLB_FWD_SEND;
 }
 
@@ -154,7 +226,11 @@ pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
 	idx = slb_be_pick(bt, h);
 	if (idx == SLB_BE_NONE)
 		return idx;
-	if (msg->method != SLB_M_INVITE || !slb_sip_is_initial(msg)) {
+	/*
+	 * Only a well-formed initial INVITE creates a dialog: one forwarded by policy despite a bad
+	 * To or CSeq could never be ended by its final response, and would fill the table.
+	 */
+	if (msg->method != SLB_M_INVITE || !slb_sip_is_initial(msg) || msg->err != SLB_SIP_OK) {
 		if (!slb_sip_is_initial(msg))
 			out->events |= SLB_FWD_EV_BY_HASH;
 		return idx;
@@ -180,23 +256,29 @@ pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
 }
 
 static enum slb_fwd_verdict
-request(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte_mbuf *m,
-	struct slb_pkt *p, const struct slb_sip_msg *msg, uint64_t h, uint32_t now,
-	uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, struct slb_fwd_out *out)
+request(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct slb_be_table *bt,
+	struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *msg, uint64_t h,
+	uint32_t now, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, struct slb_fwd_out *out)
 {
 	const uint8_t *sip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->sip_off);
 	uint32_t flags = 0, from_ip, next_ip;
 	uint16_t next_port, idx, be_id;
 	const struct slb_rw_cfg *rw;
+	bool be_addr, from_backend;
 	uint8_t state;
-	int from_backend;
 
-	from_backend = slb_be_find_addr(bt, src_ip, src_port) != SLB_BE_NONE ||
-		(ctx->caller_ip != ctx->backend_ip && dst_ip == ctx->backend_ip);
+	/* A UDP source proves nothing: a backend's address counts only where backends are. */
+	be_addr = slb_be_find_addr(bt, src_ip, src_port) != SLB_BE_NONE;
+	from_backend = be_addr && (p->in_role & SLB_PKT_FROM_BACKENDS);
+	if (be_addr && !from_backend)
+		return drop(out, SLB_DROP_RELAY_DENIED);
+	if (!from_backend && ctx->strangers_drop && dst_ip == ctx->backend_ip &&
+		ctx->backend_ip != ctx->caller_ip)
+		return drop(out, SLB_DROP_RELAY_DENIED);
 
 	if (msg->max_forwards == 0)
-		return too_many_hops(ctx, m, p, msg, src_ip, src_port,
-			from_backend ? ctx->backend_ip : ctx->caller_ip, out);
+		return too_many_hops(ctx, lc, m, p, msg, src_ip, src_port,
+			from_backend ? ctx->backend_ip : ctx->caller_ip, now, out);
 
 	if (msg->route_count > 0 && uri_is_ours(ctx, sip, msg->route_uri[0]))
 		flags |= SLB_RW_DROP_ROUTE;
@@ -217,8 +299,10 @@ request(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte
 		out->to_backend = 1;
 	} else {
 		/*
-		 * Toward a caller: by the next Route (after ours) or the Request-URI. The dialog
-		 * is only refreshed: a backend's request never creates or moves one.
+		 * Toward a caller: by the next Route (after ours) or the Request-URI. Only along a
+		 * dialog we record-routed (our Route on top) or to a caller network the operator
+		 * listed: a backend is not a relay to anywhere. The dialog is only refreshed: a
+		 * backend's request never creates or moves one.
 		 */
 		struct slb_span target = msg->ruri;
 
@@ -228,6 +312,8 @@ request(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte
 			target = msg->route_uri[1];
 		if (uri_dest(sip, target, &next_ip, &next_port) < 0)
 			return drop(out, SLB_DROP_NEED_DNS);
+		if (!(flags & SLB_RW_DROP_ROUTE) && !in_caller_nets(ctx, next_ip))
+			return drop(out, SLB_DROP_RELAY_DENIED);
 		slb_dlg_lookup(ctx->dlg, h, now, &be_id, &state);
 		from_ip = ctx->caller_ip;
 		rw = &ctx->rw_caller;
@@ -236,11 +322,11 @@ request(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte
 	if ((next_ip == ctx->caller_ip || next_ip == ctx->backend_ip) && next_port == ctx->sip_port)
 		return drop(out, SLB_DROP_LOOP);
 
-	if (slb_rw_request(m, p, msg, rw, flags) < 0)
+	if (slb_rw_request(m, p, msg, rw, flags, src_ip, src_port) < 0)
 		return drop(out, SLB_DROP_NO_ROOM);
 	out->dst_ip = next_ip;
 	out->dst_port = next_port;
-	set_l3l4(m, p, from_ip, next_ip, ctx->sip_port, next_port);
+	set_l3l4(m, p, lc, from_ip, next_ip, ctx->sip_port, next_port);
 	return SLB_FWD_SEND;
 }
 
@@ -273,18 +359,17 @@ track_dialog(const struct slb_fwd_ctx *ctx, const struct slb_sip_msg *msg, uint6
 }
 
 static enum slb_fwd_verdict
-response(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte_mbuf *m,
-	struct slb_pkt *p, const struct slb_sip_msg *msg, uint64_t h, uint32_t now,
-	struct slb_fwd_out *out)
+response(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct slb_be_table *bt,
+	struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *msg, uint64_t h,
+	uint32_t now, struct slb_fwd_out *out)
 {
 	const uint8_t *sip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->sip_off);
 	uint32_t next_ip, from_ip;
 	uint16_t next_port;
 
+	/* The MAC in our branch decides, not the source: see slb_rw_via_is_ours(). */
 	if (!slb_rw_via_is_ours(sip, msg, &ctx->rw_backend) &&
 		!slb_rw_via_is_ours(sip, msg, &ctx->rw_caller))
-		return drop(out, SLB_DROP_UNKNOWN_VIA);
-	if (msg->via_count < 2)
 		return drop(out, SLB_DROP_UNKNOWN_VIA);
 	if (slb_rw_response_dest(sip, &msg->via[1], &next_ip, &next_port) < 0)
 		return drop(out, SLB_DROP_NEED_DNS);
@@ -300,7 +385,7 @@ response(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rt
 		return drop(out, SLB_DROP_NO_ROOM);
 	out->dst_ip = next_ip;
 	out->dst_port = next_port;
-	set_l3l4(m, p, from_ip, next_ip, ctx->sip_port, next_port);
+	set_l3l4(m, p, lc, from_ip, next_ip, ctx->sip_port, next_port);
 	return SLB_FWD_SEND;
 }
 
@@ -335,42 +420,43 @@ classify(const struct slb_fwd_ctx *ctx, struct rte_mbuf *m, const struct slb_pkt
 			return drop(out, SLB_DROP_MALFORMED);
 		out->events |= SLB_FWD_EV_POLICY_PASS;
 	}
-	*h = slb_hash_callid(sip + msg->call_id.off, msg->call_id.len);
+	*h = slb_hash_callid(&ctx->hkey, sip + msg->call_id.off, msg->call_id.len);
 	return SLB_FWD_SEND;
 }
 
 /* Stage two: the dialog and backend tables, the rewrite. */
 static enum slb_fwd_verdict
-decide(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte_mbuf *m,
-	struct slb_pkt *p, const struct slb_sip_msg *msg, uint64_t h, uint32_t now,
-	struct slb_fwd_out *out)
+decide(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct slb_be_table *bt,
+	struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *msg, uint64_t h,
+	uint32_t now, struct slb_fwd_out *out)
 {
 	const uint8_t *pkt = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(pkt + p->l3_off);
 	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(pkt + p->l4_off);
 
 	if (msg->kind == SLB_SIP_REQUEST)
-		return request(ctx, bt, m, p, msg, h, now, rte_be_to_cpu_32(ip->src_addr),
+		return request(ctx, lc, bt, m, p, msg, h, now, rte_be_to_cpu_32(ip->src_addr),
 			rte_be_to_cpu_16(udp->src_port), rte_be_to_cpu_32(ip->dst_addr), out);
-	return response(ctx, bt, m, p, msg, h, now, out);
+	return response(ctx, lc, bt, m, p, msg, h, now, out);
 }
 
 enum slb_fwd_verdict
-slb_fwd_process(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt, struct rte_mbuf *m,
-	struct slb_pkt *p, uint32_t now, struct slb_fwd_out *out)
+slb_fwd_process(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc,
+	const struct slb_be_table *bt, struct rte_mbuf *m, struct slb_pkt *p, uint32_t now,
+	struct slb_fwd_out *out)
 {
 	struct slb_sip_msg msg;
 	uint64_t h;
 
 	if (classify(ctx, m, p, &msg, &h, out) != SLB_FWD_SEND)
 		return SLB_FWD_DROP;
-	return decide(ctx, bt, m, p, &msg, h, now, out);
+	return decide(ctx, lc, bt, m, p, &msg, h, now, out);
 }
 
 void
-slb_fwd_process_burst(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
-	struct rte_mbuf **m, struct slb_pkt *p, uint16_t n, uint32_t now, struct slb_fwd_out *out,
-	enum slb_fwd_verdict *v)
+slb_fwd_process_burst(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc,
+	const struct slb_be_table *bt, struct rte_mbuf **m, struct slb_pkt *p, uint16_t n,
+	uint32_t now, struct slb_fwd_out *out, enum slb_fwd_verdict *v)
 {
 	struct slb_sip_msg msg[SLB_FWD_BURST];
 	uint64_t h[SLB_FWD_BURST];
@@ -386,7 +472,7 @@ slb_fwd_process_burst(const struct slb_fwd_ctx *ctx, const struct slb_be_table *
 		}
 		for (i = 0; i < k; i++)
 			if (v[base + i] == SLB_FWD_SEND)
-				v[base + i] = decide(ctx, bt, m[base + i], &p[base + i], &msg[i],
-					h[i], now, &out[base + i]);
+				v[base + i] = decide(ctx, lc, bt, m[base + i], &p[base + i],
+					&msg[i], h[i], now, &out[base + i]);
 	}
 }

@@ -8,8 +8,8 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
+#include <sodium/crypto_shorthash_siphash24.h>
 
-#include "slb_hash.h"
 #include "slb_cksum.h"
 #include "slb_rw.h"
 #include "slb_sip.h"
@@ -26,6 +26,9 @@
 #define RR_START "Record-Route: <sip:"
 #define RR_END ";lr>\r\n"
 #define MF_LINE "Max-Forwards: 70\r\n"
+/* What source_edits() appends to the sender's Via, at most. */
+#define SOURCE_PARAMS ";received=255.255.255.255;rport=65535"
+#define SOURCE_LEN (sizeof(SOURCE_PARAMS) - 1)
 #define LIT_LEN(s) (sizeof(s) - 1)
 
 static_assert(LIT_LEN(VIA_START) + SLB_RW_HOST_LEN + 6 + LIT_LEN(VIA_BRANCH) + SLB_RW_BRANCH_LEN +
@@ -57,6 +60,75 @@ eq_nocase(const uint8_t *a, const char *b, uint16_t len)
 	return true;
 }
 
+/*
+ * Our branch is a MAC (SipHash-2-4, keyed by branch_secret) over what identifies the next hop's
+ * transaction and where its responses go back. The MAC, not the source address, tells our
+ * responses from forged ones: a response to a request we sent toward a caller (the 200 to a
+ * callee's BYE) rightly comes from a caller. Its input is a byte string of fields, each with its
+ * length first so that moving bytes from one field to the next changes the result:
+ *   'C', the client's branch (RFC 3261 cookie), or
+ *   'R', Call-ID, CSeq number, From tag and the branch if any (RFC 2543: what a CANCEL and a
+ *        non-2xx ACK share with their INVITE, §16.11; not the method, not the To tag: the ACK
+ *        has the response's tag, and not the Request-URI, which no response carries),
+ * then the sent-by host (lower case, §19.1.4) and port, and the address and port its responses
+ * go back to (received and rport as we write them), so that a response whose second Via was
+ * edited to aim elsewhere does not check.
+ */
+#define MAC_FIELD_MAX 128 /* a longer field enters as its own MAC */
+#define MAC_HOST_MAX 255  /* a DNS name is shorter; a longer host enters by length and prefix */
+#define MAC_BUF 768
+
+static_assert(1 + 3 * (2 + MAC_FIELD_MAX) + 4 + 2 + MAC_HOST_MAX + 2 + 4 + 2 <= MAC_BUF,
+	"MAC_BUF too small for the longest MAC input");
+
+struct mac_in {
+	uint8_t b[MAC_BUF];
+	uint32_t n;
+};
+
+static inline void
+mac_be(struct mac_in *in, uint64_t v, unsigned int bytes)
+{
+	while (bytes-- > 0)
+		in->b[in->n++] = (uint8_t)(v >> (8 * bytes));
+}
+
+static uint64_t
+siphash(const struct slb_key128 *key, const uint8_t *p, size_t len)
+{
+	uint8_t out[crypto_shorthash_siphash24_BYTES];
+	uint64_t h = 0;
+	size_t i;
+
+	crypto_shorthash_siphash24(out, p, len, key->b);
+	for (i = 0; i < sizeof(out); i++)
+		h = (h << 8) | out[i];
+	return h;
+}
+
+static void
+mac_field(struct mac_in *in, const struct slb_key128 *key, const uint8_t *sip, struct slb_span s)
+{
+	if (s.len <= MAC_FIELD_MAX) {
+		mac_be(in, s.len, 2);
+		memcpy(in->b + in->n, sip + s.off, s.len);
+		in->n += s.len;
+		return;
+	}
+	mac_be(in, 0xffff, 2);
+	mac_be(in, siphash(key, sip + s.off, s.len), 8);
+}
+
+static void
+mac_host(struct mac_in *in, const uint8_t *sip, struct slb_span s)
+{
+	uint16_t i, n = s.len < MAC_HOST_MAX ? s.len : MAC_HOST_MAX;
+
+	mac_be(in, s.len, 2);
+	for (i = 0; i < n; i++)
+		in->b[in->n++] = to_lower(sip[s.off + i]);
+}
+
 static inline bool
 has_cookie(const uint8_t *sip, const struct slb_sip_via *via)
 {
@@ -64,83 +136,52 @@ has_cookie(const uint8_t *sip, const struct slb_sip_via *via)
 		memcmp(sip + via->branch.off, COOKIE, COOKIE_LEN) == 0;
 }
 
-static inline uint64_t
-hash_span(const uint8_t *sip, struct slb_span s, uint64_t seed)
-{
-	return slb_hash_seeded(sip + s.off, s.len, seed);
-}
-
-/* Hosts compare case-insensitively (§19.1.4), so the hash sees them in lower case. */
-static uint64_t
-hash_lower(const uint8_t *s, uint16_t len, uint64_t seed)
-{
-	uint8_t buf[64];
-	uint16_t i, n;
-
-	do {
-		n = len < sizeof(buf) ? len : sizeof(buf);
-		for (i = 0; i < n; i++)
-			buf[i] = to_lower(s[i]);
-		seed = slb_hash_seeded(buf, n, seed);
-		s += n;
-		len -= n;
-	} while (len > 0);
-	return seed;
-}
-
-static inline void
-put_be(uint8_t *out, uint64_t v, unsigned int bytes)
-{
-	while (bytes-- > 0) {
-		out[bytes] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-/*
- * The branch we give a request whose top Via is top. Each field is hashed on its own, chained
- * through the seed, so that moving bytes from one field to the next changes the result.
- */
+/* The branch for the transaction via describes, whose responses go back to ret_ip:ret_port. */
 static void
-branch_of(const uint8_t *sip, const struct slb_sip_msg *msg, const struct slb_sip_via *top,
-	uint64_t secret, char *out)
+branch_of(const uint8_t *sip, const struct slb_sip_msg *msg, const struct slb_sip_via *via,
+	const struct slb_key128 *key, uint32_t ret_ip, uint16_t ret_port, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
-	uint8_t num[4];
+	struct mac_in in;
 	uint64_t h;
 	int i;
 
-	if (has_cookie(sip, top)) {
-		/*
-		 * The client's branch already names the transaction, and its CANCEL and non-2xx
-		 * ACK carry the same one (§9.1, §17.1.1.3); sent-by keeps two clients apart.
-		 */
-		h = hash_span(sip, top->branch, secret);
-		h = hash_lower(sip + top->host.off, top->host.len, h);
-		put_be(num, port_or_default(top->port), 2);
-		h = slb_hash_seeded(num, 2, h);
+	in.n = 0;
+	if (has_cookie(sip, via)) {
+		in.b[in.n++] = 'C';
+		mac_field(&in, key, sip, via->branch);
 	} else {
-		/*
-		 * RFC 2543 peer: what a CANCEL and a non-2xx ACK share with their INVITE (§16.11).
-		 * Not the method, and not the To tag: the ACK has the response's, the INVITE none.
-		 */
-		h = hash_span(sip, msg->call_id, ~secret);
-		put_be(num, msg->cseq, 4);
-		h = slb_hash_seeded(num, 4, h);
-		h = hash_span(sip, msg->from_tag, h);
-		h = hash_span(sip, msg->ruri, h);
-		h = hash_span(sip, top->value, h);
+		in.b[in.n++] = 'R';
+		mac_field(&in, key, sip, msg->call_id);
+		mac_be(&in, msg->cseq, 4);
+		mac_field(&in, key, sip, msg->from_tag);
+		mac_field(&in, key, sip, via->branch); /* whatever it is, it comes back the same */
 	}
+	mac_host(&in, sip, via->host);
+	mac_be(&in, port_or_default(via->port), 2);
+	mac_be(&in, ret_ip, 4);
+	mac_be(&in, ret_port, 2);
+	h = siphash(key, in.b, in.n);
+
 	memcpy(out, SLB_RW_BRANCH_PREFIX, PREFIX_LEN);
 	for (i = 0; i < 16; i++)
 		out[PREFIX_LEN + i] = hex[(h >> (60 - 4 * i)) & 0xf];
 }
 
+/* Where responses to a request that came from src_ip:src_port with top Via v go (§18.2.2). */
+static inline uint16_t
+return_port(const struct slb_sip_via *v, uint16_t src_port)
+{
+	return v->has_rport ? src_port : port_or_default(v->port);
+}
+
 void
 slb_rw_branch(const uint8_t *sip, const struct slb_sip_msg *msg, const struct slb_rw_cfg *cfg,
-	char *out)
+	uint32_t src_ip, uint16_t src_port, char *out)
 {
-	branch_of(sip, msg, &msg->via[0], cfg->secret, out);
+	/* the return address is the source: received is written whenever sent-by differs */
+	branch_of(sip, msg, &msg->via[0], &cfg->key, src_ip, return_port(&msg->via[0], src_port),
+		out);
 }
 
 bool
@@ -148,27 +189,23 @@ slb_rw_via_is_ours(const uint8_t *sip, const struct slb_sip_msg *msg,
 	const struct slb_rw_cfg *cfg)
 {
 	const struct slb_sip_via *v = &msg->via[0];
-	const uint8_t *br = sip + v->branch.off;
 	char want[SLB_RW_BRANCH_LEN];
-	size_t i;
+	uint16_t ret_port;
+	uint32_t ret_ip;
 
-	if (msg->via_count < 1 || cfg->host_len > SLB_RW_HOST_LEN)
+	if (msg->via_count < 2 || cfg->host_len > SLB_RW_HOST_LEN)
 		return false;
 	if (v->host.len != cfg->host_len || !eq_nocase(sip + v->host.off, cfg->host, cfg->host_len))
 		return false;
 	if (port_or_default(v->port) != port_or_default(cfg->port))
 		return false;
-	if (v->branch.len != SLB_RW_BRANCH_LEN || memcmp(br, SLB_RW_BRANCH_PREFIX, PREFIX_LEN) != 0)
+	if (v->branch.len != SLB_RW_BRANCH_LEN)
 		return false;
-	if (msg->via_count >= 2 && has_cookie(sip, &msg->via[1])) {
-		branch_of(sip, msg, &msg->via[1], cfg->secret, want);
-		return memcmp(br, want, SLB_RW_BRANCH_LEN) == 0;
-	}
-	/* An RFC 2543 request's hash covers its Request-URI, which no response carries. */
-	for (i = PREFIX_LEN; i < SLB_RW_BRANCH_LEN; i++)
-		if (!((br[i] >= '0' && br[i] <= '9') || (br[i] >= 'a' && br[i] <= 'f')))
-			return false;
-	return true;
+	/* the request we sent carried received/rport as we wrote them: the MAC covers them */
+	if (slb_rw_response_dest(sip, &msg->via[1], &ret_ip, &ret_port) < 0)
+		return false;
+	branch_of(sip, msg, &msg->via[1], &cfg->key, ret_ip, ret_port, want);
+	return memcmp(sip + v->branch.off, want, SLB_RW_BRANCH_LEN) == 0;
 }
 
 /* Reject a layout that would make a move leave the mbuf or the lengths disagree with the IHL. */
@@ -245,61 +282,144 @@ route_value_start(const uint8_t *sip, const struct slb_sip_hdr *hdr, uint16_t si
 	return 0;
 }
 
-/* Whether splice() can put n bytes in and take rm out: headroom first, then tailroom. */
-static int
-room(const struct rte_mbuf *m, const struct slb_pkt *p, uint16_t n, uint16_t rm)
-{
-	uint32_t ip_len = (uint32_t)p->sip_off + p->sip_len + n - rm - p->l3_off;
+/*
+ * One change to the SIP bytes: rm bytes out at off, then n bytes of blk in at off. A request's
+ * rewrite makes up to MAX_EDITS of them (our block, the caller's received/rport, our Route), a
+ * response's one; splice() applies them all in one pass over the bytes that have to move.
+ */
+struct edit {
+	uint16_t off;
+	uint16_t rm;
+	uint16_t n;
+	const char *blk; /* never inside the packet */
+};
 
-	if (ip_len > UINT16_MAX)
-		return -ENOSPC;
-	if (n <= rm || n - rm <= rte_pktmbuf_headroom(m) || n - rm <= rte_pktmbuf_tailroom(m))
-		return 0;
-	return -ENOSPC;
+#define MAX_EDITS 8
+
+/* Sort by offset (an insertion before a removal at the same offset); -EINVAL on an overlap. */
+static int
+sort_edits(struct edit *e, unsigned int k, uint16_t sip_len)
+{
+	unsigned int i, j;
+
+	for (i = 1; i < k; i++) {
+		struct edit x = e[i];
+
+		for (j = i; j > 0 && (e[j - 1].off > x.off ||
+				(e[j - 1].off == x.off && e[j - 1].rm > 0 && x.rm == 0)); j--)
+			e[j] = e[j - 1];
+		e[j] = x;
+	}
+	for (i = 0; i < k; i++) {
+		if ((uint32_t)e[i].off + e[i].rm > sip_len)
+			return -EINVAL;
+		if (i > 0 && (uint32_t)e[i - 1].off + e[i - 1].rm > e[i].off)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Bytes the edits add (negative: remove). */
+static int32_t
+edits_delta(const struct edit *e, unsigned int k)
+{
+	int32_t d = 0;
+	unsigned int i;
+
+	for (i = 0; i < k; i++)
+		d += (int32_t)e[i].n - e[i].rm;
+	return d;
 }
 
 /*
- * The one edit both directions make: take the SIP bytes [r0, r1) out and put n bytes of blk in
- * at ins (ins <= r0). With room in the headroom, the headers in front (L2-L4, the start line)
- * move, not the rest of the message, and the bytes between ins and r0 slide over the removed
- * range: usually a few hundred bytes move however long the message is. Only when the headroom is
- * short does everything after ins move towards the tail. The caller checked room().
+ * The edits cut the packet into k + 1 runs of bytes that stay as they are: the front (L2-L4
+ * headers, the start line), the runs between edits, and the tail. One run, the anchor, stays in
+ * place; the runs in front of it move toward the headroom by what the edits in front of it add,
+ * the runs behind it toward the tailroom by what the edits behind it add. The layout records
+ * where each run starts, how long it is and how far it moves.
+ */
+struct layout {
+	uint32_t start[MAX_EDITS + 1];
+	uint32_t len[MAX_EDITS + 1];
+	int32_t shift[MAX_EDITS + 1];
+};
+
+/*
+ * Choose the anchor that moves the fewest bytes within the room there is: usually the tail
+ * (only headers move, however long the body), the front when the headroom is short. Returns 0,
+ * or -ENOSPC when no anchor fits (also when the IPv4 datagram would pass 65535 bytes).
+ */
+static int
+plan(const struct rte_mbuf *m, const struct slb_pkt *p, const struct edit *e, unsigned int k,
+	struct layout *l)
+{
+	int32_t before = 0, after = edits_delta(e, k), head = rte_pktmbuf_headroom(m);
+	int32_t tail = rte_pktmbuf_tailroom(m);
+	uint32_t moved, best_moved = UINT32_MAX, total = 0;
+	unsigned int i, a, best = 0;
+
+	if ((int64_t)p->sip_off + p->sip_len + after - p->l3_off > UINT16_MAX)
+		return -ENOSPC;
+	for (i = 0; i <= k; i++) {
+		l->start[i] = i == 0 ? 0 : (uint32_t)p->sip_off + e[i - 1].off + e[i - 1].rm;
+		l->len[i] = (i == k ? m->data_len : (uint32_t)p->sip_off + e[i].off) - l->start[i];
+		total += l->len[i];
+	}
+	/* anchor a: edits 0..a-1 grow into the headroom, edits a..k-1 into the tailroom */
+	moved = total - l->len[0];
+	for (a = 0; a <= k; a++) {
+		if (a > 0) {
+			before += (int32_t)e[a - 1].n - e[a - 1].rm;
+			after -= (int32_t)e[a - 1].n - e[a - 1].rm;
+			moved += l->len[a - 1];
+			moved -= l->len[a];
+		}
+		if (before <= head && after <= tail && moved < best_moved) {
+			best_moved = moved;
+			best = a;
+		}
+	}
+	if (best_moved == UINT32_MAX)
+		return -ENOSPC;
+	l->shift[best] = 0;
+	for (i = best; i > 0; i--)
+		l->shift[i - 1] = l->shift[i] + e[i - 1].rm - e[i - 1].n;
+	for (i = best; i < k; i++)
+		l->shift[i + 1] = l->shift[i] + e[i].n - e[i].rm;
+	return 0;
+}
+
+/*
+ * Apply k sorted, disjoint edits as planned. Runs moving toward the front are moved first to
+ * last and runs moving toward the tail last to first, so that no run overwrites one not yet
+ * moved (two neighbours keep their order, and a run moving one way never lands where its
+ * neighbour moving the other way still is); the inserted bytes are written last.
  */
 static void
-splice(struct rte_mbuf *m, struct slb_pkt *p, uint16_t ins, const char *blk, uint16_t n,
-	uint16_t r0, uint16_t r1)
+splice(struct rte_mbuf *m, struct slb_pkt *p, const struct edit *e, unsigned int k,
+	const struct layout *l)
 {
 	uint8_t *base = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t a = (uint32_t)p->sip_off + ins; /* bytes in front of the insert point */
-	uint16_t mid = r0 - ins;                 /* bytes between the insert point and the cut */
-	uint16_t rm = r1 - r0;
-	uint8_t *front;
+	unsigned int i;
 
-	if (n <= rm || n - rm <= rte_pktmbuf_headroom(m)) {
-		/* The middle slides forward over the cut, the front moves by rm - n. */
-		if (mid > 0 && rm > 0)
-			memmove(base + a + rm, base + a, mid);
-		front = base + rm - n;
-		if (front != base)
-			memmove(front, base, a);
-		if (n > 0)
-			memcpy(front + a, blk, n);
-		if (n > rm)
-			rte_pktmbuf_prepend(m, n - rm);
-		else if (rm > n)
-			rte_pktmbuf_adj(m, rm - n);
-	} else {
-		/* n > rm here: the tail moves first, since the middle's new place overlaps it. */
-		uint32_t tail = (uint32_t)p->sip_off + r1;
-		uint32_t tail_len = m->data_len - tail;
-
-		rte_pktmbuf_append(m, n - rm);
-		memmove(base + tail + (n - rm), base + tail, tail_len);
-		if (mid > 0)
-			memmove(base + a + n, base + a, mid);
-		memcpy(base + a, blk, n);
-	}
-	p->sip_len = (uint16_t)(p->sip_len + n - rm);
+	for (i = 0; i <= k; i++)
+		if (l->shift[i] < 0 && l->len[i] > 0)
+			memmove(base + l->start[i] + l->shift[i], base + l->start[i], l->len[i]);
+	for (i = k + 1; i-- > 0;)
+		if (l->shift[i] > 0 && l->len[i] > 0)
+			memmove(base + l->start[i] + l->shift[i], base + l->start[i], l->len[i]);
+	for (i = 0; i < k; i++)
+		if (e[i].n > 0)
+			memcpy(base + l->start[i] + l->len[i] + l->shift[i], e[i].blk, e[i].n);
+	if (l->shift[0] < 0)
+		rte_pktmbuf_prepend(m, (uint16_t)-l->shift[0]);
+	else if (l->shift[0] > 0)
+		rte_pktmbuf_adj(m, (uint16_t)l->shift[0]);
+	if (l->shift[k] > 0)
+		rte_pktmbuf_append(m, (uint16_t)l->shift[k]);
+	else if (l->shift[k] < 0)
+		rte_pktmbuf_trim(m, (uint16_t)-l->shift[k]);
+	p->sip_len = (uint16_t)(p->sip_len + edits_delta(e, k));
 }
 
 static char *
@@ -354,13 +474,110 @@ check_max_fwd(const uint8_t *sip, struct slb_span s, uint16_t sip_len)
 	return nonzero ? 0 : -EINVAL;
 }
 
+/* Does parameter [s, e) of a Via (from its ';') have this name? */
+static bool
+param_named(const uint8_t *sip, uint32_t s, uint32_t e, const char *name, uint16_t len)
+{
+	uint32_t i = s + 1;
+
+	while (i < e && (sip[i] == ' ' || sip[i] == '\t' || sip[i] == '\r' || sip[i] == '\n'))
+		i++;
+	if (e - i < len || !eq_nocase(sip + i, name, len))
+		return false;
+	i += len;
+	return i == e || sip[i] == '=' || sip[i] == ' ' || sip[i] == '\t' || sip[i] == '\r' ||
+		sip[i] == '\n';
+}
+
+/*
+ * The received and rport parameters of Via value v, each from its ';' to the next parameter,
+ * as removals (at most max of them; -EINVAL for more). Quoted strings are skipped whole.
+ */
+static int
+via_params_out(const uint8_t *sip, const struct slb_sip_via *v, struct edit *e, unsigned int max,
+	unsigned int *k)
+{
+	uint32_t i = (uint32_t)v->host.off + v->host.len, end = (uint32_t)v->value.off + v->value.len;
+
+	while (i < end && sip[i] != ';')
+		i++;
+	while (i < end) {
+		uint32_t j = i + 1;
+		bool quoted = false;
+
+		while (j < end && (quoted || sip[j] != ';')) {
+			if (sip[j] == '"')
+				quoted = !quoted;
+			else if (quoted && sip[j] == '\\' && j + 1 < end)
+				j++;
+			j++;
+		}
+		if (j > end)
+			j = end;
+		if (param_named(sip, i, j, "received", 8) || param_named(sip, i, j, "rport", 5)) {
+			if (*k == max)
+				return -EINVAL;
+			e[*k] = (struct edit){.off = (uint16_t)i, .rm = (uint16_t)(j - i)};
+			(*k)++;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+static char *
+put_ipv4(char *d, uint32_t ip)
+{
+	d = put_u16(d, (uint16_t)(ip >> 24));
+	*d++ = '.';
+	d = put_u16(d, (uint16_t)((ip >> 16) & 0xff));
+	*d++ = '.';
+	d = put_u16(d, (uint16_t)((ip >> 8) & 0xff));
+	*d++ = '.';
+	return put_u16(d, (uint16_t)(ip & 0xff));
+}
+
+/*
+ * §18.2.1 and RFC 3581: received when the source differs from sent-by (always with rport), and
+ * rport filled with the source port. A received or rport the sender wrote itself is replaced:
+ * responses go where the request really came from, never where its Via claims.
+ */
+static int
+source_edits(const uint8_t *sip, const struct slb_sip_via *v, uint32_t src_ip, uint16_t src_port,
+	char *blk, struct edit *e, unsigned int max, unsigned int *k)
+{
+	uint32_t host_ip;
+	char *d = blk;
+	int rc;
+
+	if (!v->has_rport && v->received.len == 0 && slb_sip_ipv4(sip, v->host, &host_ip) == 0 &&
+			host_ip == src_ip)
+		return 0;
+	rc = via_params_out(sip, v, e, max - 1, k);
+	if (rc != 0)
+		return rc;
+	d = put_str(d, ";received=", 10);
+	d = put_ipv4(d, src_ip);
+	if (v->has_rport) {
+		d = put_str(d, ";rport=", 7);
+		d = put_u16(d, src_port);
+	}
+	e[*k] = (struct edit){.off = (uint16_t)(v->value.off + v->value.len),
+		.n = (uint16_t)(d - blk), .blk = blk};
+	(*k)++;
+	return 0;
+}
+
 int
 slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *msg,
-	const struct slb_rw_cfg *cfg, uint32_t flags)
+	const struct slb_rw_cfg *cfg, uint32_t flags, uint32_t src_ip, uint16_t src_port)
 {
-	char blk[SLB_RW_MAX_INSERT];
+	char blk[SLB_RW_MAX_INSERT], src_blk[SOURCE_LEN];
+	struct edit e[MAX_EDITS];
+	struct layout l;
+	unsigned int k = 0;
 	const char *rr_host;
-	uint16_t rr_len, ins, r0, r1;
+	uint16_t rr_len, ins;
 	bool mf_present;
 	uint8_t *sip;
 	char *d = blk;
@@ -383,10 +600,11 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 	/* A continuation line right after the start line would fold into the last header we add. */
 	if (ins < p->sip_len && (sip[ins] == ' ' || sip[ins] == '\t'))
 		return -EINVAL;
+	if (msg->via[0].value.len == 0 || msg->via[0].value.off < ins)
+		return -EINVAL;
 
-	r0 = r1 = ins;
 	if (flags & SLB_RW_DROP_ROUTE) {
-		uint16_t vstart;
+		uint16_t vstart, r0, r1;
 
 		if (msg->route_count == 0)
 			return -EINVAL;
@@ -397,7 +615,11 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 			return rc;
 		if (r0 < ins)
 			return -EINVAL;
+		e[k++] = (struct edit){.off = r0, .rm = (uint16_t)(r1 - r0)};
 	}
+	rc = source_edits(sip, &msg->via[0], src_ip, src_port, src_blk, e, MAX_EDITS - 1, &k);
+	if (rc != 0)
+		return rc;
 	mf_present = msg->max_forwards > 0;
 	if (mf_present && check_max_fwd(sip, msg->max_fwd, p->sip_len) != 0)
 		return -EINVAL;
@@ -410,7 +632,7 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 		d = put_u16(d, cfg->port);
 	}
 	d = put_str(d, VIA_BRANCH, LIT_LEN(VIA_BRANCH));
-	slb_rw_branch(sip, msg, cfg, d);
+	slb_rw_branch(sip, msg, cfg, src_ip, src_port, d);
 	d += SLB_RW_BRANCH_LEN;
 	d = put_str(d, VIA_END, LIT_LEN(VIA_END));
 	if (flags & SLB_RW_RECORD_ROUTE) {
@@ -426,14 +648,17 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 	}
 	if (!mf_present)
 		d = put_str(d, MF_LINE, LIT_LEN(MF_LINE));
+	e[k++] = (struct edit){.off = ins, .n = (uint16_t)(d - blk), .blk = blk};
 
 	/* Check before the first write so that a refused packet is left as it came. */
-	rc = room(m, p, (uint16_t)(d - blk), r1 - r0);
+	rc = sort_edits(e, k, p->sip_len);
+	if (rc == 0)
+		rc = plan(m, p, e, k, &l);
 	if (rc != 0)
 		return rc;
 	if (mf_present)
 		decrement_digits(sip + msg->max_fwd.off, msg->max_fwd.len);
-	splice(m, p, ins, blk, (uint16_t)(d - blk), r0, r1);
+	splice(m, p, e, k, &l);
 	set_lengths(m, p);
 	return 0;
 }
@@ -441,6 +666,8 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 int
 slb_rw_response(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *msg)
 {
+	struct layout l;
+	struct edit e;
 	uint16_t r0, r1;
 	int rc;
 
@@ -453,7 +680,11 @@ slb_rw_response(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg 
 	rc = value_range(&msg->via_hdr, msg->via[0].value.off, p->sip_len, &r0, &r1);
 	if (rc != 0)
 		return rc;
-	splice(m, p, r0, NULL, 0, r0, r1);
+	e = (struct edit){.off = r0, .rm = (uint16_t)(r1 - r0)};
+	rc = plan(m, p, &e, 1, &l);
+	if (rc != 0)
+		return rc;
+	splice(m, p, &e, 1, &l);
 	set_lengths(m, p);
 	return 0;
 }

@@ -376,13 +376,23 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 		if (i < e && b[i] == '=') {
 			i = lex_skip_lws(b, i + 1, e);
 			vs = i;
+			/*
+			 * A quoted string or an IPv6 reference must be closed: taken to the end of
+			 * the value, it would swallow the parameters the rewrite appends to it.
+			 */
 			if (i < e && b[i] == '"') {
-				i = lex_skip_quoted(b, i, e);
+				for (i++; i < e && b[i] != '"'; i++)
+					if (b[i] == '\\')
+						i++;
+				if (i >= e)
+					return -1;
+				i++;
 			} else if (i < e && b[i] == '[') {
 				while (i < e && b[i] != ']')
 					i++;
-				if (i < e)
-					i++;
+				if (i == e)
+					return -1;
+				i++;
 			} else {
 				i = lex_span(b, i, e, lim, LEX_SET_PVAL);
 			}

@@ -46,14 +46,18 @@ struct slb_be_table {
 };
 
 /*
- * Build a table over n backends (ids unique) with 2^buckets_log2 buckets (8..22).
+ * Build a table over n backends (ids unique) with 2^buckets_log2 buckets (8..22). seed keys the
+ * rendezvous scores (struct slb_hash_key's, derived from hash_secret): the same backends and seed
+ * give the same table in every process, and without the secret nobody can tell which buckets a
+ * backend holds.
  * n = 0 is allowed (be may then be NULL): every bucket is SLB_BE_NONE, as when none is UP.
  * The same backends give the same buckets whatever their order in be[] (only the indices
  * differ). Names are copied and NUL-terminated.
  * Returns NULL with errno set: EINVAL (bad argument: n > SLB_BE_MAX, buckets_log2 out of range,
  * id >= SLB_BE_ID_MAX, duplicate id, unknown state, two backends at the same ip:port), ENOMEM.
  */
-struct slb_be_table *slb_be_table_build(const struct slb_be *be, uint32_t n, uint32_t buckets_log2);
+struct slb_be_table *slb_be_table_build(const struct slb_be *be, uint32_t n, uint32_t buckets_log2,
+	uint64_t seed);
 
 void slb_be_table_free(struct slb_be_table *t);
 

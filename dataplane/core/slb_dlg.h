@@ -11,8 +11,10 @@
  *   allocated or freed after init, so readers need no RCU: a slot is reused in place.
  * - A slot is {key, val}: key is the 64-bit Call-ID hash (0 = never used), val packs a 16-bit tag
  *   (high bits of the key), the backend id, the state and the last-seen second. Writers claim and
- *   change a slot with compare-and-swap on val; readers load key then val and check the tag, so a
- *   reader never takes a value that belongs to another key.
+ *   change a slot with compare-and-swap on val; readers load key, then val, then key again and
+ *   check the tag. A claimer stores its key before it makes val live, so a slot freed and
+ *   claimed for another key between a reader's loads (even one with the same 16-bit tag) shows
+ *   the other key on the second load: a reader never takes a value that belongs to another key.
  * - Each key may live in one of two buckets (two-choice hashing), so the table fills evenly.
  * - Full (both buckets hold only live dialogs): create fails with -ENOSPC; the caller still
  *   routes the call by hash and counts it. Expired slots count as free.
@@ -94,6 +96,12 @@ void slb_dlg_prefetch(const struct slb_dlg_table *t, uint64_t key);
 
 /* Number of buckets (for the sweeper's slices). */
 uint32_t slb_dlg_buckets(const struct slb_dlg_table *t);
+
+/*
+ * Where the live copy of key is: bucket * 8 + slot, or -1 when there is none. For tools and
+ * tests (the slow path): where a call is pinned, and which slots a test has filled.
+ */
+int32_t slb_dlg_where(struct slb_dlg_table *t, uint64_t key, uint32_t now);
 
 /* Live dialogs (a scan: slow path only). */
 uint32_t slb_dlg_count(const struct slb_dlg_table *t, uint32_t now);

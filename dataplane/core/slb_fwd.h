@@ -9,6 +9,8 @@
 
 #include "slb_be.h"
 #include "slb_dlg.h"
+#include "slb_hash.h"
+#include "slb_key.h"
 #include "slb_rw.h"
 #include "slb_sip.h"
 
@@ -37,6 +39,11 @@ enum slb_fwd_drop {
 	SLB_DROP_NEED_DNS,     /* the next hop is a host name, not an IP literal */
 	SLB_DROP_NO_ROOM,      /* the rewrite did not fit in the mbuf */
 	SLB_DROP_LOOP,         /* the destination would be ourselves */
+	SLB_DROP_RELAY_DENIED, /* a relay nobody may ask of us: a backend's address on the caller
+	                        * side, a backend's request neither by our Route nor to a caller
+	                        * network, a stranger at our backend-side address (by config) */
+	SLB_DROP_REPLY_LIMIT,  /* a 483 over reply_483_rate: its source is unverified, so a flood
+	                        * of Max-Forwards 0 cannot make us a reflector */
 	SLB_DROP__COUNT
 };
 
@@ -48,8 +55,17 @@ enum slb_fwd_drop {
 #define SLB_FWD_EV_DLG_REUSED 0x10u   /* an expired dialog's slot was taken (it expired) */
 #define SLB_FWD_EV_BY_HASH 0x20u      /* a mid-dialog request found no dialog and went by hash */
 #define SLB_FWD_EV_POLICY_PASS 0x40u  /* malformed, forwarded by Call-ID alone (policy) */
-#define SLB_FWD_EV_REPLIED 0x80u      /* answered by the balancer itself (483) */
+#define SLB_FWD_EV_REPLIED 0x80u      /* answered by the balancer itself (483): the caller
+                                       * rate-limits these, since their source is unverified */
 #define SLB_FWD_EV_DLG_BUSY 0x100u    /* another worker was creating the dialog: went by hash */
+
+#define SLB_FWD_MAX_NETS 16
+
+/* A prefix, host order. */
+struct slb_fwd_net {
+	uint32_t net;
+	uint32_t mask;
+};
 
 /* Shared, read-only while workers run (the backend table is passed per call). */
 struct slb_fwd_ctx {
@@ -65,9 +81,44 @@ struct slb_fwd_ctx {
 	uint16_t sip_port;   /* our SIP port on both */
 	bool record_route;   /* insert Record-Route on dialog-creating requests */
 	bool reply_483;      /* answer Max-Forwards 0 with a 483 instead of a silent drop */
+	uint32_t reply_rate; /* at most this many 483s per second per worker (default 100) */
 	struct slb_dlg_table *dlg;
 	uint8_t policy[SLB_SIP_E__COUNT]; /* enum slb_sip_action per error; filled from the default table */
+
+	/*
+	 * Relay control. A request is a backend's only when it arrives on a port backends are
+	 * reached through, from a backend's ip:port; it then goes toward a caller only by our own
+	 * Route (a dialog we record-routed) or to one of caller_nets. A backend's address seen on
+	 * a caller-only port is forged. A stranger's request to backend_ip is a caller's, or
+	 * dropped when strangers_drop.
+	 */
+	bool strangers_drop;
+	uint32_t nb_caller_nets;
+	struct slb_fwd_net caller_nets[SLB_FWD_MAX_NETS];
+
+	struct slb_hash_key hkey; /* hash_secret: keys the Call-ID hash (slb_fwd_ctx_set_hash_key) */
 };
+
+/* What one worker keeps from message to message (its own: written without atomics). */
+struct slb_fwd_lcore {
+	uint16_t ip_id;      /* the IPv4 identification of the next datagram this worker sends */
+	uint16_t ip_id_step; /* workers: worker i uses the IDs equal to i modulo this */
+	uint32_t reply_sec;  /* the second reply_left counts for */
+	uint32_t reply_left; /* 483s this worker may still send in that second */
+};
+
+/*
+ * Datagrams leave from our own address, so they take IDs of our own: the sender's ID could
+ * meet another sender's at the next hop's reassembly (same source, destination and ID).
+ */
+static inline void
+slb_fwd_lcore_init(struct slb_fwd_lcore *lc, uint16_t worker, uint16_t nb_workers)
+{
+	lc->ip_id = worker;
+	lc->ip_id_step = nb_workers > 0 ? nb_workers : 1;
+	lc->reply_sec = 0;
+	lc->reply_left = 0;
+}
 
 struct slb_fwd_out {
 	uint32_t dst_ip;   /* host order */
@@ -89,11 +140,21 @@ void slb_fwd_ctx_init(struct slb_fwd_ctx *ctx);
  * send their in-dialog requests. One secret for both, so either side's Via checks.
  */
 void slb_fwd_ctx_set_addrs(struct slb_fwd_ctx *ctx, uint32_t caller_ip, uint32_t backend_ip,
-	uint16_t sip_port, uint64_t secret);
+	uint16_t sip_port, const struct slb_key128 *branch_secret);
 
-/* Decide and rewrite. now: seconds, from the worker's TSC. */
-enum slb_fwd_verdict slb_fwd_process(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
-	struct rte_mbuf *m, struct slb_pkt *p, uint32_t now, struct slb_fwd_out *out);
+/* Key the Call-ID hash with hash_secret (the backend table takes slb_fwd_ctx.hkey.seed). */
+void slb_fwd_ctx_set_hash_key(struct slb_fwd_ctx *ctx, const struct slb_key128 *hash_secret);
+
+/* Add a caller network (a, plen: host order, 0..32); -1 when the list is full. */
+int slb_fwd_ctx_add_caller_net(struct slb_fwd_ctx *ctx, uint32_t a, uint8_t plen);
+
+/*
+ * Decide and rewrite. p->in_role says who is reached through the port the datagram came in on.
+ * lc: the calling worker's own state. now: seconds, from the worker's TSC.
+ */
+enum slb_fwd_verdict slb_fwd_process(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc,
+	const struct slb_be_table *bt, struct rte_mbuf *m, struct slb_pkt *p, uint32_t now,
+	struct slb_fwd_out *out);
 
 #define SLB_FWD_BURST 32
 
@@ -102,8 +163,8 @@ enum slb_fwd_verdict slb_fwd_process(const struct slb_fwd_ctx *ctx, const struct
  * time, it parses them all first and prefetches their dialog-table buckets, then decides each,
  * so the table's cache misses overlap. v[i] and out[i] are message i's verdict and details.
  */
-void slb_fwd_process_burst(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
-	struct rte_mbuf **m, struct slb_pkt *p, uint16_t n, uint32_t now, struct slb_fwd_out *out,
-	enum slb_fwd_verdict *v);
+void slb_fwd_process_burst(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc,
+	const struct slb_be_table *bt, struct rte_mbuf **m, struct slb_pkt *p, uint16_t n,
+	uint32_t now, struct slb_fwd_out *out, enum slb_fwd_verdict *v);
 
 #endif /* SLB_FWD_H */

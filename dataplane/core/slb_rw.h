@@ -7,6 +7,7 @@
 
 #include <rte_mbuf.h>
 
+#include "slb_key.h"
 #include "slb_sip.h"
 
 /* Where the layers of a packet start, counted from rte_pktmbuf_mtod(m). */
@@ -15,7 +16,12 @@ struct slb_pkt {
 	uint16_t l4_off;  /* UDP header */
 	uint16_t sip_off; /* first byte of the SIP message */
 	uint16_t sip_len; /* its length (the UDP payload) */
+	uint8_t in_role;  /* SLB_PKT_FROM_* of the port it arrived on */
 };
+
+/* Who can be reached through the port a packet arrived on (the port's role in the config). */
+#define SLB_PKT_FROM_CALLERS 0x1u
+#define SLB_PKT_FROM_BACKENDS 0x2u
 
 #define SLB_RW_HOST_LEN 64
 
@@ -26,7 +32,7 @@ struct slb_rw_cfg {
 	uint16_t port;              /* sent-by port and Record-Route port; 0: none written (5060) */
 	char rr_host[SLB_RW_HOST_LEN]; /* host in its Record-Route (often the caller-side address) */
 	uint16_t rr_host_len;       /* 0: Record-Route uses host */
-	uint64_t secret;            /* keys the branch hash: others cannot forge our Via */
+	struct slb_key128 key;      /* branch_secret: keys the MAC in our branch */
 };
 
 /* Flags for slb_rw_request(). */
@@ -38,39 +44,47 @@ struct slb_rw_cfg {
 #define SLB_RW_BRANCH_LEN (sizeof(SLB_RW_BRANCH_PREFIX) - 1 + 16)
 
 /*
- * Most bytes slb_rw_request() adds (Via, Record-Route, Max-Forwards with the longest hosts): an rx
- * path that keeps this much headroom never takes the slower tailroom path.
+ * Most bytes slb_rw_request() inserts at the top (Via, Record-Route, Max-Forwards with the longest
+ * hosts); received and rport in the sender's Via add up to 37 more. An rx path that keeps this
+ * much headroom almost never takes the slower tailroom path.
  */
 #define SLB_RW_MAX_INSERT 256
 
 /*
- * Write the branch for a request into out (SLB_RW_BRANCH_LEN bytes, not terminated).
- * Deterministic: a retransmission, its CANCEL and its non-2xx ACK get the same branch, because it
- * hashes the request's top Via branch and sent-by (RFC 3261 cookie) or, for RFC 2543 peers,
- * Call-ID, CSeq number, From tag, Request-URI and top Via (§16.11).
+ * Write the branch for a request that came from src_ip:src_port into out (SLB_RW_BRANCH_LEN
+ * bytes, not terminated). It is a MAC (SipHash-2-4 keyed by cfg->key) over the request's
+ * transaction, its top Via branch (RFC 3261 cookie) or, for RFC 2543 peers, Call-ID, CSeq number
+ * and From tag (§16.11), with its sent-by and the address its responses go back to (src_ip, and
+ * src_port when the Via has rport). Deterministic: a retransmission, its CANCEL and its non-2xx
+ * ACK from the same source get the same branch. Nobody without the key can make one.
  */
 void slb_rw_branch(const uint8_t *sip, const struct slb_sip_msg *msg, const struct slb_rw_cfg *cfg,
-	char *out);
+	uint32_t src_ip, uint16_t src_port, char *out);
 
 /*
- * Forward a request: decrement Max-Forwards in place (insert "Max-Forwards: 70" if absent), put
- * our Via on top, and per flags insert Record-Route and remove the first Route value. The message
+ * Forward a request that came from src_ip:src_port (host order): decrement Max-Forwards in place
+ * (insert "Max-Forwards: 70" if absent), put our Via on top, write received and rport into the
+ * sender's Via (§18.2.1, RFC 3581: received when the source differs from sent-by or the Via has
+ * rport, rport filled with the source port; any received or rport the sender wrote is replaced),
+ * and per flags insert Record-Route and remove the first Route value. The message
  * must have parsed with a top Via and max_forwards != 0. Grows into the headroom, moving only the
  * bytes before the insert point; falls back to the tailroom when the headroom is short.
  * Updates p->sip_len and the IPv4 and UDP length fields (not checksums: see slb_rw_finish()).
  * Our Via is "SIP/2.0/UDP host:port;branch=...;rport" (RFC 3581: answer where it came from).
  * Returns 0, -ENOSPC (no room in the mbuf), -EINVAL (chained mbuf, bad offsets, not a request,
  * no Via, max_forwards == 0, SLB_RW_DROP_ROUTE without a Route, a folded line right after the
- * start line, which our headers would take as their continuation). On error the packet is as it
- * was.
+ * start line, which our headers would take as their continuation, more than a few received or
+ * rport parameters). On error the packet is as it was.
  * Afterwards the spans in msg no longer describe the packet: parse again to look at it.
  */
 int slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *msg,
-	const struct slb_rw_cfg *cfg, uint32_t flags);
+	const struct slb_rw_cfg *cfg, uint32_t flags, uint32_t src_ip, uint16_t src_port);
 
 /*
- * Is the top Via ours: sent-by is our host and port, and the branch is the one we would have
- * given the request that the second Via describes (when that Via has an RFC 3261 branch).
+ * Is the top Via ours: sent-by is our host and port, and the branch is the MAC we would have
+ * given the request that the second Via describes, with the return address that Via now names
+ * (received or sent-by, rport or port). Whatever the source of the response and whatever the
+ * second Via's form (RFC 3261 or RFC 2543): without the key nobody can make a response check.
  */
 bool slb_rw_via_is_ours(const uint8_t *sip, const struct slb_sip_msg *msg,
 	const struct slb_rw_cfg *cfg);

@@ -31,14 +31,19 @@ static const struct slb_rw_cfg cfg = {
 	.port = 5060,
 	.rr_host = "203.0.113.10",
 	.rr_host_len = 12,
-	.secret = 0x5eed5eed12345678ull,
+	.key = {{0x5e, 0xed, 0x5e, 0xed, 0x12, 0x34, 0x56, 0x78}},
 };
+
+/* The datagram's source: received and rport in the sender's Via must name it afterwards. */
+#define SRC_IP 0x0a000007u
+#define SRC_PORT 5060
 
 /* What slb_rw_request() writes for cfg: Via, Record-Route, Max-Forwards. */
 #define VIA_LEN                                                                                   \
 	(sizeof("Via: SIP/2.0/UDP 198.18.1.1:5060;branch=;rport\r\n") - 1 + SLB_RW_BRANCH_LEN)
 #define RR_LEN (sizeof("Record-Route: <sip:203.0.113.10:5060;lr>\r\n") - 1)
 #define MF_LEN (sizeof("Max-Forwards: 70\r\n") - 1)
+#define SRC_LEN (sizeof(";received=255.255.255.255;rport=65535") - 1)
 
 #define CHECK(c)                                                                                  \
 	do {                                                                                      \
@@ -70,6 +75,19 @@ static bool
 span_eq(const uint8_t *a, struct slb_span sa, const uint8_t *b, struct slb_span sb)
 {
 	return sa.len == sb.len && memcmp(a + sa.off, b + sb.off, sa.len) == 0;
+}
+
+/* received or rport parameters in a Via value (a quoted one may count too: an upper bound) */
+static unsigned int
+source_params(const uint8_t *sip, struct slb_span v)
+{
+	unsigned int n = 0;
+	uint32_t i;
+
+	for (i = v.off; i < (uint32_t)v.off + v.len; i++)
+		if (sip[i] == ';')
+			n++;
+	return n;
 }
 
 /* A folded line with no header before it: the rewrite refuses, as it would fold into ours. */
@@ -158,19 +176,23 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	m0 = *m;
 	p0 = p;
 	if (msg.kind == SLB_SIP_REQUEST) {
+		/* at most: the block on top and the sender's received and rport */
 		uint16_t grow = VIA_LEN + ((flags & SLB_RW_RECORD_ROUTE) ? RR_LEN : 0) +
-			(msg.max_forwards < 0 ? MF_LEN : 0);
+			(msg.max_forwards < 0 ? MF_LEN : 0) + SRC_LEN;
+		uint32_t rip;
+		uint16_t rport;
 
 		if (msg.via_count < 1 || msg.max_forwards == 0)
 			goto out;
-		rc = slb_rw_request(m, &p, &msg, &cfg, flags);
+		rc = slb_rw_request(m, &p, &msg, &cfg, flags, SRC_IP, SRC_PORT);
 		if (rc != 0) {
 			/* refused: as it was, and only for a reason the harness can see */
 			CHECK(memcmp(copy, buf, m->buf_len) == 0);
 			CHECK(memcmp(&m0, m, sizeof(m0)) == 0 && memcmp(&p0, &p, sizeof(p)) == 0);
 			if (rc == -EINVAL)
 				CHECK(((flags & SLB_RW_DROP_ROUTE) && msg.route_count == 0) ||
-					orphan_fold(sip, len, &msg));
+					orphan_fold(sip, len, &msg) ||
+					source_params(sip, msg.via[0].value) >= 5);
 			else
 				CHECK(rc == -ENOSPC && grow > headroom && grow > tailroom);
 			goto out;
@@ -186,7 +208,14 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		CHECK(slb_rw_via_is_ours(sip, &again, &cfg));
 		CHECK(again.max_forwards == (msg.max_forwards > 0 ? msg.max_forwards - 1 : 70));
 		CHECK(span_eq(sip, again.call_id, orig, msg.call_id));
-		CHECK(span_eq(sip, again.via[1].value, orig, msg.via[0].value));
+		/* the sender's Via keeps its identity and now sends responses to the source */
+		CHECK(span_eq(sip, again.via[1].host, orig, msg.via[0].host));
+		CHECK(span_eq(sip, again.via[1].branch, orig, msg.via[0].branch));
+		CHECK(again.via[1].port == msg.via[0].port);
+		CHECK(slb_rw_response_dest(sip, &again.via[1], &rip, &rport) == 0);
+		CHECK(rip == SRC_IP);
+		CHECK(rport == (msg.via[0].has_rport ? SRC_PORT :
+			(msg.via[0].port ? msg.via[0].port : 5060)));
 		CHECK(span_eq(sip, again.body, orig, msg.body));
 		CHECK(again.rr_count == msg.rr_count + !!(flags & SLB_RW_RECORD_ROUTE) ||
 			msg.rr_count == UINT16_MAX);
@@ -202,8 +231,9 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		CHECK(rc == 0);
 		slb_rw_finish(m, &p);
 		check_packet(m, &p, ihl);
-		/* nothing after the cut moved */
-		CHECK(rte_pktmbuf_mtod(m, uint8_t *) + m->data_len == buf + headroom + m0.data_len);
+		/* one side of the cut stayed: the shorter one moved */
+		CHECK(rte_pktmbuf_mtod(m, uint8_t *) + m->data_len == buf + headroom + m0.data_len ||
+			rte_pktmbuf_mtod(m, uint8_t *) == buf + headroom);
 
 		sip = rte_pktmbuf_mtod_offset(m, uint8_t *, p.sip_off);
 		slb_sip_parse(sip, p.sip_len, &again);

@@ -15,6 +15,11 @@
 
 /* Call-ID hashes shared by the tests: fixed, so that a pass or a failure is reproducible. */
 static uint64_t calls[NB_CALLS];
+static struct slb_hash_key hkey;
+#define SEED (hkey.seed)
+
+static const struct slb_key128 test_key = {
+	{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}};
 
 static uint64_t
 splitmix64(uint64_t *s)
@@ -39,7 +44,9 @@ init_calls(void)
 		/* Shaped like what SIP user agents send: random hex @ host. */
 		len = snprintf(buf, sizeof(buf), "%016llx-%u@10.1.%u.%u", (unsigned long long)r,
 			(unsigned int)i, (unsigned int)(r >> 8) & 255, (unsigned int)r & 255);
-		calls[i] = slb_hash_callid(buf, (uint32_t)len);
+		if (len < 0 || len >= (int)sizeof(buf))
+			len = (int)sizeof(buf) - 1;
+		calls[i] = slb_hash_callid(&hkey, buf, (uint32_t)len);
 	}
 }
 
@@ -88,7 +95,7 @@ check_spread(const uint16_t *weights, uint32_t n, double tol)
 	uint32_t calls_of[MAX_TEST_BE] = {0}, buckets_of[MAX_TEST_BE] = {0}, i, wsum = 0;
 
 	mk_be(be, n, weights);
-	t = slb_be_table_build(be, n, 20);
+	t = slb_be_table_build(be, n, 20, SEED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(t->nb_up, n);
 	for (i = 0; i < n; i++)
@@ -147,10 +154,10 @@ check_remove(uint32_t n, uint32_t r)
 	for (i = 0; i < n; i++)
 		if (i != r)
 			less[j++] = be[i];
-	t_all = slb_be_table_build(be, n, 20);
-	t_less = slb_be_table_build(less, n - 1, 20);
+	t_all = slb_be_table_build(be, n, 20, SEED);
+	t_less = slb_be_table_build(less, n - 1, 20, SEED);
 	be[r].state = SLB_BE_DOWN;
-	t_down = slb_be_table_build(be, n, 20);
+	t_down = slb_be_table_build(be, n, 20, SEED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t_all);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t_less);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t_down);
@@ -212,9 +219,9 @@ check_weight_change(uint32_t c, uint16_t w0, uint16_t w1)
 	w[c] = w0;
 	mk_be(be, 5, w);
 	cid = be[c].id;
-	t0 = slb_be_table_build(be, 5, 20);
+	t0 = slb_be_table_build(be, 5, 20, SEED);
 	be[c].weight = w1;
-	t1 = slb_be_table_build(be, 5, 20);
+	t1 = slb_be_table_build(be, 5, 20, SEED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t1);
 	for (i = 0; i < 5; i++)
@@ -263,7 +270,7 @@ t_drain_down_get_nothing(void)
 	be[1].state = SLB_BE_DRAIN;
 	be[3].state = SLB_BE_DOWN;
 	be[4].weight = 0; /* UP but weight 0: no new calls either */
-	t = slb_be_table_build(be, 6, 12);
+	t = slb_be_table_build(be, 6, 12, SEED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(t->nb_up, 3);
 	for (i = 0; i <= t->mask; i++) {
@@ -292,7 +299,7 @@ t_none_up(void)
 	be[1].state = SLB_BE_DOWN;
 	be[2].state = SLB_BE_DOWN;
 	be[3].weight = 0;
-	t = slb_be_table_build(be, 4, 8);
+	t = slb_be_table_build(be, 4, 8, SEED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(t->nb_up, 0);
 	for (i = 0; i <= t->mask; i++)
@@ -302,7 +309,7 @@ t_none_up(void)
 	slb_be_table_free(t);
 
 	/* No backends at all (allowed: a start with none configured). */
-	t = slb_be_table_build(NULL, 0, 8);
+	t = slb_be_table_build(NULL, 0, 8, SEED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(t->nb_be, 0);
 	CU_ASSERT_EQUAL(slb_be_pick(t, calls[1]), SLB_BE_NONE);
@@ -327,7 +334,7 @@ t_find_addr(void)
 		be[i].port = (uint16_t)(5060 + i % 4);
 		be[i].state = (uint8_t)(i % 3);
 	}
-	t = slb_be_table_build(be, SLB_BE_MAX, 8);
+	t = slb_be_table_build(be, SLB_BE_MAX, 8, SEED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	for (i = 0; i < SLB_BE_MAX; i++) {
 		bad += slb_be_find_addr(t, be[i].ip, be[i].port) != i;
@@ -347,7 +354,7 @@ static void
 expect_einval(const struct slb_be *be, uint32_t n, uint32_t log2)
 {
 	errno = 0;
-	CU_ASSERT_PTR_NULL(slb_be_table_build(be, n, log2));
+	CU_ASSERT_PTR_NULL(slb_be_table_build(be, n, log2, SEED));
 	CU_ASSERT_EQUAL(errno, EINVAL);
 }
 
@@ -377,11 +384,11 @@ t_bad_args(void)
 	expect_einval(be, SLB_BE_MAX + 1, 10);
 
 	/* The limits themselves are fine. */
-	t = slb_be_table_build(be, SLB_BE_MAX, 8);
+	t = slb_be_table_build(be, SLB_BE_MAX, 8, SEED);
 	CU_ASSERT_PTR_NOT_NULL(t);
 	slb_be_table_free(t);
 	be[0].id = SLB_BE_ID_MAX - 1;
-	t = slb_be_table_build(be, 4, 22);
+	t = slb_be_table_build(be, 4, 22, SEED);
 	CU_ASSERT_PTR_NOT_NULL(t);
 	if (t != NULL)
 		CU_ASSERT_EQUAL(t->mask, (1u << 22) - 1);
@@ -399,9 +406,9 @@ t_deterministic(void)
 	mk_be(be, 7, w);
 	for (i = 0; i < 7; i++)
 		rev[i] = be[6 - i];
-	a = slb_be_table_build(be, 7, 16);
-	b = slb_be_table_build(be, 7, 16);
-	c = slb_be_table_build(rev, 7, 16);
+	a = slb_be_table_build(be, 7, 16, SEED);
+	b = slb_be_table_build(be, 7, 16, SEED);
+	c = slb_be_table_build(rev, 7, 16, SEED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
@@ -412,6 +419,51 @@ t_deterministic(void)
 		diff += a->be[a->bucket[i]].id != c->be[c->bucket[i]].id;
 	CU_ASSERT_EQUAL(diff, 0);
 	CU_ASSERT_STRING_EQUAL(c->be[0].name, "be6");
+	slb_be_table_free(a);
+	slb_be_table_free(b);
+	slb_be_table_free(c);
+}
+
+/*
+ * hash_secret keys both hashes: with another key the same Call-ID lands elsewhere and the same
+ * backends hold other buckets, so neither can be precomputed without the key; with the same key
+ * (a restart, a second instance) everything is as before.
+ */
+static void
+t_keyed(void)
+{
+	static const char cid[] = "a84b4c76e66710@pc33.atlanta.example.com";
+	struct slb_key128 other = test_key;
+	struct slb_hash_key k2, k3;
+	struct slb_be be[5];
+	struct slb_be_table *a, *b, *c;
+	uint32_t i, moved = 0, same = 0, n;
+
+	other.b[15] ^= 1;
+	slb_hash_key_init(&k2, &other);
+	slb_hash_key_init(&k3, &test_key);
+	CU_ASSERT_NOT_EQUAL(slb_hash_callid(&hkey, cid, sizeof(cid) - 1),
+		slb_hash_callid(&k2, cid, sizeof(cid) - 1));
+	CU_ASSERT_EQUAL(slb_hash_callid(&hkey, cid, sizeof(cid) - 1),
+		slb_hash_callid(&k3, cid, sizeof(cid) - 1));
+	CU_ASSERT_NOT_EQUAL(hkey.seed, k2.seed);
+	CU_ASSERT_EQUAL(hkey.seed, k3.seed);
+
+	mk_be(be, 5, NULL);
+	a = slb_be_table_build(be, 5, 16, hkey.seed);
+	b = slb_be_table_build(be, 5, 16, k2.seed);
+	c = slb_be_table_build(be, 5, 16, k3.seed);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	n = a->mask + 1;
+	for (i = 0; i < n; i++) {
+		moved += a->bucket[i] != b->bucket[i];
+		same += a->bucket[i] == c->bucket[i];
+	}
+	/* independent tables of 5 equal backends agree on a bucket 1 time in 5 */
+	CU_ASSERT(moved > n * 3 / 4 && moved < n * 17 / 20);
+	CU_ASSERT_EQUAL(same, n);
 	slb_be_table_free(a);
 	slb_be_table_free(b);
 	slb_be_table_free(c);
@@ -431,7 +483,7 @@ t_build_time(void)
 		w[i] = (uint16_t)(1 + i % 5);
 	mk_be(be, 64, w);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	t = slb_be_table_build(be, 64, 16);
+	t = slb_be_table_build(be, 64, 16, SEED);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	printf("\n    65536 buckets x 64 backends: %.1f ms\n  ",
@@ -451,6 +503,7 @@ static CU_TestInfo tests[] = {
 	{"find_addr", t_find_addr},
 	{"bad_args", t_bad_args},
 	{"deterministic", t_deterministic},
+	{"keyed_by_hash_secret", t_keyed},
 	{"build_time_65536x64", t_build_time},
 	CU_TEST_INFO_NULL,
 };
@@ -458,6 +511,7 @@ static CU_TestInfo tests[] = {
 int
 main(void)
 {
+	slb_hash_key_init(&hkey, &test_key);
 	init_calls();
 	return slb_test_main("be_table", tests);
 }

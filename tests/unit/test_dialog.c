@@ -645,6 +645,122 @@ t_race_same_keys_4(void)
 	race(4);
 }
 
+/*
+ * An expired copy of a key that is not swept yet and a live copy made after it can both be in
+ * the table (the new one went to the emptier bucket). The 200 to the BYE must end the live one:
+ * ending the first copy found, the expired one, left the call pinned until its timeout.
+ */
+static void
+t_end_all_copies(void)
+{
+	struct slb_dlg_table *t = mk_table(16); /* two buckets: every key may use both */
+	uint64_t k = 0, f[15];
+	uint32_t i, n = 0, ended_b = 0;
+	uint16_t be;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL_FATAL(slb_dlg_buckets(t), 2);
+	/* a key whose first bucket is bucket 0 (bits 22 up pick it) */
+	for (i = 0; k == 0 || ((k >> 22) & 1) != 0; i++)
+		k = key_of(300, i);
+	be = 7;
+	CU_ASSERT_EQUAL_FATAL(slb_dlg_create_entry(t, k, &be, 1, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_where(t, k, 1) / 8, 0);
+	/* fill the table with confirmed dialogs (they outlive k's early timeout) */
+	for (i = 0; n < 15; i++) {
+		uint64_t x = key_of(301, i);
+
+		be = 8;
+		if (slb_dlg_create_entry(t, x, &be, 1, NULL) != 0)
+			break;
+		CU_ASSERT_EQUAL(slb_dlg_confirm(t, x, 1), 1);
+		f[n++] = x;
+	}
+	CU_ASSERT_EQUAL_FATAL(n, 15);
+	/* free two slots of bucket 1, so that bucket 1 is the emptier one */
+	for (i = 0; i < n && ended_b < 2; i++)
+		if (slb_dlg_where(t, f[i], 1) / 8 == 1 && slb_dlg_end(t, f[i]) == 1)
+			ended_b++;
+	CU_ASSERT_EQUAL_FATAL(ended_b, 2);
+	/* k expires, unswept; the call is placed again and lands in bucket 1 */
+	be = 9;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 1 + EARLY_TO + 1, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_where(t, k, 1 + EARLY_TO + 1) / 8, 1);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 1 + EARLY_TO + 1, &be, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k), 0);
+	slb_dlg_destroy(t);
+}
+
+/*
+ * Two keys with the same 16-bit tag and the same buckets take turns in one slot while a reader
+ * looks both up: a reader must never be handed the other key's backend (a key changing under
+ * it between its loads of key and val).
+ */
+#define REUSE_ROUNDS 200000
+
+struct reuse_arg {
+	struct slb_dlg_table *t;
+	uint64_t k[2];
+	uint32_t wrong;
+	uint32_t seen;
+	int stop;
+};
+
+static void *
+reuse_writer(void *p)
+{
+	struct reuse_arg *a = p;
+	uint32_t i, j;
+
+	for (i = 0; i < REUSE_ROUNDS; i++)
+		for (j = 0; j < 2; j++) {
+			uint16_t be = be_of(a->k[j]);
+
+			if (slb_dlg_create_entry(a->t, a->k[j], &be, NOW, NULL) >= 0)
+				slb_dlg_end(a->t, a->k[j]);
+		}
+	__atomic_store_n(&a->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *
+reuse_reader(void *p)
+{
+	struct reuse_arg *a = p;
+	uint32_t j;
+	uint16_t be;
+
+	while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE))
+		for (j = 0; j < 2; j++)
+			if (slb_dlg_lookup(a->t, a->k[j], NOW, &be, NULL) == 1) {
+				a->seen++;
+				a->wrong += be != be_of(a->k[j]);
+			}
+	return NULL;
+}
+
+static void
+t_same_tag_slot_reuse(void)
+{
+	struct reuse_arg a = {.t = mk_table(16)};
+	pthread_t w, r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a.t);
+	/* same tag (bits 48..63), same buckets (bit 22), other backends (low bits) */
+	a.k[0] = 0xabcd000000000000ull | 0x111;
+	a.k[1] = 0xabcd000000000000ull | 0x222;
+	CU_ASSERT_NOT_EQUAL(be_of(a.k[0]), be_of(a.k[1]));
+	pthread_create(&r, NULL, reuse_reader, &a);
+	pthread_create(&w, NULL, reuse_writer, &a);
+	pthread_join(w, NULL);
+	pthread_join(r, NULL);
+	CU_ASSERT_EQUAL(a.wrong, 0);
+	printf("\n    %u lookups found a dialog, %u with the other key's backend\n  ", a.seen,
+		a.wrong);
+	slb_dlg_destroy(a.t);
+}
+
 static CU_TestInfo tests[] = {
 	{"config", t_config},
 	{"lifecycle", t_lifecycle},
@@ -660,6 +776,8 @@ static CU_TestInfo tests[] = {
 	{"concurrent_readers_writers", t_concurrent_readers_writers},
 	{"race_same_keys_2_threads", t_race_same_keys_2},
 	{"race_same_keys_4_threads", t_race_same_keys_4},
+	{"end_ends_every_copy", t_end_all_copies},
+	{"same_tag_slot_reuse", t_same_tag_slot_reuse},
 	CU_TEST_INFO_NULL,
 };
 

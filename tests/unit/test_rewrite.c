@@ -23,12 +23,17 @@ static const struct slb_rw_cfg cfg = {
 	.port = 5060,
 	.rr_host = "203.0.113.10",
 	.rr_host_len = 12,
-	.secret = 0x5eed5eed12345678ull,
+	.key = {{0x5e, 0xed, 0x5e, 0xed, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x02,
+		0x03, 0x04}},
 };
 
 /* Ethernet + IPv4 + UDP + sip from 10.0.0.7:5060 to 198.18.1.1:5060, lengths and sums right. */
 #define SRC_IP 0x0a000007u
 #define DST_IP 0xc6120101u
+#define SRC_PORT 5060
+
+/* What the rewrite writes into the invite()'s Via (it has rport) coming from SRC_IP:SRC_PORT. */
+#define SOURCED ";received=10.0.0.7;rport=5060\r\n"
 
 static struct rte_mbuf *
 pkt_new(const char *sip, uint16_t headroom, uint16_t tailroom, struct slb_pkt *p)
@@ -97,7 +102,7 @@ rw_req(const char *in, uint32_t flags, uint16_t headroom, uint16_t tailroom, cha
 	int rc;
 
 	CU_ASSERT_EQUAL(parse(m, &p, &msg), SLB_SIP_OK);
-	rc = slb_rw_request(m, &p, &msg, &cfg, flags);
+	rc = slb_rw_request(m, &p, &msg, &cfg, flags, SRC_IP, SRC_PORT);
 	if (rc == 0) {
 		check_layout(m, &p);
 		slb_rw_finish(m, &p);
@@ -203,8 +208,15 @@ branch_of_text(const char *sip, char *out)
 
 	CU_ASSERT_EQUAL(slb_sip_parse((const uint8_t *)sip, (uint32_t)strlen(sip), &msg),
 		SLB_SIP_OK);
-	slb_rw_branch((const uint8_t *)sip, &msg, &cfg, out);
+	slb_rw_branch((const uint8_t *)sip, &msg, &cfg, SRC_IP, SRC_PORT, out);
 	out[SLB_RW_BRANCH_LEN] = '\0';
+}
+
+/* The caller's Via of an invite() as the rewrite leaves it: received and rport filled in. */
+static void
+sourced(char *s)
+{
+	replace(s, ";rport\r\n", SOURCED);
 }
 
 static void
@@ -271,6 +283,7 @@ t_request_exact(void)
 	invite(in, "z9hG4bK74bf9", "Max-Forwards: 70\r\n");
 	our_via(in, via);
 	strcpy(want, in);
+	sourced(want);
 	after_start_line(want, via);
 	replace(want, "Max-Forwards: 70", "Max-Forwards: 69");
 	CU_ASSERT_EQUAL(rw_req(in, 0, RTE_PKTMBUF_HEADROOM, 0, out), 0);
@@ -300,13 +313,14 @@ t_via_roundtrip(void)
 
 		snprintf(extra, sizeof(extra), "%sMax-Forwards: 10\r\n", vias[i]);
 		invite(in, "z9hG4bK74bf9", extra);
-		CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, RTE_PKTMBUF_HEADROOM, 0, out), 0);
+		CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, RTE_PKTMBUF_HEADROOM, 512, out), 0);
 		response_to(out, "180 Ringing", resp);
 		CU_ASSERT_EQUAL_FATAL(slb_sip_parse((const uint8_t *)resp, (uint32_t)strlen(resp),
 			&msg), SLB_SIP_OK);
 		CU_ASSERT_TRUE(slb_rw_via_is_ours((const uint8_t *)resp, &msg, &cfg));
 		CU_ASSERT_EQUAL(rw_resp(resp, fwd), 0);
 		via_in[0] = via_fwd[0] = '\0';
+		sourced(in);
 		pick_headers(in, via_names, via_in);
 		pick_headers(fwd, via_names, via_fwd);
 		CU_ASSERT_STRING_EQUAL(via_fwd, via_in);
@@ -368,6 +382,7 @@ t_max_forwards(void)
 		invite(in, "z9hG4bK74bf9", cases[i].in);
 		our_via(in, via);
 		strcpy(want, in);
+		sourced(want);
 		after_start_line(want, via);
 		replace(want, cases[i].in, cases[i].out);
 		CU_ASSERT_EQUAL(rw_req(in, 0, RTE_PKTMBUF_HEADROOM, 0, out), 0);
@@ -378,6 +393,7 @@ t_max_forwards(void)
 	invite(in, "z9hG4bK74bf9", "");
 	our_via(in, via);
 	strcpy(want, in);
+	sourced(want);
 	strcat(via, "Record-Route: <sip:203.0.113.10:5060;lr>\r\nMax-Forwards: 70\r\n");
 	after_start_line(want, via);
 	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, RTE_PKTMBUF_HEADROOM, 0, out), -ENOSPC);
@@ -406,9 +422,10 @@ t_record_route(void)
 	our_via(in, via);
 	strcat(via, "Record-Route: <sip:203.0.113.10:5060;lr>\r\n");
 	strcpy(want, in);
+	sourced(want);
 	after_start_line(want, via);
 	replace(want, "Max-Forwards: 70", "Max-Forwards: 69");
-	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, RTE_PKTMBUF_HEADROOM, 0, out), 0);
+	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, 256, 0, out), 0);
 	CU_ASSERT_STRING_EQUAL(out, want);
 	CU_ASSERT_EQUAL(slb_sip_parse((const uint8_t *)out, (uint32_t)strlen(out), &msg),
 		SLB_SIP_OK);
@@ -416,9 +433,9 @@ t_record_route(void)
 
 	/* no rr_host: Record-Route names the Via host */
 	c2.rr_host_len = 0;
-	m = pkt_new(in, RTE_PKTMBUF_HEADROOM, 0, &p);
+	m = pkt_new(in, 256, 0, &p);
 	CU_ASSERT_EQUAL(parse(m, &p, &msg), SLB_SIP_OK);
-	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &c2, SLB_RW_RECORD_ROUTE), 0);
+	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &c2, SLB_RW_RECORD_ROUTE, SRC_IP, SRC_PORT), 0);
 	sip_text(m, &p, out);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\r\nRecord-Route: <sip:198.18.1.1:5060;lr>\r\n"));
 	free(m);
@@ -454,6 +471,7 @@ t_route_removal(void)
 			our_via(in, via);
 			strcat(via, "Record-Route: <sip:203.0.113.10:5060;lr>\r\n");
 			strcpy(want, in);
+			sourced(want);
 			after_start_line(want, via);
 			replace(want, "Max-Forwards: 70", "Max-Forwards: 69");
 			replace(want, cases[i].in, cases[i].out);
@@ -468,6 +486,7 @@ t_route_removal(void)
 	invite(in, "z9hG4bK74bf9", extra);
 	our_via(in, via);
 	strcpy(want, in);
+	sourced(want);
 	strcat(via, "Max-Forwards: 70\r\n");
 	after_start_line(want, via);
 	replace(want, extra, "");
@@ -552,16 +571,25 @@ t_branch_determinism(void)
 	request(msg, "INVITE", ruri, via, cid, 1, NULL);
 	CU_ASSERT_EQUAL(slb_sip_parse((const uint8_t *)msg, (uint32_t)strlen(msg), &parsed),
 		SLB_SIP_OK);
-	c2.secret ^= 1;
-	slb_rw_branch((const uint8_t *)msg, &parsed, &c2, br);
+	c2.key.b[0] ^= 1;
+	slb_rw_branch((const uint8_t *)msg, &parsed, &c2, SRC_IP, SRC_PORT, br);
 	CU_ASSERT_NOT_EQUAL(memcmp(br, inv, SLB_RW_BRANCH_LEN), 0);
+	/* the same request from another address: its responses go elsewhere, so another MAC */
+	slb_rw_branch((const uint8_t *)msg, &parsed, &cfg, SRC_IP + 1, SRC_PORT, br);
+	CU_ASSERT_NOT_EQUAL(memcmp(br, inv, SLB_RW_BRANCH_LEN), 0);
+	/* no rport in that Via: the source port is not where responses go, so it does not count */
+	slb_rw_branch((const uint8_t *)msg, &parsed, &cfg, SRC_IP, SRC_PORT + 1, br);
+	CU_ASSERT_EQUAL(memcmp(br, inv, SLB_RW_BRANCH_LEN), 0);
 	/* with the cookie only Via counts: the Request-URI and Call-ID may change (a spiral) */
 	request(msg, "INVITE", "sip:bob@192.0.2.4", via, "other@x", 1, NULL);
 	branch_of_text(msg, br);
 	CU_ASSERT_STRING_EQUAL(br, inv);
 }
 
-/* RFC 2543 peers have no transaction id: Call-ID, CSeq number, From tag, R-URI and Via stand in. */
+/*
+ * RFC 2543 peers have no transaction id: Call-ID, CSeq number, From tag, branch and sent-by stand
+ * in. Not the Request-URI: no response carries it, and the MAC must be checked on responses.
+ */
 static void
 t_branch_rfc2543(void)
 {
@@ -586,6 +614,10 @@ t_branch_rfc2543(void)
 	branch_of_text(msg, br);
 	CU_ASSERT_STRING_NOT_EQUAL(br, inv);
 	request(msg, "INVITE", "sip:carol@biloxi.example.com", via, cid, 314159, NULL);
+	branch_of_text(msg, br);
+	CU_ASSERT_STRING_EQUAL(br, inv);
+	request(msg, "INVITE", ruri, "SIP/2.0/UDP client.atlanta.example.com:5070;branch=7f3a", cid,
+		314159, NULL);
 	branch_of_text(msg, br);
 	CU_ASSERT_STRING_NOT_EQUAL(br, inv);
 	request(msg, "INVITE", ruri, "SIP/2.0/UDP client.atlanta.example.com", cid, 314159, NULL);
@@ -649,7 +681,19 @@ t_via_is_ours(void)
 	replace(forged, br, "z9hG4bK-slb-0123");
 	CU_ASSERT_FALSE(ours(forged));
 
-	/* below us an RFC 2543 Via: the branch cannot be recomputed, its form must be right */
+	/* the caller's Via as we wrote it: aiming it elsewhere breaks the MAC */
+	strcpy(forged, resp);
+	replace(forged, "received=10.0.0.7", "received=203.0.113.9");
+	CU_ASSERT_FALSE(ours(forged));
+	strcpy(forged, resp);
+	replace(forged, "rport=5060", "rport=5080");
+	CU_ASSERT_FALSE(ours(forged));
+
+	/*
+	 * Below us an RFC 2543 Via: the MAC is checked all the same (Call-ID, CSeq, From tag,
+	 * sent-by, return address). A well-formed branch of our form is not enough: that was an
+	 * open reflector (any response with our address on top went wherever its second Via said).
+	 */
 	invite(in, "7f3a", "Max-Forwards: 70\r\n");
 	branch_of_text(in, br);
 	CU_ASSERT_EQUAL(rw_req(in, 0, RTE_PKTMBUF_HEADROOM, 0, out), 0);
@@ -657,9 +701,16 @@ t_via_is_ours(void)
 	CU_ASSERT_TRUE(ours(resp));
 	strcpy(forged, resp);
 	replace(forged, br, "z9hG4bK-slb-0123456789abcdef");
-	CU_ASSERT_TRUE(ours(forged));
+	CU_ASSERT_FALSE(ours(forged));
 	strcpy(forged, resp);
 	replace(forged, br, "z9hG4bK-slb-0123456789abcdeg");
+	CU_ASSERT_FALSE(ours(forged));
+	strcpy(forged, resp);
+	replace(forged, "CSeq: 1 INVITE", "CSeq: 2 INVITE");
+	CU_ASSERT_FALSE(ours(forged));
+	strcpy(forged, resp);
+	replace(forged, "client.atlanta.example.com:5060;branch=7f3a",
+		"victim.example.com:5060;branch=7f3a");
 	CU_ASSERT_FALSE(ours(forged));
 
 	/* the caller's Via on top is not ours */
@@ -729,7 +780,7 @@ t_checksum_zero(void)
 		1, NULL);
 	m = pkt_new(in, RTE_PKTMBUF_HEADROOM, 0, &p);
 	CU_ASSERT_EQUAL(parse(m, &p, &msg), SLB_SIP_OK);
-	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, 0), 0);
+	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, 0, SRC_IP, SRC_PORT), 0);
 	ip = rte_pktmbuf_mtod_offset(m, uint8_t *, p.l3_off);
 	udp = rte_pktmbuf_mtod_offset(m, uint8_t *, p.l4_off);
 	/* choose two bytes of the Call-ID so the datagram sums to 0xffff with a zero field */
@@ -757,7 +808,11 @@ t_checksum_zero(void)
 	free(m);
 }
 
-/* Short headroom: the block goes in through the tail, and the result is the same packet. */
+/*
+ * Short headroom: the block goes in through the tail, and the result is the same packet. Our Via,
+ * Record-Route and the caller's received and rport together (153 bytes here) pass the usual
+ * 128-byte headroom, so an rx mbuf has the body moved toward its tailroom.
+ */
 static void
 t_headroom_fallback(void)
 {
@@ -768,24 +823,26 @@ t_headroom_fallback(void)
 	const uint8_t *eth;
 
 	invite(in, "z9hG4bK74bf9", "Max-Forwards: 70\r\n");
-	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, RTE_PKTMBUF_HEADROOM, 0, a), 0);
+	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, 256, 0, a), 0);
 	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, 16, 256, b), 0);
+	CU_ASSERT_STRING_EQUAL(a, b);
+	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, RTE_PKTMBUF_HEADROOM, 256, b), 0);
 	CU_ASSERT_STRING_EQUAL(a, b);
 
 	/* the headroom path moves the front only; the tail path leaves the front in place */
 	m = pkt_new(in, 16, 256, &p);
 	eth = rte_pktmbuf_mtod(m, const uint8_t *);
 	CU_ASSERT_EQUAL(parse(m, &p, &msg), SLB_SIP_OK);
-	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, SLB_RW_RECORD_ROUTE), 0);
+	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, SLB_RW_RECORD_ROUTE, SRC_IP, SRC_PORT), 0);
 	CU_ASSERT_PTR_EQUAL(rte_pktmbuf_mtod(m, const uint8_t *), eth);
 	CU_ASSERT_EQUAL(m->data_off, 16);
 	check_layout(m, &p);
 	free(m);
 
-	m = pkt_new(in, RTE_PKTMBUF_HEADROOM, 0, &p);
+	m = pkt_new(in, 256, 0, &p);
 	CU_ASSERT_EQUAL(parse(m, &p, &msg), SLB_SIP_OK);
 	eth = sip_of(m, &p) + p.sip_len;
-	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, SLB_RW_RECORD_ROUTE), 0);
+	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, SLB_RW_RECORD_ROUTE, SRC_IP, SRC_PORT), 0);
 	CU_ASSERT_PTR_EQUAL(sip_of(m, &p) + p.sip_len, eth);
 	CU_ASSERT_EQUAL(m->data_len, m->buf_len - m->data_off);
 	free(m);
@@ -809,8 +866,8 @@ t_enospc(void)
 	memcpy(copy, m->buf_addr, m->buf_len);
 	m0 = *m;
 	p0 = p;
-	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, SLB_RW_RECORD_ROUTE | SLB_RW_DROP_ROUTE),
-		-ENOSPC);
+	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, SLB_RW_RECORD_ROUTE | SLB_RW_DROP_ROUTE,
+		SRC_IP, SRC_PORT), -ENOSPC);
 	CU_ASSERT_EQUAL(memcmp(copy, m->buf_addr, m->buf_len), 0);
 	CU_ASSERT_EQUAL(memcmp(&m0, m, sizeof(m0)), 0);
 	CU_ASSERT_EQUAL(memcmp(&p0, &p, sizeof(p0)), 0);
@@ -833,18 +890,18 @@ t_invalid(void)
 	memset(&seg2, 0, sizeof(seg2));
 	m->next = &seg2;
 	m->nb_segs = 2;
-	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, 0), -EINVAL);
+	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, 0, SRC_IP, SRC_PORT), -EINVAL);
 	m->next = NULL;
 	m->nb_segs = 1;
 
 	bad = p;
 	bad.sip_len++;
-	CU_ASSERT_EQUAL(slb_rw_request(m, &bad, &msg, &cfg, 0), -EINVAL);
+	CU_ASSERT_EQUAL(slb_rw_request(m, &bad, &msg, &cfg, 0, SRC_IP, SRC_PORT), -EINVAL);
 	bad = p;
 	bad.l4_off = bad.l3_off + 24; /* disagrees with the IHL */
 	bad.sip_off = bad.l4_off + 8;
 	bad.sip_len -= 4;
-	CU_ASSERT_EQUAL(slb_rw_request(m, &bad, &msg, &cfg, 0), -EINVAL);
+	CU_ASSERT_EQUAL(slb_rw_request(m, &bad, &msg, &cfg, 0, SRC_IP, SRC_PORT), -EINVAL);
 	CU_ASSERT_EQUAL(slb_rw_response(m, &p, &msg), -EINVAL); /* a request */
 	CU_ASSERT_EQUAL(m->data_off, RTE_PKTMBUF_HEADROOM);
 	CU_ASSERT_EQUAL(m->data_len, HDRS_LEN + strlen(in));
@@ -853,7 +910,7 @@ t_invalid(void)
 	response_to(in, "200 OK", resp);
 	m = pkt_new(resp, RTE_PKTMBUF_HEADROOM, 0, &p);
 	CU_ASSERT_EQUAL(parse(m, &p, &msg), SLB_SIP_OK);
-	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, 0), -EINVAL); /* a response */
+	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, 0, SRC_IP, SRC_PORT), -EINVAL); /* a response */
 	free(m);
 
 	/*
@@ -866,7 +923,7 @@ t_invalid(void)
 	m = pkt_new(in, RTE_PKTMBUF_HEADROOM, 0, &p);
 	CU_ASSERT_EQUAL(parse(m, &p, &msg), SLB_SIP_E_HEADER);
 	CU_ASSERT_NOT_EQUAL(slb_sip_policy(msg.err), SLB_SIP_ACT_DROP);
-	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, 0), -EINVAL);
+	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, 0, SRC_IP, SRC_PORT), -EINVAL);
 	sip_text(m, &p, resp);
 	CU_ASSERT_STRING_EQUAL(resp, in);
 	free(m);
@@ -883,12 +940,136 @@ t_leading_crlf(void)
 	strcat(in, body);
 	our_via(in, via);
 	strcpy(want, body);
+	sourced(want);
 	after_start_line(want, via);
 	replace(want, "Max-Forwards: 70", "Max-Forwards: 69");
 	memmove(want + 4, want, strlen(want) + 1);
 	memcpy(want, "\r\n\r\n", 4);
 	CU_ASSERT_EQUAL(rw_req(in, 0, RTE_PKTMBUF_HEADROOM, 0, out), 0);
 	CU_ASSERT_STRING_EQUAL(out, want);
+}
+
+/* Rewrite a request with this top Via from SRC_IP:SRC_PORT; top_via_out gets its Via line. */
+static void
+sourced_via(const char *via, const char *want)
+{
+	char in[TXT_MAX], out[TXT_MAX], line[512];
+	struct slb_sip_msg msg;
+	const char *l;
+	uint32_t ip;
+	uint16_t port;
+
+	request(in, "OPTIONS", "sip:bob@biloxi.example.com", via, "c@x", 1, NULL);
+	CU_ASSERT_EQUAL_FATAL(rw_req(in, 0, RTE_PKTMBUF_HEADROOM, 256, out), 0);
+	/* the second Via line: the first is ours */
+	l = strstr(strstr(out, "\r\nVia: ") + 2, "\r\nVia: ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	l += 7;
+	snprintf(line, sizeof(line), "%.*s", (int)(strstr(l, "\r\n") - l), l);
+	CU_ASSERT_STRING_EQUAL(line, want);
+	/* and responses go back to the source, whatever the Via claimed */
+	CU_ASSERT_EQUAL_FATAL(slb_sip_parse((const uint8_t *)out, (uint32_t)strlen(out), &msg),
+		SLB_SIP_OK);
+	CU_ASSERT_EQUAL(slb_rw_response_dest((const uint8_t *)out, &msg.via[1], &ip, &port), 0);
+	CU_ASSERT_EQUAL(ip, SRC_IP);
+	CU_ASSERT_EQUAL(port, strstr(via, "rport") ? SRC_PORT : (strstr(via, ":5070") ? 5070 : 5060));
+}
+
+/*
+ * RFC 3261 §18.2.1 and RFC 3581 as the server transport does them: received when the source
+ * differs from sent-by (a name always differs), always with rport, whose value is the source
+ * port; a received or rport the sender wrote itself (a forgery aiming our responses at a victim)
+ * is replaced, not believed.
+ */
+static void
+t_received_rport(void)
+{
+	/* sent-by is the source and no rport: nothing to add */
+	sourced_via("SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1", "SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1");
+	sourced_via("SIP/2.0/UDP 10.0.0.7:5060;branch=z9hG4bK1",
+		"SIP/2.0/UDP 10.0.0.7:5060;branch=z9hG4bK1");
+	/* behind a NAT: another address, another port */
+	sourced_via("SIP/2.0/UDP 192.168.1.20:5070;branch=z9hG4bK1",
+		"SIP/2.0/UDP 192.168.1.20:5070;branch=z9hG4bK1;received=10.0.0.7");
+	sourced_via("SIP/2.0/UDP 192.168.1.20:5070;rport;branch=z9hG4bK1",
+		"SIP/2.0/UDP 192.168.1.20:5070;branch=z9hG4bK1;received=10.0.0.7;rport=5060");
+	sourced_via("SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK1",
+		"SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK1;received=10.0.0.7");
+	/* rport from the source itself: received all the same (RFC 3581 §4) */
+	sourced_via("SIP/2.0/UDP 10.0.0.7;rport;branch=z9hG4bK1",
+		"SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1;received=10.0.0.7;rport=5060");
+	/* forged by the sender: replaced, wherever they stand, however spelt */
+	sourced_via("SIP/2.0/UDP 10.0.0.7;received=203.0.113.9;branch=z9hG4bK1;rport=9999",
+		"SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1;received=10.0.0.7;rport=5060");
+	sourced_via("SIP/2.0/UDP 10.0.0.7 ;RECEIVED = 203.0.113.9 ;branch=z9hG4bK1",
+		"SIP/2.0/UDP 10.0.0.7 ;branch=z9hG4bK1;received=10.0.0.7");
+	sourced_via("SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1;received=203.0.113.9",
+		"SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1;received=10.0.0.7");
+	/* names that only begin like ours, and a quoted ';' are left alone */
+	sourced_via("SIP/2.0/UDP h.example.com;rports=1;x=\"a;received=1\";branch=z9hG4bK1",
+		"SIP/2.0/UDP h.example.com;rports=1;x=\"a;received=1\";branch=z9hG4bK1"
+		";received=10.0.0.7");
+	/* the first of two values in one header field: the second is not touched */
+	sourced_via("SIP/2.0/UDP h.example.com;branch=z9hG4bK1;rport, SIP/2.0/UDP p.example.com"
+		";branch=z9hG4bK0;rport",
+		"SIP/2.0/UDP h.example.com;branch=z9hG4bK1;received=10.0.0.7;rport=5060, SIP/2.0/UDP "
+		"p.example.com;branch=z9hG4bK0;rport");
+}
+
+/*
+ * Several edits at once (our block, the caller's Via, our Route before or after it) come out the
+ * same whatever the room on either side: each layout of head- and tailroom picks another run to
+ * keep in place, and a layout with no room leaves the packet as it came.
+ */
+static void
+t_splice_layouts(void)
+{
+	static const uint16_t hr[] = {0, 8, 40, 90, 100, 128, 160, 200, 512};
+	static const uint16_t tr[] = {0, 8, 40, 100, 160, 512};
+	char in[TXT_MAX], want[TXT_MAX], out[TXT_MAX], hdrs[TXT_MAX];
+	unsigned int order, i, j, ok, split = 0;
+	size_t grow;
+	int rc;
+
+	for (order = 0; order < 2; order++) {
+		snprintf(hdrs, sizeof(hdrs), "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+			"%s"
+			"Via: SIP/2.0/UDP 192.168.1.20:5070;received=203.0.113.9;branch=z9hG4bK7"
+			";rport=1\r\n"
+			"%s"
+			"Max-Forwards: 70\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
+			"Call-ID: splice@x\r\nCSeq: 1 INVITE\r\n",
+			order == 0 ? "Route: <sip:203.0.113.10;lr>, <sip:p2.example.com;lr>\r\n" : "",
+			order == 1 ? "Route: <sip:203.0.113.10;lr;long-parameter-to-remove>\r\n" : "");
+		with_body(in, hdrs, sdp);
+		CU_ASSERT_EQUAL_FATAL(rw_req(in, SLB_RW_RECORD_ROUTE | SLB_RW_DROP_ROUTE, 512, 512,
+			want), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(want, ";branch=z9hG4bK7;received=10.0.0.7;rport=5060"
+			"\r\n"));
+		CU_ASSERT_PTR_NULL(strstr(want, "203.0.113.9"));
+		CU_ASSERT_PTR_NULL(strstr(want, "<sip:203.0.113.10;lr"));
+		grow = strlen(want) - strlen(in);
+		ok = 0;
+		for (i = 0; i < sizeof(hr) / sizeof(hr[0]); i++) {
+			for (j = 0; j < sizeof(tr) / sizeof(tr[0]); j++) {
+				rc = rw_req(in, SLB_RW_RECORD_ROUTE | SLB_RW_DROP_ROUTE, hr[i],
+					tr[j], out);
+				if (rc == 0) {
+					CU_ASSERT_STRING_EQUAL(out, want);
+					ok++;
+					split += hr[i] < grow && tr[j] < grow;
+				} else {
+					CU_ASSERT_EQUAL(rc, -ENOSPC);
+					CU_ASSERT_STRING_EQUAL(out, in);
+					/* either side alone that can take it all is always used */
+					CU_ASSERT(hr[i] < grow && tr[j] < grow);
+				}
+			}
+		}
+		CU_ASSERT(ok >= 30);
+	}
+	/* some layouts fit only by growing on both sides at once (Route before Via: 90 + 8) */
+	CU_ASSERT(split > 0);
 }
 
 static CU_TestInfo tests[] = {
@@ -907,6 +1088,8 @@ static CU_TestInfo tests[] = {
 	{"ENOSPC leaves the packet", t_enospc},
 	{"invalid input", t_invalid},
 	{"CRLF before the start line", t_leading_crlf},
+	{"received and rport (RFC 3581)", t_received_rport},
+	{"several edits in any room layout", t_splice_layouts},
 	CU_TEST_INFO_NULL,
 };
 
