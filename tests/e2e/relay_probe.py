@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """relay_probe.py: try to use the balancer as an open relay or a reflector, and watch for it.
 
-    relay_probe.py listen SECONDS READY-FILE ADDR:PORT...
+    relay_probe.py listen SECONDS READY-FILE [--answer] ADDR:PORT...
         bind a UDP socket on each ADDR:PORT, create READY-FILE, collect until SIGTERM or for
-        SECONDS at most, then print JSON {"ADDR:PORT": ["<Call-ID> <first line>", ...], ...}
-    relay_probe.py send [--bind SRC:PORT | --spoof SRC:PORT] DST:PORT PROBE...
+        SECONDS at most, then print JSON {"ADDR:PORT": ["<Call-ID> <first line>", ...], ...}.
+        --answer: answer each request 200 to where it came from, as a backend would (its Vias,
+        From, To, Call-ID and CSeq copied).
+    relay_probe.py send [--bind SRC:PORT | --spoof SRC:PORT] [--replies SECONDS] DST:PORT PROBE...
         send each PROBE to the balancer at DST:PORT, one datagram each, and print one line per
         probe: "<Call-ID> <first line>". --bind sends from that local address and port,
-        --spoof from a raw socket with that (non-local) source address and port.
+        --spoof from a raw socket with that (non-local) source address and port. --replies:
+        then wait up to SECONDS for one datagram per probe and print "reply <Call-ID> <first
+        line>" for each that came.
 
 A PROBE (hosts are IPv4 literals, TARGET is where a relay would be seen):
     request:TARGET          MESSAGE whose Request-URI names TARGET
@@ -16,6 +20,9 @@ A PROBE (hosts are IPv4 literals, TARGET is where a relay would be seen):
                             (z9hG4bK-slb- + 16 hex digits) and whose second Via names TARGET
                             with a branch without the RFC 3261 cookie
     bare:VIA:TARGET         the same, second Via without any branch
+    lie:TARGET              MESSAGE to a harmless Request-URI whose Via says, falsely, that the
+                            sender was seen at TARGET (received=, rport=): its response must go
+                            back to the real source
 Each probe has its own Call-ID (relay-<pid>-<n>-<kind>@probe), so a listener's report says
 which probe reached it.
 """
@@ -48,7 +55,21 @@ def summary(data):
     return '%s %s' % (cid, lines[0])
 
 
+def answer(data):
+    """A 200 to a request, with the headers a UAS copies (RFC 3261 §8.2.6.2); None for a
+    response."""
+    lines = data.decode('utf-8', 'replace').split('\r\n')
+    if lines[0].startswith('SIP/2.0 '):
+        return None
+    keep = ('via', 'v', 'from', 'f', 'to', 't', 'call-id', 'i', 'cseq')
+    hdrs = [l for l in lines[1:] if l.split(':', 1)[0].strip().lower() in keep]
+    return ('SIP/2.0 200 OK\r\n' + '\r\n'.join(hdrs) + '\r\nContent-Length: 0\r\n\r\n').encode()
+
+
 def listen(seconds, ready_file, addrs):
+    respond = addrs[0] == '--answer'
+    if respond:
+        addrs = addrs[1:]
     socks = {}
     for a in addrs:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -68,8 +89,11 @@ def listen(seconds, ready_file, addrs):
         except InterruptedError:
             continue
         for s in ready:
-            data, _ = s.recvfrom(65535)
+            data, peer = s.recvfrom(65535)
             got[socks[s]].append(summary(data))
+            reply = answer(data) if respond else None
+            if reply:
+                s.sendto(reply, peer)
     json.dump(got, sys.stdout)
     print()
 
@@ -88,6 +112,11 @@ def message(kind, n, src, dst, arg):
         return ('INVITE sip:victim@%s:%d SIP/2.0\r\n' % dst + via +
                 'Route: <sip:%s;lr>\r\nContact: <sip:probe@%s:%d>\r\n' % (arg[0], src[0], src[1]) +
                 'CSeq: 1 INVITE\r\n' + tail)
+    if kind == 'lie':
+        lie = 'Via: SIP/2.0/UDP %s:%d;rport=%s;received=%s;branch=z9hG4bK-probe-%d-%d\r\n' % (
+            src[0], src[1], arg[0].split(':')[1], arg[0].split(':')[0], os.getpid(), n)
+        return ('MESSAGE sip:victim@%s:%d SIP/2.0\r\n' % dst + lie +
+                'CSeq: 1 MESSAGE\r\n' + tail)
     if kind in ('response', 'bare'):
         top, target = arg
         second = 'Via: SIP/2.0/UDP %s' % target
@@ -122,11 +151,14 @@ def spoofed(src, dst, payload):
 
 def send(args):
     bind = spoof = None
-    while args and args[0] in ('--bind', '--spoof'):
+    replies = 0.0
+    while args and args[0] in ('--bind', '--spoof', '--replies'):
         if args[0] == '--bind':
             bind = hostport(args[1])
-        else:
+        elif args[0] == '--spoof':
             spoof = hostport(args[1])
+        else:
+            replies = min(float(args[1]), 10.0)
         args = args[2:]
     dst = hostport(args[0])
     if spoof:
@@ -148,6 +180,15 @@ def send(args):
             s.send(data)
         print(summary(data))
         time.sleep(0.02)
+    deadline = time.monotonic() + replies
+    waiting = len(args) - 1 if replies and not spoof else 0
+    while waiting > 0 and time.monotonic() < deadline:
+        if select.select([s], [], [], max(deadline - time.monotonic(), 0))[0]:
+            try:
+                print('reply', summary(s.recv(65535)))
+                waiting -= 1
+            except ConnectionRefusedError:
+                pass
 
 
 def main():

@@ -387,7 +387,53 @@ sys.exit(0 if all(not m for f in sys.argv[1:] for m in json.load(open(f)).values
 	pass "forged_response ($want responses with our address and a made-up branch on top: none forwarded, unknown_via +$dropped)"
 }
 
-# ---- 10. a caller behind NAT gets its responses (received and rport, RFC 3581) -------------
+# ---- 10. no reflection through a request's own Via: received and rport are ours to write ----
+t_via_lie() {
+	local d=$OUT/via_lie l1 l2 l3 res deaf=0
+	mkdir -p "$d"
+	ip -n "$NS_B" addr add "$RELAY_T2_IP/24" dev bal
+	listen_start "$NS_C" "$d/callers.json" "$RELAY_T1" || deaf=1
+	l1=$LAST_PID
+	listen_start "$NS_B" "$d/targets.json" "$RELAY_T2" || deaf=1
+	l2=$LAST_PID
+	# backends that answer 200 to whatever reaches them, by its Vias
+	listen_start "$NS_B" "$d/backends.json" --answer "${BACKEND_IPS[@]/%/:5060}" || deaf=1
+	l3=$LAST_PID
+	# a caller whose Via says it was seen at a target (received=, rport=): a balancer that
+	# believed it would send the backend's answer there
+	probe "$NS_C" send --bind "$CALLER_IP:5098" --replies 3 "$LB_CALLER_IP:5060" \
+		"lie:$RELAY_T1" "lie:$RELAY_T2" >"$d/sent"
+	listen_stop "$l1" "$l2" "$l3"
+	ip -n "$NS_B" addr del "$RELAY_T2_IP/24" dev bal
+	if [ "$deaf" != 0 ]; then
+		fail via_lie "a listener was not up within 5 s (see $d)"
+		return
+	fi
+	if ! res=$(python3 - "$d" <<'PY'
+import json, sys
+d = sys.argv[1]
+sent, replies = [], []
+for line in open(d + '/sent'):
+    if line.startswith('reply '):
+        replies.append(line.split(' ')[1])
+    elif line.strip():
+        sent.append(line.split(' ')[0])
+heard = {f: json.load(open('%s/%s.json' % (d, f))) for f in ('callers', 'targets', 'backends')}
+at_targets = [m for f in ('callers', 'targets') for v in heard[f].values() for m in v]
+at_backends = [m.split(' ')[0] for v in heard['backends'].values() for m in v]
+print(json.dumps({'sent': len(sent), 'at_backends': len(at_backends),
+                  'answers_back': len(replies), 'at_targets': at_targets}))
+ok = len(sent) == 2 and sorted(at_backends) == sorted(sent) and sorted(replies) == sorted(sent)
+sys.exit(0 if ok and not at_targets else 1)
+PY
+	); then
+		fail via_lie "the answers did not come back to the real source, or went to the target the Via named: $res"
+		return
+	fi
+	pass "via_lie (2 requests whose Via claimed received/rport of $RELAY_T1 and $RELAY_T2: the backends' answers came back to $CALLER_IP:5098, none to the targets: $res)"
+}
+
+# ---- 11. a caller behind NAT gets its responses (received and rport, RFC 3581) -------------
 t_nat() {
 	local d=$OUT/nat n=50 res
 	if ! nat_up >"$OUT/nat_up.out" 2>&1; then
@@ -432,7 +478,7 @@ PY
 	pass "nat ($n calls from $NAT_IP:5060 masqueraded to $CALLER_IP, ports $NAT_PORTS: all completed; requests at the backends carry $res)"
 }
 
-# ---- 11. a live backend change: SIGHUP swaps the table under running workers ---------------
+# ---- 12. a live backend change: SIGHUP swaps the table under running workers ---------------
 # proxy3 is set to drain while long calls are up: it keeps those calls to their BYE and takes
 # no new one.
 t_reload() {
@@ -512,7 +558,7 @@ PY
 	pass "reload (SIGHUP set proxy3 to drain during $held long calls: each kept its backend to its BYE, proxy3 included; $n new calls, none to proxy3: $res)"
 }
 
-# ---- 12. SIGTERM: clean exit, every mbuf back, counters agree with what was sent ------------
+# ---- 13. SIGTERM: clean exit, every mbuf back, counters agree with what was sent ------------
 t_shutdown() {
 	local rc=0 i reasm frag_out pools full
 	kill -TERM "$DP_PID"
@@ -547,7 +593,7 @@ t_shutdown() {
 	fi
 }
 
-# ---- 13. the junk sent alongside the 1,000 calls was dropped, none of it reached a backend ---
+# ---- 14. the junk sent alongside the 1,000 calls was dropped, none of it reached a backend ---
 t_garbage() {
 	local junk res
 	junk=$(($(final_ctr 'sip\.not_sip [0-9]+') + $(final_ctr 'sip\.malformed [0-9]+')))
@@ -588,6 +634,7 @@ t_big_invite
 t_lost_fragments
 t_relay
 t_forged_response
+t_via_lie
 t_nat
 t_reload
 t_shutdown
