@@ -78,7 +78,7 @@ static void
 reassemble(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, L2_LEN);
-	struct rte_mbuf *mo;
+	struct rte_mbuf *mo, *s;
 
 	slb_w_ctr(w)->frag_rx++;
 	m->l2_len = L2_LEN;
@@ -89,6 +89,16 @@ reassemble(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 		free_death_row(w);
 	if (mo == NULL)
 		return;
+	/*
+	 * Who the datagram is from depends on the port it came in on (a backend's request counts
+	 * only from a backend-side port): a fragment slipped in from another port must not make
+	 * a stranger's bytes part of a backend's datagram, nor the reverse.
+	 */
+	for (s = mo; s != NULL; s = s->next)
+		if (unlikely(s->port != pidx)) {
+			slb_w_drop(w, mo, SLB_STATS_DROP_FRAG_PORTS);
+			return;
+		}
 	slb_w_ctr(w)->reasm_ok++;
 	if (mo->nb_segs > 1) {
 		mo = slb_frag_linearize(w, mo);
@@ -104,11 +114,11 @@ slb_frag_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct r
 {
 	uint32_t owner;
 
+	/* our port index travels in m->port: the owner maps it back, reassembly compares them */
+	m->port = pidx;
 	if (slb_dp.nb_workers > 1) {
 		owner = frag_owner(ip, slb_dp.nb_workers);
 		if (owner != w->idx) {
-			/* our port index travels in m->port: the owner maps it back */
-			m->port = pidx;
 			if (unlikely(rte_ring_mp_enqueue(slb_dp.worker[owner]->frag_ring, m) != 0)) {
 				slb_w_drop(w, m, SLB_STATS_DROP_FRAG_RING);
 				return;

@@ -64,6 +64,7 @@ enum slb_stats_drop {
 	SLB_STATS_DROP_NEIGH_FULL,     /* no free neighbour entry for the next hop */
 	SLB_STATS_DROP_SHUTDOWN,       /* held (awaiting ARP) when the dataplane stopped */
 	SLB_STATS_DROP_ARP_PORT,       /* ARP to us from off the receiving port's prefixes */
+	SLB_STATS_DROP_FRAG_PORTS,     /* a datagram whose fragments came in on different ports */
 	SLB_STATS_DROP__COUNT
 };
 
@@ -76,7 +77,7 @@ slb_stats_drop_name(unsigned int d)
 		"short", "ethertype", "l2_dst", "ip_hdr", "ip_csum", "not_ours", "proto", "icmp",
 		"udp_port", "udp_hdr", "udp_csum", "arp_bad", "arp_not_ours", "frag_ring", "reasm",
 		"linearize", "no_route", "neigh_timeout", "pending_full", "frag_out", "no_mbuf",
-		"neigh_full", "shutdown", "arp_port",
+		"neigh_full", "shutdown", "arp_port", "frag_ports",
 	};
 	return d < SLB_STATS_DROP__COUNT ? names[d] : "?";
 }

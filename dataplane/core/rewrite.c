@@ -498,14 +498,20 @@ via_params_out(const uint8_t *sip, const struct slb_sip_via *v, struct edit *e, 
 	unsigned int *k)
 {
 	uint32_t i = (uint32_t)v->host.off + v->host.len, end = (uint32_t)v->value.off + v->value.len;
+	/* without a quoted string every ';' starts a parameter: memchr finds them */
+	bool quotes = memchr(sip + i, '"', end - i) != NULL;
+	const uint8_t *semi = memchr(sip + i, ';', end - i);
 
-	while (i < end && sip[i] != ';')
-		i++;
+	i = semi != NULL ? (uint32_t)(semi - sip) : end;
 	while (i < end) {
 		uint32_t j = i + 1;
 		bool quoted = false;
 
-		while (j < end && (quoted || sip[j] != ';')) {
+		if (!quotes) {
+			semi = memchr(sip + j, ';', end - j);
+			j = semi != NULL ? (uint32_t)(semi - sip) : end;
+		}
+		while (quotes && j < end && (quoted || sip[j] != ';')) {
 			if (sip[j] == '"')
 				quoted = !quoted;
 			else if (quoted && sip[j] == '\\' && j + 1 < end)

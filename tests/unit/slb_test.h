@@ -3,8 +3,21 @@
 #define SLB_TEST_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include <CUnit/Basic.h>
+
+/* Replace the first occurrence of from in the NUL-terminated s (room enough) by to. */
+static inline void
+slb_test_replace(char *s, const char *from, const char *to)
+{
+	char *at = strstr(s, from);
+	size_t fl = strlen(from), tl = strlen(to);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	memmove(at + tl, at + fl, strlen(at + fl) + 1);
+	memcpy(at, to, tl);
+}
 
 static inline int
 slb_test_main(const char *suite, CU_TestInfo *tests)

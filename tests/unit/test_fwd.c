@@ -172,18 +172,6 @@ invite(char *buf, size_t cap, const char *callid, const char *branch)
 	return buf;
 }
 
-/* Replace the first occurrence of from in s by to. */
-static void
-replace_in(char *s, const char *from, const char *to)
-{
-	char *at = strstr(s, from);
-	size_t fl = strlen(from), tl = strlen(to);
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
-	memmove(at + tl, at + fl, strlen(at + fl) + 1);
-	memcpy(at, to, tl);
-}
-
 /* Our Via line (first line after the start line) of the last forwarded request. */
 static void
 our_via(char *out_line, size_t cap)
@@ -678,7 +666,7 @@ t_caller_behind_nat(void)
 	CU_ASSERT_EQUAL(out.dst_port, 40001);
 
 	/* no rport: the address is the source's, the port the Via's */
-	replace_in(inv, ";rport;", ";");
+	slb_test_replace(inv, ";rport;", ";");
 	CU_ASSERT_EQUAL(feed(inv, CALLER, 40001, LB_C, 2), SLB_FWD_SEND);
 	response_to_sent(resp, sizeof(resp), "180 Ringing");
 	CU_ASSERT_EQUAL(feed(resp, out.dst_ip, 5060, LB_B, 2), SLB_FWD_SEND);
@@ -705,7 +693,7 @@ t_malformed_invite_no_dialog(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(cid, sizeof(cid), "bad-%u@x", i);
 		invite(inv, sizeof(inv), cid, "z9hG4bKbad");
-		replace_in(inv, bad[i][0], bad[i][1]);
+		slb_test_replace(inv, bad[i][0], bad[i][1]);
 		CU_ASSERT_EQUAL(feed(inv, CALLER, 5062, LB_C, 1), SLB_FWD_SEND);
 		CU_ASSERT(out.events & SLB_FWD_EV_POLICY_PASS);
 		CU_ASSERT(!(out.events & SLB_FWD_EV_DLG_CREATED));
@@ -775,7 +763,7 @@ t_483_rate(void)
 	setup_tables(3, 1024);
 	ctx.reply_rate = 3;
 	invite(inv, sizeof(inv), "rate@x", "z9hG4bKr");
-	replace_in(inv, "Max-Forwards: 70", "Max-Forwards: 0");
+	slb_test_replace(inv, "Max-Forwards: 70", "Max-Forwards: 0");
 	for (i = 0; i < 10; i++) {
 		if (feed(inv, CALLER, 5062, LB_C, 7) == SLB_FWD_SEND)
 			sent++;
