@@ -27,6 +27,7 @@ enum key_type {
 	K_IPV4, /* "a.b.c.d", stored host order; default 0 means unset */
 	K_KEY128, /* "<32 hex digits>" into a struct slb_key128; set_off: its bool "was set" */
 	K_ENUM, /* one of names[0..max], stored as its index (uint32_t) */
+	K_STR,  /* a string shorter than max bytes, into a char array; sdef when absent */
 };
 
 #define K_POW2 0x1u /* must be a power of two */
@@ -41,6 +42,7 @@ struct cfg_key {
 	size_t off;
 	size_t set_off;           /* K_KEY128 */
 	const char *const *names; /* K_ENUM */
+	const char *sdef;         /* K_STR */
 };
 
 /* offsetof that also refuses, at compile time, a field whose size does not match the type. */
@@ -54,6 +56,18 @@ struct cfg_key {
 #define KEY128(p, f) \
 	{p, K_KEY128, 0, 0, 0, 0, FIELD(f, SLB_KEY_LEN), FIELD(f##_set, sizeof(bool)), NULL}
 #define ENUM(p, f, n, d) {p, K_ENUM, 0, 0, RTE_DIM(n) - 1, d, FIELD(f, 4), 0, n}
+#define STR(p, f, d) \
+	{p, K_STR, 0, 0, sizeof(((struct slb_cfg *)0)->f), 0, offsetof(struct slb_cfg, f), 0, NULL, d}
+
+static const char *const no_backend_names[] = {
+	[SLB_NO_BACKEND_503] = "503",
+	[SLB_NO_BACKEND_DROP] = "drop",
+};
+
+static const char *const dead_dialog_names[] = {
+	[SLB_DEAD_PINNED] = "pinned",
+	[SLB_DEAD_REHASH] = "rehash",
+};
 
 static const char *const stranger_names[] = {
 	[SLB_STRANGER_CALLER] = "caller",
@@ -75,6 +89,17 @@ static const struct cfg_key keys[] = {
 	BOOL("require_backend", require_backend, 0),
 	ENUM("backend_side_strangers", backend_side_strangers, stranger_names, SLB_STRANGER_CALLER),
 	U32("backend_buckets_log2", be_buckets_log2, 8, 22, 16, 0),
+	ENUM("no_backend", no_backend, no_backend_names, SLB_NO_BACKEND_503),
+
+	STR("control.shm", ctl_shm, "siplb"),
+	STR("control.socket", ctl_socket, "/run/siplb/control.sock"),
+	STR("control.metrics", ctl_metrics, "127.0.0.1:9490"),
+	U32("control.probe_interval_ms", ctl_probe_interval_ms, 100, 60000, 1000, 0),
+	U32("control.probe_timeout_ms", ctl_probe_timeout_ms, 50, 60000, 800, 0),
+	U32("control.fall", ctl_fall, 1, 100, 2, 0),
+	U32("control.rise", ctl_rise, 1, 100, 2, 0),
+	ENUM("control.dead_dialogs", ctl_dead_dialogs, dead_dialog_names, SLB_DEAD_PINNED),
+	BOOL("control.suspect_on_503", ctl_suspect_on_503, 1),
 
 	U32("mempool.size", pool_size, 1023, 1u << 24, 16383, 0),
 	U32("mempool.cache", pool_cache, 0, 512, 256, 0),
@@ -110,7 +135,7 @@ static const struct cfg_key keys[] = {
 
 /* Settings that are not scalars, each with its own parser below. */
 static const char *const list_keys[] = {"eal", "ports", "backends", "sip_errors",
-	"caller_networks"};
+	"caller_networks", "control.reply_codes"};
 
 static const char *cfg_file; /* for messages about defaults (no setting, no line) */
 
@@ -222,7 +247,7 @@ check_unknown(const config_setting_t *root)
 				const config_setting_t *c = config_setting_get_elem(s, j);
 
 				snprintf(path, sizeof(path), "%s.%s", name, config_setting_name(c));
-				if (find_key(path) == NULL)
+				if (find_key(path) == NULL && !is_list_key(path))
 					return err_at(c, "unknown setting '%s'", path);
 			}
 			continue;
@@ -342,6 +367,16 @@ load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
 
 	if (k->type == K_KEY128)
 		return s != NULL ? load_key128(cfg, s, k) : 0; /* absent: _set stays false */
+	if (k->type == K_STR) {
+		str = k->sdef;
+		if (s != NULL && get_str(s, k->path, &str) < 0)
+			return -1;
+		if (strlen(str) >= k->max)
+			return err_at(s, "%s: longer than %" PRIu64 " characters", k->path,
+				k->max - 1);
+		memcpy(dst, str, strlen(str) + 1);
+		return 0;
+	}
 	if (s == NULL) {
 		v = (int64_t)k->def;
 	} else {
@@ -392,6 +427,7 @@ load_key(struct slb_cfg *cfg, const config_t *lc, const struct cfg_key *k)
 		break;
 	}
 	case K_KEY128:
+	case K_STR:
 		break;
 	}
 	return 0;
@@ -685,6 +721,82 @@ load_backends(struct slb_cfg *cfg, const config_t *lc)
  * without our Route in it. A prefix with host bits set is refused: it is more likely a host
  * address typed by mistake than a network.
  */
+/*
+ * control.reply_codes: "any" (the default: any final response means alive), or a list of
+ * status codes and ranges, [ "200", "400-499" ], of the replies to a probe that count as alive.
+ */
+static int
+load_reply_codes(struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "control.reply_codes");
+	const char *str;
+	int i, n;
+
+	cfg->ctl_nb_codes = 0;
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING &&
+			strcmp(config_setting_get_string(s), "any") == 0)
+		return 0;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return err_at(s, "control.reply_codes: expected \"any\" or a list such as "
+			"[ \"200\", \"400-499\" ]");
+	n = config_setting_length(s);
+	if (n < 1 || n > SLB_CFG_MAX_CODES)
+		return err_at(s, "control.reply_codes: 1..%d codes or ranges", SLB_CFG_MAX_CODES);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		unsigned int lo, hi;
+
+		if (config_setting_type(e) == CONFIG_TYPE_INT) {
+			lo = hi = (unsigned int)config_setting_get_int(e);
+		} else if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+			char *end;
+
+			str = config_setting_get_string(e);
+			lo = hi = (unsigned int)strtoul(str, &end, 10);
+			if (end != str && *end == '-')
+				hi = (unsigned int)strtoul(end + 1, &end, 10);
+			if (end == str || *end != '\0' || str[0] < '0' || str[0] > '9')
+				return err_at(e, "control.reply_codes: '%s' is not a code or "
+					"\"lo-hi\"", str);
+		} else {
+			return err_at(e, "control.reply_codes: expected a code or \"lo-hi\"");
+		}
+		if (lo < 100 || hi > 699 || lo > hi)
+			return err_at(e, "control.reply_codes: %u-%u is not a range within 100..699",
+				lo, hi);
+		cfg->ctl_code_lo[cfg->ctl_nb_codes] = (uint16_t)lo;
+		cfg->ctl_code_hi[cfg->ctl_nb_codes] = (uint16_t)hi;
+		cfg->ctl_nb_codes++;
+	}
+	return 0;
+}
+
+/* control.shm names a file under /dev/shm: one path component of safe characters. */
+static int
+check_control(const struct slb_cfg *cfg, const config_t *lc)
+{
+	const char *p;
+
+	if (cfg->ctl_shm[0] == '\0')
+		return err_at(config_lookup(lc, "control.shm"), "control.shm: empty");
+	for (p = cfg->ctl_shm; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				(*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			return err_at(config_lookup(lc, "control.shm"),
+				"control.shm: '%s': letters, digits, '.', '_' and '-' only (a name "
+				"under /dev/shm)", cfg->ctl_shm);
+	if (cfg->ctl_socket[0] != '/')
+		return err_at(config_lookup(lc, "control.socket"),
+			"control.socket: '%s' is not an absolute path", cfg->ctl_socket);
+	if (cfg->ctl_probe_timeout_ms > cfg->ctl_probe_interval_ms)
+		return err_at(config_lookup(lc, "control.probe_timeout_ms"),
+			"control.probe_timeout_ms: %u is longer than control.probe_interval_ms (%u)",
+			cfg->ctl_probe_timeout_ms, cfg->ctl_probe_interval_ms);
+	return 0;
+}
+
 static int
 load_caller_networks(struct slb_cfg *cfg, const config_t *lc)
 {
@@ -1148,6 +1260,7 @@ load(struct slb_cfg *cfg, const char *path, const struct slb_cfg *running)
 			goto out;
 	if (load_eal(cfg, &lc) < 0 || load_ports(cfg, &lc) < 0 || load_backends(cfg, &lc) < 0 ||
 			load_policy(cfg, &lc) < 0 || load_caller_networks(cfg, &lc) < 0 ||
+			load_reply_codes(cfg, &lc) < 0 || check_control(cfg, &lc) < 0 ||
 			check_semantics(cfg, &lc, running) < 0)
 		goto out;
 	rc = 0;

@@ -15,6 +15,10 @@
 #define SLB_CFG_NAME_LEN 32
 #define SLB_CFG_DEV_LEN 256
 #define SLB_CFG_MAX_NETS 16     /* caller_networks entries */
+#define SLB_CFG_SHM_LEN 64      /* control.shm: a name under /dev/shm */
+#define SLB_CFG_PATH_LEN 108    /* control.socket: sun_path's size */
+#define SLB_CFG_ADDR_LEN 64     /* control.metrics: "host:port" */
+#define SLB_CFG_MAX_CODES 16    /* control.reply_codes ranges */
 
 /* Exit code for a configuration the dataplane refuses. */
 #define SLB_CFG_EXIT_BAD 2
@@ -23,6 +27,18 @@ enum slb_port_role {
 	SLB_ROLE_CALLER = 0x1,  /* callers are reached through it */
 	SLB_ROLE_BACKEND = 0x2, /* backends are reached through it */
 	SLB_ROLE_BOTH = 0x3,
+};
+
+/* What a new call gets when no backend takes new calls. */
+enum slb_no_backend_action {
+	SLB_NO_BACKEND_503 = 0, /* a 503 from the balancer (rate-limited like the 483) */
+	SLB_NO_BACKEND_DROP,    /* dropped (counted as no_backend either way) */
+};
+
+/* What the dialogs of a backend that probes found dead do. */
+enum slb_dead_dialogs {
+	SLB_DEAD_PINNED = 0, /* stay with it (it may come back; another proxy has no state for them) */
+	SLB_DEAD_REHASH,     /* go by the hash to a live one */
 };
 
 /* What a request to our backend-side address from someone who is not a backend gets. */
@@ -71,6 +87,24 @@ struct slb_cfg {
 	struct slb_cfg_addr caller_networks[SLB_CFG_MAX_NETS];
 	uint32_t nb_caller_networks;
 	uint32_t backend_side_strangers; /* enum slb_stranger_action */
+	uint32_t no_backend;          /* enum slb_no_backend_action */
+
+	/*
+	 * control: siplb-control's section. The dataplane uses shm only; both processes load the
+	 * same file with this loader, so a typo in the section is refused by either.
+	 */
+	char ctl_shm[SLB_CFG_SHM_LEN];        /* the segment: /dev/shm/<ctl_shm> */
+	char ctl_socket[SLB_CFG_PATH_LEN];    /* siplbctl's Unix socket */
+	char ctl_metrics[SLB_CFG_ADDR_LEN];   /* Prometheus endpoint "addr:port", "" for none */
+	uint32_t ctl_probe_interval_ms;
+	uint32_t ctl_probe_timeout_ms;
+	uint32_t ctl_fall;                    /* failed probes in a row: down */
+	uint32_t ctl_rise;                    /* good probes in a row: up again */
+	uint32_t ctl_nb_codes;                /* 0: any final response counts as alive */
+	uint16_t ctl_code_lo[SLB_CFG_MAX_CODES]; /* alive: a status in [lo, hi] of one range */
+	uint16_t ctl_code_hi[SLB_CFG_MAX_CODES];
+	uint32_t ctl_dead_dialogs;            /* enum slb_dead_dialogs */
+	bool ctl_suspect_on_503;              /* a 503 to a new INVITE: probe that backend now */
 	uint32_t be_buckets_log2;
 
 	/* mempool */

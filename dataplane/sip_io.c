@@ -9,6 +9,7 @@
 #define L2_LEN ((uint16_t)sizeof(struct rte_ether_hdr))
 
 static_assert(SLB_DROP__COUNT <= SLB_STATS_FWD_DROPS, "slb_stats.h: fwd_drop[] is too short");
+static_assert(SLB_DROP__COUNT == SLB_STATS_FWD_DROP_NAMED, "slb_stats.h: a fwd drop has no name");
 static_assert(SLB_SIP_E__COUNT <= SLB_STATS_SIP_ERRS, "slb_stats.h: sip_err[] is too short");
 static_assert(SLB_BE_ID_MAX == SLB_STATS_BE_IDS, "slb_stats.h: be_fwd[] must match ids");
 static_assert(SLB_PKT_FROM_CALLERS == SLB_ROLE_CALLER && SLB_PKT_FROM_BACKENDS == SLB_ROLE_BACKEND,
@@ -104,19 +105,5 @@ slb_sip_flush(struct slb_worker *w)
 const char *
 slb_sip_drop_name(unsigned int d)
 {
-	static const char *const names[SLB_DROP__COUNT] = {
-		[SLB_DROP_NONE] = "none",
-		[SLB_DROP_NOT_SIP] = "not_sip",
-		[SLB_DROP_MALFORMED] = "malformed",
-		[SLB_DROP_NO_BACKEND] = "no_backend",
-		[SLB_DROP_UNKNOWN_VIA] = "unknown_via",
-		[SLB_DROP_MAX_FWD] = "max_forwards",
-		[SLB_DROP_NEED_DNS] = "need_dns",
-		[SLB_DROP_NO_ROOM] = "no_room",
-		[SLB_DROP_LOOP] = "loop",
-		[SLB_DROP_RELAY_DENIED] = "relay_denied",
-		[SLB_DROP_REPLY_LIMIT] = "reply_limited",
-	};
-
-	return d < SLB_DROP__COUNT && names[d] != NULL ? names[d] : "?";
+	return slb_stats_fwd_drop_name(d);
 }

@@ -82,6 +82,19 @@ slb_stats_drop_name(unsigned int d)
 	return d < SLB_STATS_DROP__COUNT ? names[d] : "?";
 }
 
+/* The forwarding drops (enum slb_fwd_drop of the SIP core, in its order: the dataplane asserts it). */
+#define SLB_STATS_FWD_DROP_NAMED 11
+
+static inline const char *
+slb_stats_fwd_drop_name(unsigned int d)
+{
+	static const char *const names[SLB_STATS_FWD_DROP_NAMED] = {
+		"none", "not_sip", "malformed", "no_backend", "unknown_via", "max_forwards",
+		"need_dns", "no_room", "loop", "relay_denied", "reply_limited",
+	};
+	return d < SLB_STATS_FWD_DROP_NAMED ? names[d] : "?";
+}
+
 /* Every field is a uint64_t counter, so a sum over lcores is a sum of arrays of words. */
 struct slb_stats_ctr {
 	/* ports */
@@ -125,7 +138,16 @@ struct slb_stats_ctr {
 	uint64_t tx_fragmented; /* datagrams split to the port MTU */
 	uint64_t tx_frags;      /* fragments produced */
 
-	uint64_t _spare[8];
+	/* control channel (slb_ctl.h) and health checks */
+	uint64_t ctl_evt_lost;  /* events for siplb-control dropped: its ring was full */
+	uint64_t probe_tx;      /* SIP OPTIONS probes sent for siplb-control */
+	uint64_t probe_rx;      /* replies to them, handed to siplb-control */
+	uint64_t invite_503;    /* initial INVITEs a backend answered 503 */
+	uint64_t icmp_unreach;  /* ICMP destination unreachable about a datagram of ours */
+	uint64_t dlg_rehashed;  /* INVITEs their failed backend never answered, sent to a live one */
+	uint64_t sip_503;       /* new calls answered 503 by the balancer: no backend takes calls */
+
+	uint64_t _spare[1];
 
 	uint64_t drop[SLB_STATS_DROPS];         /* enum slb_stats_drop */
 	uint64_t fwd_drop[SLB_STATS_FWD_DROPS]; /* enum slb_fwd_drop */
@@ -138,6 +160,64 @@ static_assert(offsetof(struct slb_stats_ctr, drop) == 41 * 8, "counter layout mo
 static_assert(sizeof(struct slb_stats_ctr) == (41 + 32 + 16 + 32 + 4096) * 8, "counter layout");
 
 #define SLB_STATS_NB_WORDS (sizeof(struct slb_stats_ctr) / sizeof(uint64_t))
+
+/*
+ * The scalar counters by name, once for every reader: the dataplane's log, siplbctl and the
+ * Prometheus exporter walk this table (the arrays drop[], fwd_drop[], sip_err[] and be_fwd[]
+ * have their names above and in slb_sip.h). A new counter is a field and a line here.
+ */
+struct slb_stats_field {
+	const char *name;
+	uint32_t off;     /* in struct slb_stats_ctr */
+	const char *help;
+};
+
+#define SLB_STATS_FIELD(f, h) {#f, offsetof(struct slb_stats_ctr, f), h}
+
+static const struct slb_stats_field slb_stats_fields[] = {
+	SLB_STATS_FIELD(rx_pkts, "packets received"),
+	SLB_STATS_FIELD(rx_bytes, "bytes received"),
+	SLB_STATS_FIELD(tx_pkts, "packets accepted by the NIC"),
+	SLB_STATS_FIELD(tx_bytes, "bytes handed to the tx buffers"),
+	SLB_STATS_FIELD(tx_full, "packets the NIC refused (tx queue full)"),
+	SLB_STATS_FIELD(sip_rx, "SIP datagrams decided"),
+	SLB_STATS_FIELD(sip_to_backend, "SIP messages sent to backends"),
+	SLB_STATS_FIELD(sip_to_caller, "SIP messages sent to callers"),
+	SLB_STATS_FIELD(dlg_created, "dialogs created"),
+	SLB_STATS_FIELD(dlg_confirmed, "dialogs confirmed by a 2xx"),
+	SLB_STATS_FIELD(dlg_ended, "dialogs ended"),
+	SLB_STATS_FIELD(dlg_full, "new calls routed by hash: dialog table full"),
+	SLB_STATS_FIELD(dlg_reused, "expired dialogs whose slot a new one took"),
+	SLB_STATS_FIELD(dlg_by_hash, "mid-dialog requests without a dialog, routed by hash"),
+	SLB_STATS_FIELD(policy_pass, "malformed messages forwarded by Call-ID (policy)"),
+	SLB_STATS_FIELD(sip_replied, "requests answered by the balancer (483, 503)"),
+	SLB_STATS_FIELD(dlg_expired, "dialogs expired by the sweep"),
+	SLB_STATS_FIELD(dlg_busy, "creates that met another worker's create: routed by hash"),
+	SLB_STATS_FIELD(arp_rx_request, "ARP requests received"),
+	SLB_STATS_FIELD(arp_rx_reply, "ARP replies received"),
+	SLB_STATS_FIELD(arp_tx_request, "ARP requests sent"),
+	SLB_STATS_FIELD(arp_tx_reply, "ARP replies sent"),
+	SLB_STATS_FIELD(arp_learned, "neighbour entries learned or refreshed"),
+	SLB_STATS_FIELD(neigh_probe, "re-ARPs asked by the main lcore"),
+	SLB_STATS_FIELD(neigh_failed, "neighbour entries failed"),
+	SLB_STATS_FIELD(pend_queued, "packets held awaiting ARP"),
+	SLB_STATS_FIELD(pend_sent, "held packets sent once ARP resolved"),
+	SLB_STATS_FIELD(icmp_echo, "ICMP echo requests answered"),
+	SLB_STATS_FIELD(frag_rx, "IPv4 fragments received"),
+	SLB_STATS_FIELD(frag_steered, "fragments handed to the reassembling lcore"),
+	SLB_STATS_FIELD(reasm_ok, "datagrams reassembled"),
+	SLB_STATS_FIELD(tx_fragmented, "datagrams fragmented to the MTU"),
+	SLB_STATS_FIELD(tx_frags, "fragments sent"),
+	SLB_STATS_FIELD(ctl_evt_lost, "events for siplb-control lost: ring full"),
+	SLB_STATS_FIELD(probe_tx, "OPTIONS probes sent"),
+	SLB_STATS_FIELD(probe_rx, "replies to probes handed to siplb-control"),
+	SLB_STATS_FIELD(invite_503, "initial INVITEs a backend answered 503"),
+	SLB_STATS_FIELD(icmp_unreach, "ICMP unreachable about our datagrams"),
+	SLB_STATS_FIELD(dlg_rehashed, "unanswered INVITEs of a failed backend sent to a live one"),
+	SLB_STATS_FIELD(sip_503, "new calls answered 503: no backend takes calls"),
+};
+
+#define SLB_STATS_NB_FIELDS (sizeof(slb_stats_fields) / sizeof(slb_stats_fields[0]))
 
 enum slb_stats_role {
 	SLB_STATS_ROLE_NONE = 0,

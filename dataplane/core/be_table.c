@@ -70,7 +70,7 @@ validate(const struct slb_be *be, uint32_t n, uint32_t buckets_log2)
 	for (i = 0; i < n; i++) {
 		uint16_t id = be[i].id;
 
-		if (id >= SLB_BE_ID_MAX || be[i].state > SLB_BE_DOWN)
+		if (id >= SLB_BE_ID_MAX || be[i].state > SLB_BE_FAILED)
 			return -1;
 		if (seen[id / 8] & (1u << (id % 8)))
 			return -1;

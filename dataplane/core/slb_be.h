@@ -13,6 +13,8 @@ enum slb_be_state {
 	SLB_BE_UP = 0,  /* takes new calls and its dialogs */
 	SLB_BE_DRAIN,   /* keeps its dialogs, takes no new calls */
 	SLB_BE_DOWN,    /* takes nothing; its dialogs go by the hash again */
+	SLB_BE_FAILED,  /* found dead: no new calls; answered dialogs stay pinned (it may come
+	                 * back), INVITEs it never answered go by the hash again */
 };
 
 struct slb_be {

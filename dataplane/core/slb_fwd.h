@@ -26,6 +26,8 @@
 enum slb_fwd_verdict {
 	SLB_FWD_SEND = 0, /* send to out->dst_ip:dst_port */
 	SLB_FWD_DROP,     /* free; out->drop says why */
+	SLB_FWD_PROBE,    /* a reply to one of control's probes: hand out->probe_nonce,
+	                   * out->status and the source to control, then free */
 };
 
 /* Why a SIP datagram was dropped; each is a counter. */
@@ -58,6 +60,10 @@ enum slb_fwd_drop {
 #define SLB_FWD_EV_REPLIED 0x80u      /* answered by the balancer itself (483): the caller
                                        * rate-limits these, since their source is unverified */
 #define SLB_FWD_EV_DLG_BUSY 0x100u    /* another worker was creating the dialog: went by hash */
+#define SLB_FWD_EV_INVITE_503 0x200u  /* a backend (out->src_be) answered an initial INVITE 503;
+                                       * out->retry_after: its Retry-After, 0 if none */
+#define SLB_FWD_EV_REHASHED 0x400u    /* an INVITE its backend never answered went to a live
+                                       * one: that backend is FAILED or DOWN */
 
 #define SLB_FWD_MAX_NETS 16
 
@@ -128,6 +134,10 @@ struct slb_fwd_out {
 	uint16_t events;   /* SLB_FWD_EV_* */
 	uint8_t sip_err;   /* enum slb_sip_err of the message (also when forwarded by policy) */
 	uint8_t to_backend; /* 1: toward a backend, 0: toward a caller */
+	uint16_t status;   /* a response's status code (SLB_FWD_PROBE, SLB_FWD_EV_INVITE_503) */
+	uint16_t src_be;   /* index of the backend a response came from, or SLB_BE_NONE */
+	uint32_t retry_after; /* SLB_FWD_EV_INVITE_503 */
+	uint64_t probe_nonce; /* SLB_FWD_PROBE */
 };
 
 /* Fill ctx->policy from the default table (slb_sip_policy()). */
