@@ -378,7 +378,7 @@ t_bad_args(void)
 	be[1].port = be[2].port;
 	expect_einval(be, 4, 10); /* two backends at one ip:port */
 	mk_be(be, 4, NULL);
-	be[0].state = SLB_BE_DOWN + 1;
+	be[0].state = SLB_BE_FAILED + 1;
 	expect_einval(be, 4, 10);
 	mk_be(be, SLB_BE_MAX + 1, NULL);
 	expect_einval(be, SLB_BE_MAX + 1, 10);
