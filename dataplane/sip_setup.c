@@ -65,6 +65,7 @@ slb_sip_init(struct slb_dp *dp)
 
 	ctx->record_route = cfg->record_route;
 	ctx->reply_483 = cfg->reply_483;
+	ctx->reply_503 = cfg->no_backend == SLB_NO_BACKEND_503;
 	ctx->reply_rate = cfg->reply_483_rate;
 	ctx->strangers_drop = cfg->backend_side_strangers == SLB_STRANGER_DROP;
 	for (i = 0; i < cfg->nb_caller_networks; i++)

@@ -141,7 +141,7 @@ val_live(const struct slb_dlg_table *t, uint64_t v, uint32_t now)
 	uint32_t st = val_st(v), timeout;
 	int32_t age;
 
-	if (st == SLB_DLG_EARLY)
+	if (st == SLB_DLG_EARLY || st == SLB_DLG_ANSWERED)
 		timeout = t->early_timeout;
 	else if (st == SLB_DLG_CONFIRMED)
 		timeout = t->confirmed_timeout;
@@ -176,7 +176,8 @@ refresh(struct dlg_slot *s, uint64_t v, uint32_t now)
 static inline bool
 val_committed(uint64_t v)
 {
-	return val_st(v) == SLB_DLG_EARLY || val_st(v) == SLB_DLG_CONFIRMED;
+	return val_st(v) == SLB_DLG_EARLY || val_st(v) == SLB_DLG_CONFIRMED ||
+		val_st(v) == SLB_DLG_ANSWERED;
 }
 
 /* The slot of key's live copy (any age if any_age: end has no clock), with its val in *vout. */
@@ -474,6 +475,52 @@ slb_dlg_create_entry(
 			return -EBUSY;
 		}
 	}
+}
+
+/*
+ * CAS the live copy of key from EARLY (on backend from, unless from is 0xffff) to state st and
+ * backend be (its own when be is 0xffff).
+ */
+static int
+early_to(struct slb_dlg_table *t, uint64_t key, uint32_t now, uint16_t from, uint32_t st,
+	uint16_t be)
+{
+	struct dlg_slot *s;
+	uint64_t v, nv;
+	uint32_t ts;
+
+	key = norm_key(key);
+	while ((s = find_live(t, key, now, false, &v)) != NULL) {
+		if (val_st(v) != SLB_DLG_EARLY || (from != 0xffff && val_be(v) != from))
+			return 0;
+		ts = (int32_t)(now - val_ts(v)) > 0 ? now : val_ts(v);
+		nv = mk_val(val_tag(v), be != 0xffff ? be : val_be(v), st, ts);
+		if (__atomic_compare_exchange_n(&s->val, &v, nv, false, __ATOMIC_RELEASE,
+				__ATOMIC_RELAXED))
+			return 1;
+	}
+	return 0;
+}
+
+int
+slb_dlg_answered(struct slb_dlg_table *t, uint64_t key, uint32_t now)
+{
+	struct dlg_slot *s;
+	uint64_t v;
+
+	/* the common case, a dialog answered already, reads and writes nothing more */
+	s = find_live(t, norm_key(key), now, false, &v);
+	if (s == NULL || val_st(v) != SLB_DLG_EARLY)
+		return 0;
+	return early_to(t, key, now, 0xffff, SLB_DLG_ANSWERED, 0xffff);
+}
+
+int
+slb_dlg_repin(struct slb_dlg_table *t, uint64_t key, uint16_t from, uint16_t to, uint32_t now)
+{
+	if (to >= SLB_BE_ID_MAX)
+		return 0;
+	return early_to(t, key, now, from, SLB_DLG_EARLY, to);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <rte_udp.h>
 #include <sodium/core.h>
 
+#include "slb_ctl.h"
 #include "slb_fwd.h"
 #include "slb_hash.h"
 #include "slb_reply.h"
@@ -175,15 +176,16 @@ set_l3l4(struct rte_mbuf *m, struct slb_pkt *p, struct slb_fwd_lcore *lc, uint32
 	slb_rw_finish(m, p);
 }
 
-/* Max-Forwards 0: answer 483 in place (§16.3 step 3), or drop when the config says so. */
+/*
+ * Answer a request ourselves, in place (483 for Max-Forwards 0, §16.3 step 3; 503 when no
+ * backend takes new calls), within the worker's budget of replies. out->drop says what it is
+ * counted as when the budget is spent or the reply does not fit.
+ */
 static enum slb_fwd_verdict
-too_many_hops(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, struct rte_mbuf *m,
-	struct slb_pkt *p, const struct slb_sip_msg *msg, uint32_t src_ip, uint16_t src_port,
-	uint32_t our_ip, uint32_t now, struct slb_fwd_out *out)
+answer(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, struct rte_mbuf *m,
+	struct slb_pkt *p, const struct slb_sip_msg *msg, uint16_t code, const char *reason,
+	uint32_t src_ip, uint16_t src_port, uint32_t our_ip, uint32_t now, struct slb_fwd_out *out)
 {
-	out->drop = SLB_DROP_MAX_FWD;
-	if (!ctx->reply_483 || msg->method == SLB_M_ACK)
-		return SLB_FWD_DROP;
 	/* the source is unverified: a per-second budget, so that we reflect little */
 	if (lc->reply_sec != now) {
 		lc->reply_sec = now;
@@ -192,7 +194,7 @@ too_many_hops(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, struct rt
 	if (lc->reply_left == 0)
 		return drop(out, SLB_DROP_REPLY_LIMIT);
 	lc->reply_left--;
-	if (slb_reply_make(m, p, msg, 483, "Too Many Hops") < 0)
+	if (slb_reply_make(m, p, msg, code, reason) < 0)
 		return SLB_FWD_DROP;
 	/* §18.2.2: back to the source address, to rport's port or the Via's */
 	out->dst_ip = src_ip;
@@ -219,7 +221,22 @@ pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
 
 	if (slb_dlg_lookup(ctx->dlg, h, now, &be_id, &state)) {
 		idx = slb_be_index(bt, be_id);
-		/* a dialog stays with its backend unless that backend is gone or DOWN */
+		/*
+		 * A dialog stays with its backend unless that backend is gone or DOWN, or FAILED
+		 * before it answered the INVITE at all: the call is not on that backend yet, so
+		 * the caller's retransmission goes to a live one and the call completes late
+		 * instead of failing.
+		 */
+		if (idx != SLB_BE_NONE && bt->be[idx].state == SLB_BE_FAILED &&
+			state == SLB_DLG_EARLY) {
+			uint16_t live = slb_be_pick(bt, h);
+
+			if (live != SLB_BE_NONE &&
+				slb_dlg_repin(ctx->dlg, h, be_id, bt->be[live].id, now)) {
+				out->events |= SLB_FWD_EV_REHASHED;
+				return live;
+			}
+		}
 		if (idx != SLB_BE_NONE && bt->be[idx].state != SLB_BE_DOWN)
 			return idx;
 	}
@@ -276,17 +293,29 @@ request(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct sl
 		ctx->backend_ip != ctx->caller_ip)
 		return drop(out, SLB_DROP_RELAY_DENIED);
 
-	if (msg->max_forwards == 0)
-		return too_many_hops(ctx, lc, m, p, msg, src_ip, src_port,
+	if (msg->max_forwards == 0) {
+		out->drop = SLB_DROP_MAX_FWD;
+		if (!ctx->reply_483 || msg->method == SLB_M_ACK)
+			return SLB_FWD_DROP;
+		return answer(ctx, lc, m, p, msg, 483, "Too Many Hops", src_ip, src_port,
 			from_backend ? ctx->backend_ip : ctx->caller_ip, now, out);
+	}
 
 	if (msg->route_count > 0 && uri_is_ours(ctx, sip, msg->route_uri[0]))
 		flags |= SLB_RW_DROP_ROUTE;
 
 	if (!from_backend) {
 		idx = pick_backend(ctx, bt, msg, h, now, out);
-		if (idx == SLB_BE_NONE)
-			return drop(out, SLB_DROP_NO_BACKEND);
+		if (idx == SLB_BE_NONE) {
+			out->drop = SLB_DROP_NO_BACKEND;
+			if (!ctx->reply_503 || msg->method == SLB_M_ACK)
+				return SLB_FWD_DROP;
+			if (answer(ctx, lc, m, p, msg, 503, "Service Unavailable", src_ip, src_port,
+					ctx->caller_ip, now, out) != SLB_FWD_SEND)
+				return SLB_FWD_DROP;
+			out->events |= SLB_FWD_EV_NO_BACKEND;
+			return SLB_FWD_SEND;
+		}
 		if (ctx->record_route && slb_sip_is_initial(msg) &&
 			(msg->method == SLB_M_INVITE || msg->method == SLB_M_SUBSCRIBE ||
 				msg->method == SLB_M_REFER))
@@ -330,43 +359,124 @@ request(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct sl
 	return SLB_FWD_SEND;
 }
 
-/* Dialog state from a response: 2xx to INVITE confirms, a final failure of the initial INVITE
- * or a 2xx to BYE ends. */
+/* Seconds of a Retry-After header (§20.33), 0 when absent or unreadable. Only for 503s. */
+static uint32_t
+retry_after(const uint8_t *sip, const struct slb_sip_msg *msg)
+{
+	static const char name[] = "retry-after";
+	uint32_t i = (uint32_t)msg->start_line.off + msg->start_line.len, end = msg->body.off;
+	uint32_t v = 0, k;
+
+	while (i + sizeof(name) < end) {
+		for (k = 0; k < sizeof(name) - 1; k++)
+			if ((sip[i + k] | 0x20) != name[k])
+				break;
+		if (k == sizeof(name) - 1) {
+			for (i += k; i < end && (sip[i] == ' ' || sip[i] == '\t'); i++)
+				;
+			if (i < end && sip[i] == ':') {
+				for (i++; i < end && (sip[i] == ' ' || sip[i] == '\t'); i++)
+					;
+				for (; i < end && sip[i] >= '0' && sip[i] <= '9' && v < 100000000; i++)
+					v = v * 10 + (sip[i] - '0');
+				return v;
+			}
+		}
+		/* the next line */
+		while (i < end && sip[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
+/*
+ * Dialog state from a response: a provisional one to the initial INVITE marks it answered (the
+ * call is on that backend now), 2xx confirms, a final failure of the initial INVITE or a 2xx
+ * to BYE ends. A backend that answers a new call 503 is reported (it may be overloaded).
+ */
 static void
-track_dialog(const struct slb_fwd_ctx *ctx, const struct slb_sip_msg *msg, uint64_t h,
-	uint32_t now, struct slb_fwd_out *out)
+track_dialog(const struct slb_fwd_ctx *ctx, const uint8_t *sip, const struct slb_sip_msg *msg,
+	uint64_t h, uint32_t now, struct slb_fwd_out *out)
 {
 	uint16_t be_id;
 	uint8_t state;
 
-	if (msg->status < 200)
-		return;
 	if (msg->cseq_method == SLB_M_INVITE) {
-		if (!slb_dlg_lookup(ctx->dlg, h, now, &be_id, &state))
+		if (msg->status < 200) {
+			slb_dlg_answered(ctx->dlg, h, now);
 			return;
-		if (msg->status < 300) {
-			if (state == SLB_DLG_EARLY && slb_dlg_confirm(ctx->dlg, h, now))
-				out->events |= SLB_FWD_EV_DLG_CONFIRMED;
-		} else if (state == SLB_DLG_EARLY) {
-			/* a failed re-INVITE leaves the dialog as it was (§14.1) */
-			if (slb_dlg_end(ctx->dlg, h))
-				out->events |= SLB_FWD_EV_DLG_ENDED;
 		}
-	} else if (msg->cseq_method == SLB_M_BYE && msg->status < 300) {
+		if (!slb_dlg_lookup(ctx->dlg, h, now, &be_id, &state) ||
+			(state != SLB_DLG_EARLY && state != SLB_DLG_ANSWERED))
+			return; /* a failed re-INVITE leaves the dialog as it was (§14.1) */
+		if (msg->status < 300) {
+			if (slb_dlg_confirm(ctx->dlg, h, now))
+				out->events |= SLB_FWD_EV_DLG_CONFIRMED;
+			return;
+		}
+		if (slb_dlg_end(ctx->dlg, h))
+			out->events |= SLB_FWD_EV_DLG_ENDED;
+		if (msg->status == 503 && out->src_be != SLB_BE_NONE) {
+			out->events |= SLB_FWD_EV_INVITE_503;
+			out->status = msg->status;
+			out->retry_after = retry_after(sip, msg);
+		}
+	} else if (msg->cseq_method == SLB_M_BYE && msg->status >= 200 && msg->status < 300) {
 		if (slb_dlg_end(ctx->dlg, h))
 			out->events |= SLB_FWD_EV_DLG_ENDED;
 	}
 }
 
+/*
+ * A reply to one of control's probes: our Via alone, on the backend side, with a probe branch
+ * (SLB_CTL_PROBE_BRANCH and 16 hex digits: the nonce control matches it by).
+ */
+static bool
+probe_reply(const struct slb_fwd_ctx *ctx, const uint8_t *sip, const struct slb_sip_msg *msg,
+	uint64_t *nonce)
+{
+	static const char prefix[] = SLB_CTL_PROBE_BRANCH;
+	const struct slb_sip_via *v = &msg->via[0];
+	const uint8_t *b = sip + v->branch.off;
+	uint64_t n = 0;
+	uint16_t i;
+
+	if (msg->via_count != 1 || v->branch.len != sizeof(prefix) - 1 + 16 ||
+		memcmp(b, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	if (v->host.len != ctx->rw_backend.host_len ||
+		memcmp(sip + v->host.off, ctx->rw_backend.host, v->host.len) != 0 ||
+		(v->port ? v->port : 5060) != ctx->sip_port)
+		return false;
+	for (i = sizeof(prefix) - 1; i < v->branch.len; i++) {
+		uint8_t c = b[i];
+
+		if (c >= '0' && c <= '9')
+			n = n << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			n = n << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			return false;
+	}
+	*nonce = n;
+	return true;
+}
+
 static enum slb_fwd_verdict
 response(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct slb_be_table *bt,
 	struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *msg, uint64_t h,
-	uint32_t now, struct slb_fwd_out *out)
+	uint32_t now, uint32_t src_ip, uint16_t src_port, struct slb_fwd_out *out)
 {
 	const uint8_t *sip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->sip_off);
 	uint32_t next_ip, from_ip;
 	uint16_t next_port;
 
+	out->src_be = slb_be_find_addr(bt, src_ip, src_port);
+	if (unlikely(probe_reply(ctx, sip, msg, &out->probe_nonce))) {
+		out->status = msg->status;
+		return SLB_FWD_PROBE;
+	}
 	/* The MAC in our branch decides, not the source: see slb_rw_via_is_ours(). */
 	if (!slb_rw_via_is_ours(sip, msg, &ctx->rw_backend) &&
 		!slb_rw_via_is_ours(sip, msg, &ctx->rw_caller))
@@ -376,7 +486,7 @@ response(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct s
 	if ((next_ip == ctx->caller_ip || next_ip == ctx->backend_ip) && next_port == ctx->sip_port)
 		return drop(out, SLB_DROP_LOOP);
 
-	track_dialog(ctx, msg, h, now, out);
+	track_dialog(ctx, sip, msg, h, now, out);
 
 	out->be_idx = slb_be_find_addr(bt, next_ip, next_port);
 	out->to_backend = out->be_idx != SLB_BE_NONE;
@@ -401,6 +511,7 @@ classify(const struct slb_fwd_ctx *ctx, struct rte_mbuf *m, const struct slb_pkt
 
 	memset(out, 0, sizeof(*out));
 	out->be_idx = SLB_BE_NONE;
+	out->src_be = SLB_BE_NONE;
 
 	if (m->nb_segs != 1 || (uint32_t)p->sip_off + p->sip_len > rte_pktmbuf_data_len(m))
 		return drop(out, SLB_DROP_MALFORMED);
@@ -437,7 +548,8 @@ decide(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct slb
 	if (msg->kind == SLB_SIP_REQUEST)
 		return request(ctx, lc, bt, m, p, msg, h, now, rte_be_to_cpu_32(ip->src_addr),
 			rte_be_to_cpu_16(udp->src_port), rte_be_to_cpu_32(ip->dst_addr), out);
-	return response(ctx, lc, bt, m, p, msg, h, now, out);
+	return response(ctx, lc, bt, m, p, msg, h, now, rte_be_to_cpu_32(ip->src_addr),
+		rte_be_to_cpu_16(udp->src_port), out);
 }
 
 enum slb_fwd_verdict

@@ -28,8 +28,10 @@
 
 enum slb_dlg_state {
 	SLB_DLG_FREE = 0,
-	SLB_DLG_EARLY = 1,     /* initial INVITE seen, no 2xx yet */
+	SLB_DLG_EARLY = 1,     /* initial INVITE seen, no response from its backend yet */
 	SLB_DLG_CONFIRMED = 2, /* 2xx to the INVITE seen */
+	SLB_DLG_ANSWERED = 3,  /* initial INVITE answered provisionally (1xx), no 2xx yet: the
+	                        * backend has the call; it lives as long as an EARLY one */
 };
 
 struct slb_dlg_cfg {
@@ -72,6 +74,20 @@ int slb_dlg_lookup(struct slb_dlg_table *t, uint64_t key, uint32_t now, uint16_t
  */
 int slb_dlg_create_entry(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t now,
 	int *expired_out);
+
+/*
+ * Mark a live EARLY dialog ANSWERED (a provisional response came back) and refresh it. 1 if it
+ * was EARLY, 0 otherwise (absent, or answered or confirmed already).
+ */
+int slb_dlg_answered(struct slb_dlg_table *t, uint64_t key, uint32_t now);
+
+/*
+ * Move a live EARLY dialog (never answered) from backend from to backend to: its backend died
+ * before answering, so the caller's retransmission may go to a live one. 1 if moved, 0 if the
+ * dialog is absent, answered, confirmed or pinned to another backend (then it stays).
+ */
+int slb_dlg_repin(struct slb_dlg_table *t, uint64_t key, uint16_t from, uint16_t to,
+	uint32_t now);
 
 /* Mark a live dialog CONFIRMED (2xx to INVITE) and refresh it. 1 if done, 0 if not found. */
 int slb_dlg_confirm(struct slb_dlg_table *t, uint64_t key, uint32_t now);

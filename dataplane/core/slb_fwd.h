@@ -63,7 +63,8 @@ enum slb_fwd_drop {
 #define SLB_FWD_EV_INVITE_503 0x200u  /* a backend (out->src_be) answered an initial INVITE 503;
                                        * out->retry_after: its Retry-After, 0 if none */
 #define SLB_FWD_EV_REHASHED 0x400u    /* an INVITE its backend never answered went to a live
-                                       * one: that backend is FAILED or DOWN */
+                                       * one: that backend is FAILED */
+#define SLB_FWD_EV_NO_BACKEND 0x800u  /* answered 503 by the balancer: no backend takes calls */
 
 #define SLB_FWD_MAX_NETS 16
 
@@ -87,6 +88,7 @@ struct slb_fwd_ctx {
 	uint16_t sip_port;   /* our SIP port on both */
 	bool record_route;   /* insert Record-Route on dialog-creating requests */
 	bool reply_483;      /* answer Max-Forwards 0 with a 483 instead of a silent drop */
+	bool reply_503;      /* answer a new call that no backend can take with a 503 */
 	uint32_t reply_rate; /* at most this many 483s per second per worker (default 100) */
 	struct slb_dlg_table *dlg;
 	uint8_t policy[SLB_SIP_E__COUNT]; /* enum slb_sip_action per error; filled from the default table */

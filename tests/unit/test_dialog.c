@@ -761,6 +761,50 @@ t_same_tag_slot_reuse(void)
 	slb_dlg_destroy(a.t);
 }
 
+/*
+ * An INVITE's dialog is EARLY until its backend answers anything, then ANSWERED: only an EARLY
+ * one may move to another backend (repin), and only from the backend it is on.
+ */
+static void
+t_answered_and_repin(void)
+{
+	struct slb_dlg_table *t = mk_table(1024);
+	uint64_t k = key_of(400, 1), k2 = key_of(400, 2);
+	uint16_t be = 5;
+	uint8_t st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 10, NULL), 0);
+	/* not from another backend than its own */
+	CU_ASSERT_EQUAL(slb_dlg_repin(t, k, 6, 7, 10), 0);
+	CU_ASSERT_EQUAL(slb_dlg_repin(t, k, 5, 7, 11), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 11, &be, &st), 1);
+	CU_ASSERT_EQUAL(be, 7);
+	CU_ASSERT_EQUAL(st, SLB_DLG_EARLY);
+	/* answered: stays where it is */
+	CU_ASSERT_EQUAL(slb_dlg_answered(t, k, 12), 1);
+	CU_ASSERT_EQUAL(slb_dlg_answered(t, k, 12), 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 12, &be, &st), 1);
+	CU_ASSERT_EQUAL(st, SLB_DLG_ANSWERED);
+	CU_ASSERT_EQUAL(slb_dlg_repin(t, k, 7, 8, 12), 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 12, &be, NULL), 1);
+	CU_ASSERT_EQUAL(be, 7);
+	/* it lives as long as an early one, is confirmed and ended as one */
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 12 + EARLY_TO - 1, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(slb_dlg_confirm(t, k, 13 + EARLY_TO - 1), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 13 + EARLY_TO - 1, NULL, &st), 1);
+	CU_ASSERT_EQUAL(st, SLB_DLG_CONFIRMED);
+	CU_ASSERT_EQUAL(slb_dlg_answered(t, k, 14 + EARLY_TO), 0);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k), 1);
+	/* an answered one expires at the early timeout */
+	be = 3;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k2, &be, 100, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_answered(t, k2, 100), 1);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k2, 100 + EARLY_TO, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_repin(t, key_of(400, 3), 3, 4, 100), 0); /* absent */
+	slb_dlg_destroy(t);
+}
+
 static CU_TestInfo tests[] = {
 	{"config", t_config},
 	{"lifecycle", t_lifecycle},
@@ -778,6 +822,7 @@ static CU_TestInfo tests[] = {
 	{"race_same_keys_4_threads", t_race_same_keys_4},
 	{"end_ends_every_copy", t_end_all_copies},
 	{"same_tag_slot_reuse", t_same_tag_slot_reuse},
+	{"answered_and_repin", t_answered_and_repin},
 	CU_TEST_INFO_NULL,
 };
 

@@ -9,6 +9,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "slb_ctl.h"
 #include "slb_fwd.h"
 #include "slb_hash.h"
 #include "slb_test.h"
@@ -828,6 +829,175 @@ t_affinity_across_table_change(void)
 	CU_ASSERT_EQUAL(new_to_drained, 0);
 }
 
+/* ---- issue 7: what the SIP core does for health checks and failures ---- */
+
+/* Rebuild the table with backend i (0..2) in state st; the dialog table stays. */
+static void
+set_state(unsigned int i, uint8_t st)
+{
+	struct slb_be be[3];
+	struct slb_be_table *t2;
+
+	memcpy(be, bt->be, sizeof(be));
+	be[i].state = st;
+	t2 = slb_be_table_build(be, 3, 10, ctx.hkey.seed);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t2);
+	slb_be_table_free(bt);
+	bt = t2;
+}
+
+/*
+ * A reply to a probe (our Via alone, the probe branch and its nonce) goes to control, never to
+ * anyone else; a probe branch that is not 16 hex digits, or not on our backend-side Via, is not.
+ */
+static void
+t_probe_reply(void)
+{
+	char resp[1024];
+
+	setup_tables(3, 1024);
+	snprintf(resp, sizeof(resp),
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 198.18.2.1:5060;branch=" SLB_CTL_PROBE_BRANCH "00000000deadbeef\r\n"
+		"From: <sip:siplb@198.18.2.1>;tag=p1\r\nTo: <sip:198.18.2.12:5060>;tag=x\r\n"
+		"Call-ID: 00000000deadbeef@siplb-probe\r\nCSeq: 7 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	CU_ASSERT_EQUAL(feed(resp, BE2, 5060, LB_B, 1), SLB_FWD_PROBE);
+	CU_ASSERT_EQUAL(out.probe_nonce, 0xdeadbeefull);
+	CU_ASSERT_EQUAL(out.status, 200);
+	CU_ASSERT_EQUAL(out.src_be, slb_be_find_addr(bt, BE2, 5060));
+	/* from anywhere the verdict is the same: control matches the nonce and the backend */
+	CU_ASSERT_EQUAL(feed(resp, CALLER, 5062, LB_C, 1), SLB_FWD_PROBE);
+	CU_ASSERT_EQUAL(out.src_be, SLB_BE_NONE);
+	slb_test_replace(resp, "deadbeef\r\n", "deadbeeg\r\n");
+	CU_ASSERT_EQUAL(feed(resp, BE2, 5060, LB_B, 1), SLB_FWD_DROP);
+	CU_ASSERT_EQUAL(out.drop, SLB_DROP_UNKNOWN_VIA);
+	slb_test_replace(resp, "deadbeeg\r\n", "deadbeef\r\n");
+	slb_test_replace(resp, "198.18.2.1:5060;branch", "198.18.1.1:5060;branch");
+	CU_ASSERT_EQUAL(feed(resp, BE2, 5060, LB_B, 1), SLB_FWD_DROP);
+}
+
+/* A backend that answers a new INVITE 503 is reported, with its Retry-After. */
+static void
+t_invite_503(void)
+{
+	char inv[1024], resp[2048];
+
+	setup_tables(3, 1024);
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "503@x", "z9hG4bK503"), CALLER, 5062, LB_C,
+		1), SLB_FWD_SEND);
+	response_to_sent(resp, sizeof(resp), "503 Service Unavailable");
+	slb_test_replace(resp, "Content-Length: 0", "Retry-After: 30 (maintenance)\r\nContent-Length: 0");
+	CU_ASSERT_EQUAL(feed(resp, out.dst_ip, 5060, LB_B, 2), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_INVITE_503);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_ENDED);
+	CU_ASSERT_EQUAL(out.retry_after, 30);
+	CU_ASSERT_NOT_EQUAL(out.src_be, SLB_BE_NONE);
+	CU_ASSERT_EQUAL(out.dst_ip, CALLER);
+	/* without Retry-After */
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "503b@x", "z9hG4bK503b"), CALLER, 5062, LB_C,
+		3), SLB_FWD_SEND);
+	response_to_sent(resp, sizeof(resp), "503 Service Unavailable");
+	CU_ASSERT_EQUAL(feed(resp, out.dst_ip, 5060, LB_B, 3), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_INVITE_503);
+	CU_ASSERT_EQUAL(out.retry_after, 0);
+	/* a 486 is a callee's answer, not the proxy's health */
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "486@x", "z9hG4bK486"), CALLER, 5062, LB_C,
+		4), SLB_FWD_SEND);
+	response_to_sent(resp, sizeof(resp), "486 Busy Here");
+	CU_ASSERT_EQUAL(feed(resp, out.dst_ip, 5060, LB_B, 4), SLB_FWD_SEND);
+	CU_ASSERT(!(out.events & SLB_FWD_EV_INVITE_503));
+}
+
+/*
+ * A backend found dead (FAILED): an INVITE it never answered goes to a live one on its next
+ * retransmission, and stays there; a call it answered (even only 100 Trying) stays pinned to
+ * it; new calls avoid it.
+ */
+static void
+t_failed_backend(void)
+{
+	char inv[1024], resp[2048], cid[32];
+	uint32_t dead_ip = 0, i, rehashed = 0, kept = 0, n_dead = 0;
+	uint32_t first[60];
+	bool answered[60];
+	unsigned int dead = 0;
+
+	setup_tables(3, 1024);
+	for (i = 0; i < 60; i++) {
+		snprintf(cid, sizeof(cid), "fail-%u@x", i);
+		CU_ASSERT_EQUAL_FATAL(feed(invite(inv, sizeof(inv), cid, "z9hG4bKf"), CALLER, 5062,
+			LB_C, 1), SLB_FWD_SEND);
+		first[i] = out.dst_ip;
+		answered[i] = i % 2 == 0;
+		if (answered[i]) {
+			response_to_sent(resp, sizeof(resp), "100 Trying");
+			CU_ASSERT_EQUAL(feed(resp, first[i], 5060, LB_B, 1), SLB_FWD_SEND);
+		}
+	}
+	dead_ip = bt->be[dead].ip;
+	set_state(dead, SLB_BE_FAILED);
+	for (i = 0; i < 60; i++) {
+		snprintf(cid, sizeof(cid), "fail-%u@x", i);
+		CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), cid, "z9hG4bKf"), CALLER, 5062, LB_C,
+			2), SLB_FWD_SEND);
+		if (first[i] != dead_ip) {
+			CU_ASSERT_EQUAL(out.dst_ip, first[i]);
+			continue;
+		}
+		n_dead++;
+		if (answered[i]) {
+			kept += out.dst_ip == dead_ip;
+		} else {
+			rehashed += out.dst_ip != dead_ip && (out.events & SLB_FWD_EV_REHASHED);
+			/* and its next retransmission and CANCEL stay on the new one */
+			first[i] = out.dst_ip;
+			CU_ASSERT_EQUAL(feed(inv, CALLER, 5062, LB_C, 3), SLB_FWD_SEND);
+			CU_ASSERT_EQUAL(out.dst_ip, first[i]);
+			CU_ASSERT(!(out.events & SLB_FWD_EV_REHASHED));
+		}
+	}
+	CU_ASSERT(n_dead > 5);
+	CU_ASSERT_EQUAL(kept + rehashed, n_dead);
+	CU_ASSERT(kept > 0 && rehashed > 0);
+	/* new calls never go to it */
+	for (i = 0; i < 60; i++) {
+		snprintf(cid, sizeof(cid), "fail-new-%u@x", i);
+		CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), cid, "z9hG4bKn"), CALLER, 5062, LB_C,
+			3), SLB_FWD_SEND);
+		CU_ASSERT_NOT_EQUAL(out.dst_ip, dead_ip);
+	}
+}
+
+/* No backend takes new calls: a 503 from the balancer (within the reply budget), or a drop. */
+static void
+t_no_backend_503(void)
+{
+	char inv[1024];
+	unsigned int i;
+
+	setup_tables(3, 1024);
+	for (i = 0; i < 3; i++)
+		set_state(i, i == 0 ? SLB_BE_DOWN : SLB_BE_FAILED);
+	ctx.reply_503 = true;
+	ctx.reply_rate = 2;
+	invite(inv, sizeof(inv), "nob@x", "z9hG4bKnob");
+	CU_ASSERT_EQUAL(feed(inv, CALLER, 5062, LB_C, 1), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_NO_BACKEND);
+	CU_ASSERT_EQUAL(out.dst_ip, CALLER);
+	CU_ASSERT_EQUAL(out.dst_port, 5062);
+	CU_ASSERT(strncmp(sent_sip(), "SIP/2.0 503 Service Unavailable\r\n", 33) == 0);
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "nob@x", "z9hG4bKnob"), CALLER, 5062, LB_C, 1),
+		SLB_FWD_SEND);
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "nob@x", "z9hG4bKnob"), CALLER, 5062, LB_C, 1),
+		SLB_FWD_DROP);
+	CU_ASSERT_EQUAL(out.drop, SLB_DROP_REPLY_LIMIT);
+	CU_ASSERT(!(out.events & SLB_FWD_EV_NO_BACKEND));
+	ctx.reply_503 = false;
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "nob@x", "z9hG4bKnob"), CALLER, 5062, LB_C, 2),
+		SLB_FWD_DROP);
+	CU_ASSERT_EQUAL(out.drop, SLB_DROP_NO_BACKEND);
+}
+
 static CU_TestInfo tests[] = {
 	{"call flow INVITE..200/BYE", t_call_flow},
 	{"affinity and CANCEL over 3000 calls", t_affinity},
@@ -847,6 +1017,10 @@ static CU_TestInfo tests[] = {
 	{"IP ID ours, options dropped", t_ip_id_and_options},
 	{"483 rate limit", t_483_rate},
 	{"affinity across a backend-table change", t_affinity_across_table_change},
+	{"probe replies go to control", t_probe_reply},
+	{"a 503 to a new INVITE is reported", t_invite_503},
+	{"a failed backend: unanswered INVITEs move, answered calls stay", t_failed_backend},
+	{"no backend: 503 or drop", t_no_backend_503},
 	CU_TEST_INFO_NULL,
 };
 
