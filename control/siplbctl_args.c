@@ -448,6 +448,7 @@ check_command(struct parser *p, const struct seen *s, int used, struct slbctl_ar
 		fail(p, "%s: --%s is an option of backend add", what,
 			s->weight != NULL ? "weight" : "name");
 	a->watch = s->watch != NULL;
+	a->all = s->all != NULL;
 
 	if (a->cmd == SLBCTL_BE_ADD) {
 		want = 2;

@@ -430,6 +430,19 @@ counter_help(const char *name)
 	return "";
 }
 
+/* now - before, exact on integers (counters pass 2^53); -1 when unknown or it went back. */
+static double
+delta(const json_t *now, const json_t *before)
+{
+	if (json_is_integer(now) && json_is_integer(before))
+		return json_integer_value(now) >= json_integer_value(before) ?
+			(double)(json_integer_value(now) - json_integer_value(before)) : -1;
+	if (json_is_number(now) && json_is_number(before) &&
+	    json_number_value(now) >= json_number_value(before))
+		return json_number_value(now) - json_number_value(before);
+	return -1;
+}
+
 int
 slbctl_fmt_stats(struct slbctl_buf *b, const json_t *ans, const json_t *prev, double dt,
 	bool all)
@@ -467,12 +480,10 @@ slbctl_fmt_stats(struct slbctl_buf *b, const json_t *ans, const json_t *prev, do
 		int_cell(ctr, key, v, sizeof(v));
 		slbctl_buf_printf(b, "%-*s %*s", wname, k, wval, v);
 		if (pctr != NULL) {
-			const json_t *pv = json_object_get(pctr, key);
+			double d = delta(val, json_object_get(pctr, key));
 
-			if (json_is_number(pv) && json_is_number(val) && dt > 0 &&
-			    json_number_value(val) >= json_number_value(pv))
-				slbctl_buf_printf(b, " %10.1f/s",
-					(json_number_value(val) - json_number_value(pv)) / dt);
+			if (d >= 0 && dt > 0)
+				slbctl_buf_printf(b, " %10.1f/s", d / dt);
 			else
 				slbctl_buf_printf(b, " %10s  ", "-");
 		}

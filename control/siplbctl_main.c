@@ -154,9 +154,12 @@ send_all(int fd, const char *s, size_t len, double deadline)
 	return 0;
 }
 
-/* Read up to a newline or the end, at most SLB_MGMT_MAX bytes; the length, or -1 with errno. */
+/*
+ * Read up to a newline or the end, at most SLB_MGMT_MAX bytes: the length (*eof when the peer
+ * closed before a newline), or -1 with errno.
+ */
 static ssize_t
-recv_line(int fd, char *buf, double deadline)
+recv_line(int fd, char *buf, double deadline, bool *eof)
 {
 	size_t len = 0;
 
@@ -174,6 +177,7 @@ recv_line(int fd, char *buf, double deadline)
 				return -1;
 			}
 		} else if (r == 0) {
+			*eof = true;
 			return (ssize_t)len;
 		} else if (errno == EAGAIN || errno == EINTR) {
 			if (wait_fd(fd, POLLIN, deadline) < 0)
@@ -191,6 +195,7 @@ slbctl_request(const char *path, const json_t *req, uint32_t timeout_ms, json_t 
 	double deadline = mono_ms() + timeout_ms;
 	char *text = NULL, *buf = NULL;
 	json_error_t jerr;
+	bool eof = false;
 	ssize_t len;
 	int fd, rc = -1;
 
@@ -212,7 +217,7 @@ slbctl_request(const char *path, const json_t *req, uint32_t timeout_ms, json_t 
 				"request: %s", path, strerror(errno));
 		goto out_fd;
 	}
-	len = recv_line(fd, buf, deadline);
+	len = recv_line(fd, buf, deadline, &eof);
 	if (len < 0) {
 		if (errno == ETIMEDOUT)
 			snprintf(why, n, "siplb-control at %s did not answer within %.1f s", path,
@@ -228,8 +233,8 @@ slbctl_request(const char *path, const json_t *req, uint32_t timeout_ms, json_t 
 		goto out_fd;
 	}
 	if (len == 0) {
-		snprintf(why, n, "siplb-control at %s closed the connection without an answer",
-			path);
+		snprintf(why, n, eof ? "siplb-control at %s closed the connection without an "
+			"answer" : "siplb-control at %s answered an empty line", path);
 		goto out_fd;
 	}
 	*ans = json_loadb(buf, (size_t)len, 0, &jerr);
@@ -472,6 +477,7 @@ slbctl_main(int argc, char *const argv[], FILE *out, FILE *err)
 		fflush(err);
 		if (slb_cfg_load(cfg, a.config) < 0) {
 			fprintf(err, "siplbctl: %s refused (above): it names the socket\n", a.config);
+			slb_cfg_free(cfg); /* what the loader got before it refused */
 			free(cfg);
 			return SLBCTL_EXIT_ERR;
 		}
