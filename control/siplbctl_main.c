@@ -50,9 +50,6 @@ connect_reason(int e)
 		return "no such socket";
 	case ECONNREFUSED:
 		return "connection refused";
-	case EACCES:
-	case EPERM:
-		return "permission denied";
 	case ENOTSOCK:
 		return "not a socket";
 	case ENOTDIR:
@@ -127,6 +124,9 @@ do_connect(const char *path, double deadline, char *why, size_t n)
 				"timeout", path);
 		else if (e == EINTR)
 			snprintf(why, n, "interrupted");
+		else if (e == EACCES || e == EPERM)
+			snprintf(why, n, "cannot reach siplb-control at %s (permission denied): run "
+				"siplbctl as the user siplb-control runs as, or as root", path);
 		else
 			snprintf(why, n, "no siplb-control at %s (%s): is siplb-control running?",
 				path, connect_reason(e));
