@@ -38,7 +38,7 @@ enum slbctl_cmd {
 /* What the command line asked for. Strings point into argv. */
 struct slbctl_args {
 	enum slbctl_cmd cmd;
-	bool help;             /* -h/--help anywhere, or "help [COMMAND]": print cmd's help, exit 0 */
+	bool help;             /* -h/--help anywhere, or "help [COMMAND]": cmd's help, exit 0 */
 	const char *socket;    /* -s: NULL for none */
 	const char *config;    /* -c: NULL for none */
 	bool json;             /* --json: print the answer as JSON */

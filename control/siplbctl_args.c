@@ -44,7 +44,8 @@ static const struct cmd_info cmds[SLBCTL__COUNT] = {
 		"  reload                      re-read the config file (as SIGHUP)\n"
 		"  help [COMMAND]              a command's help (as COMMAND --help)\n"
 		"Options:\n"
-		"  -s, --socket SOCKET  siplb-control's socket (default " SLBCTL_DEFAULT_SOCKET ")\n"
+		"  -s, --socket SOCKET  siplb-control's socket (default "
+		SLBCTL_DEFAULT_SOCKET ")\n"
 		"  -c, --config CONFIG  take the socket from CONFIG's control.socket\n"
 		"  --timeout SECONDS    give up on an answer after SECONDS (default 5)\n"
 		COMMON_HELP
@@ -52,21 +53,23 @@ static const struct cmd_info cmds[SLBCTL__COUNT] = {
 		"2 bad usage.\n"},
 	[SLBCTL_STATUS] = {"status", NULL, F_READ,
 		"usage: siplbctl " OPTS " status [--watch [SECONDS]] [--count N]",
-		"siplb-control's pid, start and config; the dataplane's state, workers, heartbeat,\n"
-		"backend table version and addresses.\n" WATCH_HELP COMMON_HELP},
+		"siplb-control's pid, start and config; the dataplane's state, workers,\n"
+		"heartbeat, backend table version and addresses.\n" WATCH_HELP COMMON_HELP},
 	[SLBCTL_BACKENDS] = {"backends", NULL, F_READ,
 		"usage: siplbctl " OPTS " backends [--watch [SECONDS]] [--count N]",
-		"One line per backend: id, name, address:port, weight, state (control's: up, down,\n"
-		"draining, disabled), the dataplane's state, live dialogs, messages/s, the last\n"
-		"probe's round trip, and since when it is in its state.\n" WATCH_HELP COMMON_HELP},
+		"One line per backend: id, name, address:port, weight, state (control's: up,\n"
+		"down, draining, disabled), the dataplane's state, live dialogs, messages/s, the\n"
+		"last probe's round trip, and since when it is in its state.\n"
+		WATCH_HELP COMMON_HELP},
 	[SLBCTL_DIALOGS] = {"dialogs", NULL, F_READ,
 		"usage: siplbctl " OPTS " dialogs [--watch [SECONDS]] [--count N]",
 		"The dialog table: live dialogs and slots, and how many were created, confirmed,\n"
-		"ended, expired, refused (table full) and routed by hash.\n" WATCH_HELP COMMON_HELP},
+		"ended, expired, refused (table full) and routed by hash.\n"
+		WATCH_HELP COMMON_HELP},
 	[SLBCTL_STATS] = {"stats", NULL, F_READ,
 		"usage: siplbctl " OPTS " stats [--all] [--watch [SECONDS]] [--count N]",
-		"The dataplane's counters summed over lcores, name and value; with --watch also the\n"
-		"rate per second since the previous answer.\n"
+		"The dataplane's counters summed over lcores, name and value; with --watch also\n"
+		"the rate per second since the previous answer.\n"
 		"  --all                zero counters too (by default only the others)\n"
 		WATCH_HELP COMMON_HELP},
 	[SLBCTL_RELOAD] = {"reload", NULL, 0,
@@ -82,7 +85,7 @@ static const struct cmd_info cmds[SLBCTL__COUNT] = {
 	[SLBCTL_BE_ADD] = {"add", "add", 0,
 		"usage: siplbctl " OPTS " backend add ID ADDRESS[:PORT] [--weight N] [--name NAME]",
 		"Add backend ID (0..4095) at ADDRESS (IPv4), UDP port PORT (default 5060).\n"
-		"  --weight N           its share of new calls, 0..65535 (default 100; 0 takes none)\n"
+		"  --weight N           its share of new calls, 0..65535 (default 100, 0: none)\n"
 		"  --name NAME          1..31 characters, not all digits (default be<ID>)\n"
 		COMMON_HELP},
 	[SLBCTL_BE_REMOVE] = {"remove", "remove", F_TARGET,
@@ -335,7 +338,8 @@ parse_options(struct parser *p, int argc, char *const argv[], struct slbctl_args
 		} else if (strcmp(opt, "--timeout") == 0) {
 			if ((v = opt_value(p, argc, argv, &i, eq, opt)) != NULL &&
 			    !parse_seconds(v, &a->timeout_ms))
-				fail(p, "--timeout: '%s' is not a number of seconds in 0.1..3600", v);
+				fail(p, "--timeout: '%s' is not a number of seconds in "
+					"0.1..3600", v);
 		} else if (strcmp(opt, "--watch") == 0) {
 			s->watch = arg;
 			/* SECONDS is optional: the next argument is it when it reads as a number */
@@ -399,7 +403,8 @@ parse_command(struct parser *p, const struct seen *s, struct slbctl_args *a)
 	}
 	a->cmd = SLBCTL_BACKEND;
 	if (s->nb_pos <= used) {
-		fail(p, "backend: missing subcommand (add, remove, drain, enable, disable, weight)");
+		fail(p, "backend: missing subcommand (add, remove, drain, enable, disable, "
+			"weight)");
 		return used;
 	}
 	for (c = SLBCTL_BE_ADD; c < SLBCTL__COUNT; c++)

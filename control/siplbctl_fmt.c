@@ -357,7 +357,8 @@ slbctl_fmt_status(struct slbctl_buf *b, const json_t *ans, double now)
 	str_cell(dp, "caller_ip", s1, sizeof(s1));
 	str_cell(dp, "backend_ip", s2, sizeof(s2));
 	int_cell(dp, "sip_port", s3, sizeof(s3));
-	slbctl_buf_printf(b, "            caller side %s, backend side %s, SIP port %s\n", s1, s2, s3);
+	slbctl_buf_printf(b, "            caller side %s, backend side %s, SIP port %s\n", s1, s2,
+		s3);
 	return 0;
 }
 

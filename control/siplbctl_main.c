@@ -125,8 +125,9 @@ do_connect(const char *path, double deadline, char *why, size_t n)
 		else if (e == EINTR)
 			snprintf(why, n, "interrupted");
 		else if (e == EACCES || e == EPERM)
-			snprintf(why, n, "cannot reach siplb-control at %s (permission denied): run "
-				"siplbctl as the user siplb-control runs as, or as root", path);
+			snprintf(why, n, "cannot reach siplb-control at %s (permission denied): "
+				"run siplbctl as the user siplb-control runs as, or as root",
+				path);
 		else
 			snprintf(why, n, "no siplb-control at %s (%s): is siplb-control running?",
 				path, connect_reason(e));
@@ -389,7 +390,8 @@ run_watch(const struct slbctl_args *a, const char *path, const json_t *req, FILE
 				rc = SLBCTL_EXIT_ERR;
 			} else if (slbctl_fmt_answer(&b, a, ans, prev, (t - prev_t) / 1000.0,
 					now) < 0) {
-				slbctl_buf_printf(&b, "an answer this siplbctl does not understand\n");
+				slbctl_buf_printf(&b, "an answer this siplbctl does not "
+					"understand\n");
 				rc = SLBCTL_EXIT_ERR;
 			} else {
 				rc = SLBCTL_EXIT_OK;
@@ -476,7 +478,8 @@ slbctl_main(int argc, char *const argv[], FILE *out, FILE *err)
 		}
 		fflush(err);
 		if (slb_cfg_load(cfg, a.config) < 0) {
-			fprintf(err, "siplbctl: %s refused (above): it names the socket\n", a.config);
+			fprintf(err, "siplbctl: %s refused (above): it names the socket\n",
+				a.config);
 			slb_cfg_free(cfg); /* what the loader got before it refused */
 			free(cfg);
 			return SLBCTL_EXIT_ERR;

@@ -1,4 +1,4 @@
-/* test_siplbctl.c: siplbctl's argument parsing (every command, every refusal) and its formatting. */
+/* test_siplbctl.c: siplbctl's arguments (every command, every refusal) and its formatting. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,10 +66,11 @@ test_requests(void)
 		{"stats", "{\"cmd\":\"stats\"}"},
 		{"reload", "{\"cmd\":\"reload\"}"},
 		{"backend add 7 10.0.0.7",
-			"{\"cmd\":\"backend\",\"action\":\"add\",\"id\":7,\"address\":\"10.0.0.7\"}"},
+			"{\"cmd\":\"backend\",\"action\":\"add\",\"id\":7,"
+			"\"address\":\"10.0.0.7\"}"},
 		{"backend add 4095 10.0.0.7:5080 --weight 0 --name edge-7",
-			"{\"cmd\":\"backend\",\"action\":\"add\",\"id\":4095,\"address\":\"10.0.0.7\","
-			"\"port\":5080,\"weight\":0,\"name\":\"edge-7\"}"},
+			"{\"cmd\":\"backend\",\"action\":\"add\",\"id\":4095,"
+			"\"address\":\"10.0.0.7\",\"port\":5080,\"weight\":0,\"name\":\"edge-7\"}"},
 		{"backend add 0 10.0.0.7 --name=x --weight=65535",
 			"{\"cmd\":\"backend\",\"action\":\"add\",\"id\":0,\"address\":\"10.0.0.7\","
 			"\"weight\":65535,\"name\":\"x\"}"},
@@ -79,12 +80,15 @@ test_requests(void)
 		{"backend disable be12",
 			"{\"cmd\":\"backend\",\"action\":\"disable\",\"name\":\"be12\"}"},
 		{"backend weight b1 250",
-			"{\"cmd\":\"backend\",\"action\":\"weight\",\"name\":\"b1\",\"weight\":250}"},
-		{"backend weight 4 0", "{\"cmd\":\"backend\",\"action\":\"weight\",\"id\":4,\"weight\":0}"},
+			"{\"cmd\":\"backend\",\"action\":\"weight\",\"name\":\"b1\","
+			"\"weight\":250}"},
+		{"backend weight 4 0",
+			"{\"cmd\":\"backend\",\"action\":\"weight\",\"id\":4,\"weight\":0}"},
 		/* options before the command, after it, with "=" */
 		{"-s /tmp/x.sock status", "{\"cmd\":\"status\"}"},
 		{"status --socket=/tmp/x.sock", "{\"cmd\":\"status\"}"},
-		{"-- backend drain -odd", "{\"cmd\":\"backend\",\"action\":\"drain\",\"name\":\"-odd\"}"},
+		{"-- backend drain -odd",
+			"{\"cmd\":\"backend\",\"action\":\"drain\",\"name\":\"-odd\"}"},
 	};
 	size_t i;
 
@@ -137,11 +141,13 @@ test_usage_errors(void)
 			"is not a backend name"},
 		{"backend add 5 10.0.0.5 extra", SLBCTL_BE_ADD, "unexpected argument 'extra'"},
 		{"backend weight b1", SLBCTL_BE_WEIGHT, "missing the weight N"},
-		{"backend weight b1 70000", SLBCTL_BE_WEIGHT, "'70000' is not a weight in 0..65535"},
+		{"backend weight b1 70000", SLBCTL_BE_WEIGHT,
+			"'70000' is not a weight in 0..65535"},
 		{"backend weight b1 1e3", SLBCTL_BE_WEIGHT, "'1e3' is not a weight"},
 		{"backend weight b1 -1", SLBCTL_BE_WEIGHT, "unknown option '-1'"},
 		{"backend weight", SLBCTL_BE_WEIGHT, "missing ID or NAME"},
-		{"backend drain 1 --weight 3", SLBCTL_BE_DRAIN, "--weight is an option of backend add"},
+		{"backend drain 1 --weight 3", SLBCTL_BE_DRAIN,
+			"--weight is an option of backend add"},
 		{"status --name x", SLBCTL_STATUS, "--name is an option of backend add"},
 		{"backends --watch 0", SLBCTL_BACKENDS, "--watch: '0' is not a number of seconds"},
 		{"backends --watch -1", SLBCTL_BACKENDS, "--watch: '-1'"},
@@ -290,7 +296,8 @@ test_help(void)
 	}
 	/* every command has a usage line and a help text */
 	for (c = 0; c < SLBCTL__COUNT; c++) {
-		CU_ASSERT_EQUAL(strncmp(slbctl_usage((enum slbctl_cmd)c), "usage: siplbctl ", 16), 0);
+		CU_ASSERT_EQUAL(strncmp(slbctl_usage((enum slbctl_cmd)c), "usage: siplbctl ", 16),
+			0);
 		CU_ASSERT_TRUE(strlen(slbctl_help((enum slbctl_cmd)c)) > 20);
 		if (c != SLBCTL_NONE)
 			CU_ASSERT_PTR_NOT_NULL(strstr(slbctl_usage((enum slbctl_cmd)c),
@@ -350,11 +357,13 @@ test_fmt_backends(void)
 {
 	json_t *ans = load(
 		"{\"ok\":true,\"backends\":["
-		"{\"id\":1,\"name\":\"b1\",\"address\":\"198.18.1.10\",\"port\":5060,\"weight\":100,"
-		"\"state\":\"up\",\"dataplane\":\"up\",\"since\":1764609280.5,\"msgs_per_s\":312.44,"
+		"{\"id\":1,\"name\":\"b1\",\"address\":\"198.18.1.10\",\"port\":5060,"
+		"\"weight\":100,\"state\":\"up\",\"dataplane\":\"up\",\"since\":1764609280.5,"
+		"\"msgs_per_s\":312.44,"
 		"\"rtt_ms\":0.417,\"last_status\":200,\"probes_ok\":720,\"probes_failed\":0,"
 		"\"fails_in_row\":0,\"oks_in_row\":720,\"dialogs\":1534},"
-		"{\"id\":12,\"name\":\"proxy-b\\u001b[2J\",\"address\":\"198.18.1.11\",\"port\":5080,"
+		"{\"id\":12,\"name\":\"proxy-b\\u001b[2J\",\"address\":\"198.18.1.11\","
+		"\"port\":5080,"
 		"\"weight\":0,\"state\":\"down\",\"dataplane\":\"failed\",\"since\":1764609995,"
 		"\"msgs_per_s\":0,\"rtt_ms\":null,\"last_status\":null,\"probes_ok\":3,"
 		"\"probes_failed\":4,\"fails_in_row\":4,\"oks_in_row\":0,\"dialogs\":null},"
@@ -409,7 +418,8 @@ test_fmt_status(void)
 	ans = load(
 		"{\"ok\":true,\"control\":{\"pid\":4242,\"started\":1764606300,"
 		"\"config\":\"/etc/siplb/siplb.conf\"},\"dataplane\":{\"state\":\"running\","
-		"\"epoch\":1764523600.25,\"workers\":2,\"heartbeat_age_ms\":12.7,\"table_version\":9,"
+		"\"epoch\":1764523600.25,\"workers\":2,\"heartbeat_age_ms\":12.7,"
+		"\"table_version\":9,"
 		"\"caller_ip\":\"198.18.0.1\",\"backend_ip\":\"198.18.1.1\",\"sip_port\":5060}}");
 	CU_ASSERT_EQUAL(slbctl_fmt_status(&b, ans, NOW), 0);
 	check_text(&b,
@@ -473,8 +483,8 @@ test_fmt_stats(void)
 	check_text(&b,
 		"counters of the dataplane started at 16:25:00\n"
 		"rx_pkts    9007199254740993       50.0/s  packets received\n"
-		"sip_503                  12        5.0/s  new calls answered 503: no backend takes "
-		"calls\n"
+		"sip_503                  12        5.0/s  new calls answered 503: no backend "
+		"takes calls\n"
 		"drop_short                3          -    \n"
 		"(2 counters at zero: --all shows them)\n");
 

@@ -194,8 +194,8 @@ test_backends(void)
 	fake_stop(&f);
 	CU_ASSERT_EQUAL(f.served, 1);
 	check_request(f.req[0], "{\"cmd\":\"backends\"}");
-	CU_ASSERT_EQUAL(strncmp(out, "ID  NAME  ADDRESS           WEIGHT  STATE  DATAPLANE  DIALOGS",
-		60), 0);
+	CU_ASSERT_EQUAL(strncmp(out,
+		"ID  NAME  ADDRESS           WEIGHT  STATE  DATAPLANE  DIALOGS", 60), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n 1  b1    198.18.1.10:5060     100  up     up"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n 2  b2    198.18.1.11:5060     100  down   failed"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 backends: 1 up, 1 down\n"));
@@ -220,7 +220,8 @@ test_refused(void)
 	fake_start(&f, 1, no, NULL);
 	CU_ASSERT_EQUAL(run("--json -s @ backend weight 9 0"), SLBCTL_EXIT_ERR);
 	fake_stop(&f);
-	check_request(f.req[0], "{\"cmd\":\"backend\",\"action\":\"weight\",\"id\":9,\"weight\":0}");
+	check_request(f.req[0],
+		"{\"cmd\":\"backend\",\"action\":\"weight\",\"id\":9,\"weight\":0}");
 	CU_ASSERT_STRING_EQUAL(err, "siplbctl: no backend named b9\n");
 	j = json_loads(out, 0, NULL);
 	w = json_loads(no, 0, NULL);
@@ -274,7 +275,8 @@ test_json_answer(void)
 	j = json_loads(out, 0, NULL);
 	w = json_loads(ans, 0, NULL);
 	CU_ASSERT_TRUE(j != NULL && json_equal(j, w));
-	CU_ASSERT_EQUAL(strncmp(out, "{\n  \"ok\": true,\n  \"live\": 3,\n  \"slots\": 1024,", 44), 0);
+	CU_ASSERT_EQUAL(strncmp(out, "{\n  \"ok\": true,\n  \"live\": 3,\n  \"slots\": 1024,", 44),
+		0);
 	json_decref(j);
 	json_decref(w);
 }
@@ -356,7 +358,8 @@ test_bad_answers(void)
 		{"not json", "-s @ status", "answered with bad JSON"},
 		{"[1,2]", "-s @ status", "answered without \"ok\""},
 		{"{\"status\":\"fine\"}", "-s @ status", "answered without \"ok\""},
-		{"{\"ok\":true,\"backends\":7}", "-s @ backends", "does not understand (try --json)"},
+		{"{\"ok\":true,\"backends\":7}", "-s @ backends",
+			"does not understand (try --json)"},
 		{"{\"ok\":false}", "-s @ reload", "siplb-control refused, without saying why"},
 		{"", "-s @ status", "answered an empty line"},
 		{BIG, "-s @ stats", "answered more than 262144 bytes"},
@@ -420,7 +423,7 @@ test_config(void)
 	unlink(conf);
 }
 
-/* Through the whole CLI: usage errors exit 2 with the usage line, help exits 0, neither connects. */
+/* The whole CLI: usage errors exit 2 with the usage line, help exits 0; neither connects. */
 static void
 test_exit_codes(void)
 {
