@@ -443,6 +443,7 @@ slbctl_run(const struct slbctl_args *a, const char *path, FILE *out, FILE *err)
 	rc = run_watch(a, path, req, out);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	stop = 0; /* a later run in this process (the tests) starts afresh */
 	json_decref(req);
 	return rc;
 }

@@ -1,6 +1,8 @@
 /* test_siplbctl_client.c: the whole siplbctl against a fake siplb-control on a temporary socket. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ struct fake {
 	const char *answer[MAX_CONN];
 	char req[MAX_CONN][REQ_MAX];
 	int served;
+	bool sigint;      /* Ctrl-C to the process once the last answer is sent */
 	pthread_t th;
 };
 
@@ -86,6 +89,8 @@ fake_main(void *arg)
 		close(fd);
 		f->served++;
 	}
+	if (f->sigint)
+		kill(getpid(), SIGINT);
 	/* served: nothing listens at the path any more */
 	close(f->lfd);
 	unlink(sock_path);
@@ -321,6 +326,29 @@ test_watch(void)
 		"{\"ok\":true,\"counters\":{\"rx_pkts\":150,\"tx_pkts\":0}}\n");
 }
 
+/* Ctrl-C ends --watch without --count: the answers so far shown, exit 0, SIGINT's default back. */
+static void
+test_watch_ctrl_c(void)
+{
+	static const char a1[] = "{\"ok\":true,\"live\":1,\"slots\":8}";
+	struct sigaction now;
+	struct fake f;
+	const char *p = out;
+	int frames = 0;
+
+	fake_start(&f, 2, a1, a1);
+	f.sigint = true;
+	CU_ASSERT_EQUAL(run("-s @ dialogs --watch 0.2"), SLBCTL_EXIT_OK);
+	fake_stop(&f);
+	while ((p = strstr(p, "siplbctl dialogs: every 0.2s")) != NULL) {
+		frames++;
+		p++;
+	}
+	CU_ASSERT_EQUAL(frames, 2);
+	CU_ASSERT_EQUAL(sigaction(SIGINT, NULL, &now), 0);
+	CU_ASSERT_PTR_EQUAL(now.sa_handler, SIG_DFL);
+}
+
 static double
 now_s(void)
 {
@@ -457,6 +485,7 @@ static CU_TestInfo tests[] = {
 	{"nothing answers: exit 1, one line", test_nothing_answers},
 	{"--json prints the answer", test_json_answer},
 	{"--watch --count", test_watch},
+	{"--watch until Ctrl-C", test_watch_ctrl_c},
 	{"a silent control: bounded wait", test_timeout},
 	{"answers that are not slb_mgmt.h's", test_bad_answers},
 	{"-c finds control.socket", test_config},
