@@ -106,7 +106,11 @@ void slbctl_fmt_duration(double secs, char *out, size_t n);
 int slbctl_fmt_status(struct slbctl_buf *b, const json_t *ans, double now);
 int slbctl_fmt_backends(struct slbctl_buf *b, const json_t *ans, double now);
 int slbctl_fmt_dialogs(struct slbctl_buf *b, const json_t *ans);
-/* prev (may be NULL): the previous answer, dt seconds older, to show rates per second. */
+/*
+ * "counters" by name with their meaning (slb_stats_fields), then any other object of numbers in
+ * the answer as "object.name" (drops by reason); zeros only with all. prev (may be NULL): the
+ * previous answer, dt seconds older, to show rates per second.
+ */
 int slbctl_fmt_stats(struct slbctl_buf *b, const json_t *ans, const json_t *prev, double dt,
 	bool all);
 /* The answer to a change (backend ..., reload): one line saying what was done. */

@@ -444,57 +444,100 @@ delta(const json_t *now, const json_t *before)
 	return -1;
 }
 
+/* One pass over the counters: the widths first (print false), then the lines. */
+struct stats_pass {
+	struct slbctl_buf *b;
+	double dt;
+	bool all;
+	bool print;
+	int wname, wval;
+	int zero, shown;
+};
+
+/* The numbers of obj, named "sec.name" (sec NULL: the counters of slb_stats.h, by name). */
+static void
+stats_obj(struct stats_pass *x, const char *sec, const json_t *obj, const json_t *pobj)
+{
+	const char *key;
+	const json_t *val;
+	char v[CELL], k[CELL];
+
+	json_object_foreach((json_t *)obj, key, val) {
+		bool is_zero;
+
+		if (!json_is_number(val))
+			continue;
+		snprintf(v, sizeof(v), "%s%s%s", sec != NULL ? sec : "", sec != NULL ? "." : "",
+			key);
+		safe_copy(v, k, sizeof(k));
+		int_cell(obj, key, v, sizeof(v));
+		if (!x->print) {
+			if ((int)strlen(k) > x->wname)
+				x->wname = (int)strlen(k) < 48 ? (int)strlen(k) : 48;
+			if ((int)strlen(v) > x->wval)
+				x->wval = (int)strlen(v);
+			continue;
+		}
+		is_zero = json_is_integer(val) ? json_integer_value(val) == 0 :
+			json_number_value(val) == 0;
+		if (is_zero && !x->all) {
+			x->zero++;
+			continue;
+		}
+		x->shown++;
+		slbctl_buf_printf(x->b, "%-*s %*s", x->wname, k, x->wval, v);
+		if (pobj != NULL) {
+			double d = delta(val, json_object_get(pobj, key));
+
+			if (d >= 0 && x->dt > 0)
+				slbctl_buf_printf(x->b, " %10.1f/s", d / x->dt);
+			else
+				slbctl_buf_printf(x->b, " %10s  ", "-");
+		}
+		if (sec == NULL)
+			slbctl_buf_printf(x->b, "  %s\n", counter_help(key));
+		else
+			slbctl_buf_printf(x->b, "\n");
+	}
+}
+
+/* "counters", then every other object of numbers the answer has (e.g. drops by reason). */
+static void
+stats_sections(struct stats_pass *x, const json_t *ans, const json_t *prev)
+{
+	const json_t *val;
+	const char *key;
+
+	stats_obj(x, NULL, json_object_get(ans, "counters"),
+		prev != NULL ? json_object_get(prev, "counters") : NULL);
+	json_object_foreach((json_t *)ans, key, val) {
+		if (strcmp(key, "counters") != 0 && json_is_object(val))
+			stats_obj(x, key, val, prev != NULL ? json_object_get(prev, key) : NULL);
+	}
+}
+
 int
 slbctl_fmt_stats(struct slbctl_buf *b, const json_t *ans, const json_t *prev, double dt,
 	bool all)
 {
-	const json_t *ctr = json_object_get(ans, "counters"), *val;
-	const json_t *pctr = prev != NULL ? json_object_get(prev, "counters") : NULL;
-	int wname = 7, wval = 5, zero = 0, shown = 0;
-	const char *key;
-	char v[CELL], k[64];
+	struct stats_pass x = {b, dt, all, false, 7, 5, 0, 0};
 	double t;
+	char v[CELL];
 
-	if (!json_is_object(ctr))
+	if (!json_is_object(json_object_get(ans, "counters")))
 		return -1;
-	json_object_foreach((json_t *)ctr, key, val) {
-		int_cell(ctr, key, v, sizeof(v));
-		if ((int)strlen(key) > wname)
-			wname = (int)strlen(key) < 48 ? (int)strlen(key) : 48;
-		if ((int)strlen(v) > wval)
-			wval = (int)strlen(v);
-	}
+	stats_sections(&x, ans, prev);
 	if (get_num(ans, "epoch", &t)) {
 		fmt_time(t, t, v, sizeof(v));
 		slbctl_buf_printf(b, "counters of the dataplane started at %s\n", v);
 	}
-	json_object_foreach((json_t *)ctr, key, val) {
-		bool is_zero = json_is_integer(val) ? json_integer_value(val) == 0 :
-			json_is_number(val) && json_number_value(val) == 0;
-
-		if (is_zero && !all) {
-			zero++;
-			continue;
-		}
-		shown++;
-		safe_copy(key, k, sizeof(k));
-		int_cell(ctr, key, v, sizeof(v));
-		slbctl_buf_printf(b, "%-*s %*s", wname, k, wval, v);
-		if (pctr != NULL) {
-			double d = delta(val, json_object_get(pctr, key));
-
-			if (d >= 0 && dt > 0)
-				slbctl_buf_printf(b, " %10.1f/s", d / dt);
-			else
-				slbctl_buf_printf(b, " %10s  ", "-");
-		}
-		slbctl_buf_printf(b, "  %s\n", counter_help(key));
-	}
-	if (shown == 0 && zero == 0)
+	x.print = true;
+	stats_sections(&x, ans, prev);
+	if (x.shown == 0 && x.zero == 0)
 		slbctl_buf_printf(b, "no counters\n");
-	else if (zero > 0)
-		slbctl_buf_printf(b, "(%d counter%s at zero: --all shows %s)\n", zero,
-			zero == 1 ? "" : "s", zero == 1 ? "it" : "them");
+	else if (x.zero > 0)
+		slbctl_buf_printf(b, "(%d counter%s at zero: --all shows %s)\n", x.zero,
+			x.zero == 1 ? "" : "s", x.zero == 1 ? "it" : "them");
 	return 0;
 }
 

@@ -488,6 +488,19 @@ test_fmt_stats(void)
 		"drop_short                3          -    \n"
 		"(2 counters at zero: --all shows them)\n");
 
+	/* other objects of numbers beside "counters" (drops by reason): "section.name" */
+	slbctl_buf_reset(&b);
+	json_decref(ans);
+	ans = load("{\"ok\":true,\"counters\":{\"rx_pkts\":7,\"tx_pkts\":0},"
+		"\"drops\":{\"short\":2,\"ip_csum\":0},\"fwd_drops\":{\"none\":0,"
+		"\"relay_denied\":11},\"note\":\"x\"}");
+	CU_ASSERT_EQUAL(slbctl_fmt_stats(&b, ans, NULL, 0, false), 0);
+	check_text(&b,
+		"rx_pkts                    7  packets received\n"
+		"drops.short                2\n"
+		"fwd_drops.relay_denied    11\n"
+		"(3 counters at zero: --all shows them)\n");
+
 	slbctl_buf_reset(&b);
 	json_decref(ans);
 	ans = load("{\"ok\":true,\"counters\":[1,2]}");
