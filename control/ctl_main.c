@@ -156,6 +156,14 @@ new_nonce(void)
 	return pool[--left];
 }
 
+/* RFC 3261 8.1.1.5: a CSeq number is below 2^31. */
+static uint32_t
+next_cseq(struct ctl *c)
+{
+	c->cseq = c->cseq % 0x7fffffffu + 1;
+	return c->cseq;
+}
+
 /* Clocks and probes of every backend. */
 static void
 run_health(struct ctl *c, uint64_t now_us)
@@ -176,7 +184,7 @@ run_health(struct ctl *c, uint64_t now_us)
 			continue;
 		nonce = new_nonce();
 		if (ctl_probe_req(&req, ++c->next_req_id, be->id, be->ip, be->port, h->backend_ip,
-				h->sip_port, nonce, ++c->cseq) < 0)
+				h->sip_port, nonce, next_cseq(c)) < 0)
 			continue;
 		rc = ctl_chan_send(&c->chan, &req);
 		if (rc < 0) {
