@@ -28,7 +28,8 @@
  * Signals only set flags, read at the top of a pass. The metrics thread reads a copy only.
  */
 #define LOOP_MS 2
-#define SAMPLE_MS 1000    /* counters, message rates and the metrics snapshot */
+#define SAMPLE_MS 1000    /* counters, message rates and the metrics snapshot (and at once
+                           * when the backend set changes) */
 #define EVT_MAX 4096      /* events per ring and pass: a flood cannot starve the loop */
 #define POLL_MAX (1 + CTL_MGMT_CONNS)
 
@@ -228,7 +229,7 @@ static int
 run(struct ctl *c, struct ctl_mgmt *mg, struct ctl_metrics *m)
 {
 	struct pollfd pfd[POLL_MAX];
-	uint64_t now_ms, last_sample = 0;
+	uint64_t now_ms, last_sample = 0, published = 0;
 	char err[512];
 	int n;
 
@@ -254,8 +255,14 @@ run(struct ctl *c, struct ctl_mgmt *mg, struct ctl_metrics *m)
 		run_health(c, ctl_now_us());
 		ctl_apply_refresh(c);
 		ctl_apply_run(c, now_ms);
-		if (now_ms - last_sample >= SAMPLE_MS)
+		if (now_ms - last_sample >= SAMPLE_MS) {
 			sample(c, m, now_ms, &last_sample);
+			published = c->ap.want;
+		} else if (published != c->ap.want) {
+			/* a backend changed state: scrapes see it now, not at the next sample */
+			ctl_metrics_publish(m, c);
+			published = c->ap.want;
+		}
 
 		n = ctl_mgmt_pollfds(mg, pfd, POLL_MAX);
 		if (poll(pfd, (nfds_t)n, LOOP_MS) < 0 && errno != EINTR) {
