@@ -1,5 +1,6 @@
 /* ctl_apply.c: control's backend list and the one path that gives it to the dataplane. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -218,17 +219,43 @@ ctl_apply_run(struct ctl *c, uint64_t now_ms)
 		send_set(c, now_ms);
 }
 
+/* Whether the dataplane's running set is control's list (membership, addresses, weights, states). */
+static bool
+runs_our_set(struct ctl *c)
+{
+	static struct slb_ctl_be_set cur;
+	uint32_t i, j;
+
+	if (ctl_chan_read_cur(&c->chan, &cur) < 0 || cur.nb_be != c->nb_be)
+		return false;
+	for (i = 0; i < c->nb_be; i++) {
+		const struct ctl_be *be = &c->be[i];
+
+		for (j = 0; j < cur.nb_be; j++)
+			if (cur.be[j].id == be->id)
+				break;
+		if (j == cur.nb_be || cur.be[j].ip != be->ip || cur.be[j].port != be->port ||
+				cur.be[j].weight != be->weight || cur.be[j].state != be->dp_state)
+			return false;
+	}
+	return true;
+}
+
 void
 ctl_apply_on_event(struct ctl *c, const struct slb_ctl_evt *evt)
 {
 	if (evt->type == SLB_CTL_EVT_TABLE) {
 		if (evt->gen > c->ap.table_version)
 			c->ap.table_version = evt->gen;
-		if (evt->gen != c->ap.gen && !c->ap.in_flight) {
-			/* the dataplane swapped a table of its own (SIGHUP): control owns the set */
-			CTL_WARN("the dataplane runs table %llu that control did not send (SIGHUP?): "
-				"giving it control's set again; reload siplb-control instead",
-				(unsigned long long)evt->gen);
+		/*
+		 * A table control did not ask for (SIGHUP to the dataplane): control owns the set.
+		 * Judged by content, not by gen, so that whatever numbering the dataplane uses
+		 * cannot make control resend in a loop.
+		 */
+		if (!c->ap.in_flight && c->ap.want == c->ap.sent && !runs_our_set(c)) {
+			CTL_WARN("the dataplane runs table %llu, which is not control's set (SIGHUP "
+				"to the dataplane?): giving it control's set again; reload "
+				"siplb-control instead", (unsigned long long)evt->gen);
 			changed(c);
 		}
 		return;

@@ -14,10 +14,19 @@
  * (stage -> cur, REPLY, TABLE), "sends" each REQ_PROBE and answers it 200 from worker 0, unless
  * STATEFILE (re-read every 100 ms) has a line "dead ID" (no answer) or "503 ID" (OPTIONS
  * answered 200, and an INVITE 503 event every 100 ms). Each applied set is printed on stdout:
- * "table GEN id:state ...". SIGTERM: STOPPING, the file removed.
+ * "table GEN id:state:wWEIGHT ...". It starts with an empty table (TABLE gen 1). SIGUSR1 plays a
+ * SIGHUP to the dataplane: every backend up, a table of its own. SIGTERM: STOPPING, file removed.
  */
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t foreign;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	foreign = 1;
+}
 
 static void
 on_term(int sig)
@@ -145,8 +154,40 @@ main(int argc, char **argv)
 		perror("fakedp: segment");
 		return 1;
 	}
+	signal(SIGUSR1, on_usr1);
+	{
+		static struct slb_ctl_be_set empty;
+		struct slb_ctl_evt e;
+
+		empty.gen = 1;
+		ctl_seg_set_cur(&s, &empty);
+		memset(&e, 0, sizeof(e));
+		e.type = SLB_CTL_EVT_TABLE;
+		e.be_id = 0xffff;
+		e.gen = 1;
+		emit(s.rsp, &e);
+	}
 	ctl_seg_run(&s);
 	while (!stop) {
+		if (foreign) {
+			static struct slb_ctl_be_set set;
+			struct slb_ctl_evt e;
+			uint32_t i;
+
+			foreign = 0;
+			memcpy(&set, s.cur, sizeof(set));
+			set.gen += 1000;
+			for (i = 0; i < set.nb_be; i++)
+				set.be[i].state = SLB_CTL_BE_UP;
+			ctl_seg_set_cur(&s, &set);
+			memset(&e, 0, sizeof(e));
+			e.type = SLB_CTL_EVT_TABLE;
+			e.be_id = 0xffff;
+			e.gen = set.gen;
+			emit(s.rsp, &e);
+			printf("foreign %" PRIu64 "\n", set.gen);
+			fflush(stdout);
+		}
 		now = ctl_seg_now_ms();
 		s.hdr->heartbeat_ms = now;
 		if (now >= next_state) {

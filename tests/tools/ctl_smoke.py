@@ -157,6 +157,14 @@ try:
     t = wait_for(lambda: be_state(tables()[-1], 5) is None, 3)
     check(t, "SIGHUP reload removes 5")
 
+    # a table the dataplane made itself (SIGHUP to it): control gives it its set again
+    n = len(tables())
+    dp.send_signal(signal.SIGUSR1)
+    t = wait_for(lambda: len(tables()) > n and be_state(tables()[-1], 1) == 1, 3)
+    check(t, "a foreign table (1 undrained) is replaced by control's set (1 draining)")
+    time.sleep(0.3)
+    check(len(tables()) == n + 1, "... once, no loop")
+
     # metrics
     body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=3).read().decode()
     names = re.findall(r"^\s+SLB_STATS_FIELD\((\w+),", open(os.path.join(root, "include/slb_stats.h")).read(), re.M)
@@ -193,6 +201,9 @@ try:
     check(t, "dataplane restart: control's set (1 draining) pushed again")
     st = ask({"cmd": "status"})
     check(st["dataplane"]["state"] == "running" and st["dataplane"]["workers"] == 2, "status running")
+    ctl_log.flush()
+    check(open(ctl_log.name).read().count("not control's set") == 1,
+          "one foreign-table warning, none at a dataplane's start")
 finally:
     for p in (ctl, dp):
         if p and p.poll() is None:
