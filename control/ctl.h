@@ -64,7 +64,4 @@ struct ctl {
 	uint64_t evt_unknown;    /* events about no backend we know */
 };
 
-/* Monotonic microseconds to the wall clock (answers give times as Unix seconds). */
-double ctl_wall_of(const struct ctl *c, uint64_t mono_us);
-
 #endif /* CTL_H */

@@ -9,6 +9,13 @@
 #include "ctl_log.h"
 #include "ctl_reload.h"
 
+/* Monotonic microseconds to the wall clock: answers give times as Unix seconds. */
+static double
+wall_of(const struct ctl *c, uint64_t mono_us)
+{
+	return c->started + ((double)mono_us - (double)c->started_us) / 1e6;
+}
+
 json_t *
 ctl_answer_error(const char *fmt, ...)
 {
@@ -98,7 +105,7 @@ answer_backends(struct ctl *c)
 			"port", (json_int_t)be->port, "weight", (json_int_t)be->weight,
 			"state", ctl_state_name(h->state),
 			"dataplane", dp == 0xff ? "absent" : ctl_dp_state_name(dp),
-			"since", ctl_wall_of(c, h->since_us), "msgs_per_s", be->msgs_per_s);
+			"since", wall_of(c, h->since_us), "msgs_per_s", be->msgs_per_s);
 		json_object_set_new(o, "rtt_ms", h->rtt_ms >= 0 ? json_real(h->rtt_ms) : json_null());
 		json_object_set_new(o, "last_status",
 			h->last_status >= 0 ? json_integer(h->last_status) : json_null());

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 enum ctl_log_level {
+	CTL_LOG_QUIET = -1, /* as ctl_log_max: nothing at all (tests) */
 	CTL_LOG_ERR = 0,
 	CTL_LOG_WARN,
 	CTL_LOG_INFO,

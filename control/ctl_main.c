@@ -45,12 +45,6 @@ on_signal(int sig)
 		stop_sig = sig;
 }
 
-double
-ctl_wall_of(const struct ctl *c, uint64_t mono_us)
-{
-	return c->started + ((double)mono_us - (double)c->started_us) / 1e6;
-}
-
 static struct ctl_be *
 be_of_event(struct ctl *c, const struct slb_ctl_evt *e)
 {
