@@ -7,6 +7,28 @@
 
 #include "slb_ctl.h"
 
+/*
+ * The rules, per backend (times on control's monotonic clock):
+ *  - One probe in flight at most, one every probe_interval_ms from the last one's send (the first
+ *    ones spread over an interval); a signal (503 with suspect_on_503, ICMP) makes one due now.
+ *  - A probe fails when probe_timeout_ms pass without a final reply, when its reply comes after
+ *    that (late: never a success), or when the final status is not alive. Alive: >= 200 and, with
+ *    reply_codes listed, in one of the ranges. 1xx, a wrong nonce or no probe in flight: ignored.
+ *  - fall failures in a row: down. rise good probes in a row: up. A good probe resets the
+ *    failure run and a failure the good run.
+ *  - INVITE 503: Retry-After R > 0 holds the backend out of rotation for R s (at most
+ *    CTL_HEALTH_RETRY_AFTER_MAX), whatever the probes say meanwhile; then the probes decide. fall
+ *    503s in a row, each less than probe_interval_ms after the previous (the dataplane reports no
+ *    good INVITE reply, so a quiet interval is what ends a run), take it down as fall failed
+ *    probes would: rise good probes bring it back.
+ *  - ICMP unreachable about it: fails the probe in flight, or else counts as one failure and
+ *    makes a probe due now; at most one such failure per probe_timeout_ms.
+ *  - draining and disabled are the operator's: probes run and count, but do not change the
+ *    state; "enable" gives the state the probes found meanwhile.
+ *  - The dataplane gets: up UP, draining DRAIN, down and disabled FAILED (dead_dialogs
+ *    "pinned") or DOWN ("rehash").
+ */
+
 #define CTL_HEALTH_MAX_CODES 16
 #define CTL_HEALTH_RETRY_AFTER_MAX 3600 /* seconds: a longer Retry-After is capped */
 
