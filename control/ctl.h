@@ -48,6 +48,7 @@ struct ctl_apply {
 struct ctl {
 	struct slb_cfg *cfg;     /* the running file */
 	const char *cfg_path;
+	char disabled_path[128];  /* "<control.socket>.disabled": see ctl_apply.c; "" for none */
 	struct ctl_health_cfg hc;
 	struct ctl_chan chan;
 	struct ctl_apply ap;

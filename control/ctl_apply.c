@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "ctl_apply.h"
@@ -15,6 +16,8 @@ first_probe(const struct ctl *c, uint32_t idx, uint32_t n, uint64_t now_us)
 {
 	return now_us + (n > 0 ? c->hc.interval_us * idx / n : 0);
 }
+
+static void save_disabled(const struct ctl *c);
 
 static void
 changed(struct ctl *c)
@@ -58,6 +61,54 @@ ctl_apply_from_cfg(struct ctl *c, const struct slb_cfg *cfg, uint64_t now_us)
 	c->ap.have_list = true;
 	ctl_apply_refresh(c);
 	changed(c);
+	/* at start the file is read first (adopt), so only a reload rewrites it here */
+	if (nb_old > 0)
+		save_disabled(c);
+}
+
+/*
+ * The dataplane's states cannot tell a disabled backend from one down by probe (both FAILED or
+ * both DOWN). So that a disable survives a restart of control, the ids disabled are kept in a
+ * file beside the socket (its directory is control's alone), rewritten at each change; when
+ * control takes the running set, a backend in that ambiguous state and in the file is disabled.
+ * The file can only name which of the two an out-of-rotation backend is: it never takes one out.
+ */
+static void
+save_disabled(const struct ctl *c)
+{
+	char tmp[sizeof(c->disabled_path) + 8];
+	uint32_t i;
+	FILE *f;
+
+	if (c->disabled_path[0] == '\0')
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", c->disabled_path);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return;
+	for (i = 0; i < c->nb_be; i++)
+		if (c->be[i].h.admin == CTL_ADMIN_DISABLE)
+			fprintf(f, "%u\n", c->be[i].id);
+	if (fclose(f) != 0 || rename(tmp, c->disabled_path) != 0) {
+		CTL_WARN("%s: %s: a disable may not survive a restart of control",
+			c->disabled_path, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+static bool
+was_disabled(const struct ctl *c, uint32_t id)
+{
+	unsigned int v;
+	bool found = false;
+	FILE *f;
+
+	if (c->disabled_path[0] == '\0' || (f = fopen(c->disabled_path, "r")) == NULL)
+		return false;
+	while (!found && fscanf(f, "%u", &v) == 1)
+		found = v == id;
+	fclose(f);
+	return found;
 }
 
 /* Control restarted: membership, weights and states are what the dataplane runs. */
@@ -81,6 +132,10 @@ adopt(struct ctl *c, const struct slb_ctl_be_set *set, uint64_t now_us)
 		memcpy(be->name, d->name, sizeof(be->name));
 		be->name[sizeof(be->name) - 1] = '\0';
 		ctl_health_from_dp(d->state, c->hc.dead_rehash, &admin, &alive);
+		if (!alive && admin == CTL_ADMIN_NONE && was_disabled(c, d->id)) {
+			admin = CTL_ADMIN_DISABLE;
+			alive = true;
+		}
 		ctl_health_init(&be->h, admin, alive, now_us,
 			first_probe(c, i, set->nb_be, now_us));
 		/* down by probe: it must earn rise good probes, as if fall had just failed */
@@ -90,6 +145,7 @@ adopt(struct ctl *c, const struct slb_ctl_be_set *set, uint64_t now_us)
 	}
 	c->ap.table_version = set->gen;
 	c->ap.have_list = true;
+	save_disabled(c);
 	CTL_INFO("took the running set from the dataplane: %u backends, table %llu", c->nb_be,
 		(unsigned long long)set->gen);
 }
@@ -377,6 +433,7 @@ ctl_be_remove(struct ctl *c, struct ctl_be *be)
 
 	memmove(&c->be[i], &c->be[i + 1], sizeof(c->be[0]) * (c->nb_be - i - 1));
 	c->nb_be--;
+	save_disabled(c);
 	changed(c);
 	return 0;
 }
@@ -385,6 +442,7 @@ void
 ctl_be_set_admin(struct ctl *c, struct ctl_be *be, enum ctl_admin admin, uint64_t now_us)
 {
 	ctl_health_set_admin(&be->h, admin, now_us);
+	save_disabled(c);
 	ctl_apply_refresh(c);
 	/* the same state again still answers with the running table: a set goes anyway */
 	changed(c);

@@ -249,6 +249,7 @@ ctl_health_dp_state(enum ctl_state s, bool dead_rehash)
  * (rehash) or FAILED (pinned). The one that only the operator can have made is taken as
  * disabled (DOWN with pinned dialogs: a file's "down"); the ambiguous one as down, so that the
  * probes bring back a backend that is alive rather than leave it out until someone enables it.
+ * (siplb-control keeps the ids it disabled in a file to tell the two apart: ctl_apply.c.)
  */
 void
 ctl_health_from_dp(enum slb_ctl_be_state dp, bool dead_rehash, enum ctl_admin *admin,

@@ -306,6 +306,7 @@ main(int argc, char **argv)
 	if (slb_cfg_load(c.cfg, path) < 0)
 		return SLB_CFG_EXIT_BAD;
 	c.cfg_path = path;
+	snprintf(c.disabled_path, sizeof(c.disabled_path), "%s.disabled", c.cfg->ctl_socket);
 	c.pid = getpid();
 	c.started = ctl_wall();
 	c.started_us = ctl_now_us();

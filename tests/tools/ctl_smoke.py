@@ -7,7 +7,7 @@ INVITE 503s take one out; drain/add/weight/remove/reload over the socket; a refu
 names file:line; /metrics carries every counter of slb_stats.h; a control restart keeps the
 operator's drain; a dataplane restart gets control's set. Prints "RESULT ctl_smoke: N passed,
 N failed"."""
-import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
 
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -179,7 +179,10 @@ try:
     st = ask({"cmd": "stats"})
     check(st["ok"] and st["counters"]["rx_pkts"] > 0 and len(st["counters"]) == len(names), "stats")
 
-    # control restart: the drain lives in the dataplane's set and comes back
+    # control restart: the drain lives in the dataplane's set and comes back; a disable (which
+    # the dataplane's states cannot tell from a probe's down) through control's .disabled file
+    r = ask({"cmd": "backend", "action": "disable", "id": 2})
+    check(r["ok"] and be_state(tables()[-1], 2) == 3, "disable 2 (alive)")
     n = len(tables())
     ctl.send_signal(signal.SIGTERM)
     ctl.wait(5)
@@ -187,8 +190,12 @@ try:
     ctl = start_control()
     time.sleep(1.0)
     b = {x["id"]: x for x in ask({"cmd": "backends"})["backends"]}
-    check(b[1]["state"] == "draining" and b[2]["state"] == "up", "control restart: drain of 1 kept")
+    check(b[1]["state"] == "draining", "control restart: drain of 1 kept")
+    check(b[2]["state"] == "disabled" and b[2]["probes_ok"] >= RISE,
+          "control restart: disable of 2 kept, though its probes succeed")
     check(len(tables()) == n, "control restart: no new table needed")
+    r = ask({"cmd": "backend", "action": "enable", "id": 2})
+    check(r["ok"] and be_state(tables()[-1], 2) == 0, "enable 2")
 
     # dataplane restart: control attaches again and gives it its set
     dp.send_signal(signal.SIGTERM)
@@ -215,5 +222,7 @@ finally:
     ctl_log.flush()
     if failed:
         print(open(ctl_log.name).read()[-4000:])
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
 print("RESULT ctl_smoke: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
