@@ -15,7 +15,8 @@
  *    that (late: never a success), or when the final status is not alive. Alive: >= 200 and, with
  *    reply_codes listed, in one of the ranges. 1xx, a wrong nonce or no probe in flight: ignored.
  *  - fall failures in a row: down. rise good probes in a row: up. A good probe resets the
- *    failure run and a failure the good run.
+ *    failure run and a failure the good run. After a failure, while fewer than fall in a row,
+ *    the next probe is due at once (a dead backend is found in fall timeouts, not intervals).
  *  - INVITE 503: Retry-After R > 0 holds the backend out of rotation for R s (at most
  *    CTL_HEALTH_RETRY_AFTER_MAX), whatever the probes say meanwhile; then the probes decide. fall
  *    503s in a row, each less than probe_interval_ms after the previous (the dataplane reports no

@@ -57,9 +57,30 @@ test_down_after_fall(void)
 	CU_ASSERT_EQUAL(probe(&h, 0, 0), CTL_V_FAILED);
 	CU_ASSERT_EQUAL(h.state, CTL_DOWN);
 	CU_ASSERT_EQUAL(h.probes_failed, 3);
-	/* it went down at the third timeout, not later */
-	CU_ASSERT_EQUAL(h.since_us, T0 + 2 * 1000 * MS + 800 * MS);
+	/* it went down at the third timeout, each probe sent at once after the last failed */
+	CU_ASSERT_EQUAL(h.since_us, T0 + 3 * 800 * MS);
+	/* down: the interval again */
+	CU_ASSERT_EQUAL(h.next_us, T0 + 2 * 800 * MS + 1000 * MS);
 	CU_ASSERT_EQUAL(ctl_health_dp_state(h.state, false), SLB_CTL_BE_FAILED);
+}
+
+static void
+test_retry_at_once(void)
+{
+	struct ctl_health h;
+
+	setup(&h, 3, 2);
+	/* a good probe: the next one an interval later */
+	ctl_health_probe_sent(&h, &hc, 1, now);
+	CU_ASSERT_EQUAL(ctl_health_on_reply(&h, &hc, 1, 200, 0, 0, now + 5 * MS), CTL_V_OK);
+	CU_ASSERT_EQUAL(h.next_us, now + 1000 * MS);
+	/* a bad reply: the next one at once */
+	now += 1000 * MS;
+	ctl_health_probe_sent(&h, &hc, 2, now);
+	CU_ASSERT_EQUAL(ctl_health_on_reply(&h, &hc, 2, 200, 0, 0, now + 900 * MS), CTL_V_FAILED);
+	CU_ASSERT(ctl_health_probe_due(&h, now + 900 * MS));
+	/* without the retry the schedule would have said now + 1000 ms */
+	CU_ASSERT_EQUAL(h.next_us, now + 900 * MS);
 }
 
 static void
@@ -418,6 +439,7 @@ main(void)
 {
 	CU_TestInfo tests[] = {
 		{"down after exactly fall failures", test_down_after_fall},
+		{"after a failure the next probe goes at once", test_retry_at_once},
 		{"up after exactly rise successes", test_up_after_rise},
 		{"a success resets the failure run", test_success_resets_failures},
 		{"a late reply does not count", test_late_reply},
