@@ -15,12 +15,12 @@
 struct ctl_be {
 	uint16_t id;
 	uint16_t weight;
-	uint32_t ip;       /* host order */
+	uint32_t ip; /* host order */
 	uint16_t port;
-	uint8_t dp_state;  /* enum slb_ctl_be_state it should have in the dataplane */
+	uint8_t dp_state; /* enum slb_ctl_be_state it should have in the dataplane */
 	char name[SLB_CTL_NAME_LEN];
 	struct ctl_health h;
-	uint64_t fwd_prev;    /* be_fwd counter at the last rate sample */
+	uint64_t fwd_prev; /* be_fwd counter at the last rate sample */
 	double msgs_per_s;
 };
 
@@ -39,16 +39,16 @@ struct ctl_apply {
 	char refused_why[160];
 	bool in_flight;
 	uint32_t req_id;
-	uint64_t gen;          /* of the set in flight, or the last one sent */
+	uint64_t gen; /* of the set in flight, or the last one sent */
 	uint64_t sent_ms;
 	uint64_t table_version; /* the dataplane's, from REPLY, TABLE or cur */
-	bool have_list;        /* the list is control's own (loaded, or taken from the dataplane) */
+	bool have_list; /* the list is control's own (loaded, or taken from the dataplane) */
 };
 
 struct ctl {
-	struct slb_cfg *cfg;     /* the running file */
+	struct slb_cfg *cfg; /* the running file */
 	const char *cfg_path;
-	char disabled_path[128];  /* "<control.socket>.disabled": see ctl_apply.c; "" for none */
+	char disabled_path[128]; /* "<control.socket>.disabled": see ctl_apply.c; "" for none */
 	struct ctl_health_cfg hc;
 	struct ctl_chan chan;
 	struct ctl_apply ap;
@@ -57,12 +57,12 @@ struct ctl {
 	uint32_t next_req_id;
 	uint32_t cseq;
 	pid_t pid;
-	double started;          /* wall clock */
-	uint64_t started_us;     /* monotonic */
+	double started;		  /* wall clock */
+	uint64_t started_us;	  /* monotonic */
 	struct slb_stats_ctr sum; /* the dataplane's counters at the last sample */
 	bool sum_valid;
-	uint64_t evt_dlg;        /* dialog events seen (the Redis issue will use them) */
-	uint64_t evt_unknown;    /* events about no backend we know */
+	uint64_t evt_dlg;     /* dialog events seen (the Redis issue will use them) */
+	uint64_t evt_unknown; /* events about no backend we know */
 };
 
 #endif /* CTL_H */

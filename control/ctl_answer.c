@@ -63,15 +63,17 @@ answer_status(struct ctl *c)
 	const struct ctl_chan *ch = &c->chan;
 	json_t *a = ok(), *dp;
 
-	json_object_set_new(a, "control", json_pack("{s:I, s:f, s:s}", "pid", (json_int_t)c->pid,
-		"started", c->started, "config", c->cfg_path));
+	json_object_set_new(a, "control",
+		json_pack("{s:I, s:f, s:s}", "pid", (json_int_t)c->pid, "started", c->started,
+			"config", c->cfg_path));
 	dp = json_pack("{s:s}", "state", dp_name(ch));
 	if (ch->attached) {
 		json_object_set_new(dp, "epoch", json_real((double)ch->hdr->epoch / 1e9));
 		json_object_set_new(dp, "workers", json_integer(ch->nb_workers));
 		json_object_set_new(dp, "heartbeat_age_ms",
 			json_real(ctl_chan_heartbeat_age(ch, ctl_now_ms())));
-		json_object_set_new(dp, "table_version", json_integer((json_int_t)c->ap.table_version));
+		json_object_set_new(
+			dp, "table_version", json_integer((json_int_t)c->ap.table_version));
 		json_object_set_new(dp, "caller_ip", ip_json(ch->hdr->caller_ip));
 		json_object_set_new(dp, "backend_ip", ip_json(ch->hdr->backend_ip));
 		json_object_set_new(dp, "sip_port", json_integer(ch->hdr->sip_port));
@@ -100,13 +102,14 @@ answer_backends(struct ctl *c)
 				if (cur.be[j].id == be->id)
 					dp = cur.be[j].state;
 		}
-		o = json_pack("{s:I, s:s, s:o, s:I, s:I, s:s, s:s, s:f, s:f}",
-			"id", (json_int_t)be->id, "name", be->name, "address", ip_json(be->ip),
-			"port", (json_int_t)be->port, "weight", (json_int_t)be->weight,
-			"state", ctl_state_name(h->state),
-			"dataplane", dp == 0xff ? "absent" : ctl_dp_state_name(dp),
-			"since", wall_of(c, h->since_us), "msgs_per_s", be->msgs_per_s);
-		json_object_set_new(o, "rtt_ms", h->rtt_ms >= 0 ? json_real(h->rtt_ms) : json_null());
+		o = json_pack("{s:I, s:s, s:o, s:I, s:I, s:s, s:s, s:f, s:f}", "id",
+			(json_int_t)be->id, "name", be->name, "address", ip_json(be->ip), "port",
+			(json_int_t)be->port, "weight", (json_int_t)be->weight, "state",
+			ctl_state_name(h->state), "dataplane",
+			dp == 0xff ? "absent" : ctl_dp_state_name(dp), "since",
+			wall_of(c, h->since_us), "msgs_per_s", be->msgs_per_s);
+		json_object_set_new(
+			o, "rtt_ms", h->rtt_ms >= 0 ? json_real(h->rtt_ms) : json_null());
 		json_object_set_new(o, "last_status",
 			h->last_status >= 0 ? json_integer(h->last_status) : json_null());
 		json_object_set_new(o, "probes_ok", json_integer((json_int_t)h->probes_ok));
@@ -130,11 +133,11 @@ answer_dialogs(struct ctl *c)
 	if (!c->chan.attached || !c->sum_valid)
 		return ctl_answer_error("siplb-dataplane is not running");
 	h = &c->chan.stats->hdr;
-	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ok", 1,
-		"live", (json_int_t)h->dlg_live, "slots", (json_int_t)h->dlg_slots,
-		"created", (json_int_t)s->dlg_created, "confirmed", (json_int_t)s->dlg_confirmed,
-		"ended", (json_int_t)s->dlg_ended, "expired", (json_int_t)s->dlg_expired,
-		"full", (json_int_t)s->dlg_full, "by_hash", (json_int_t)s->dlg_by_hash);
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ok", 1, "live",
+		(json_int_t)h->dlg_live, "slots", (json_int_t)h->dlg_slots, "created",
+		(json_int_t)s->dlg_created, "confirmed", (json_int_t)s->dlg_confirmed, "ended",
+		(json_int_t)s->dlg_ended, "expired", (json_int_t)s->dlg_expired, "full",
+		(json_int_t)s->dlg_full, "by_hash", (json_int_t)s->dlg_by_hash);
 }
 
 static json_t *
@@ -147,13 +150,15 @@ answer_stats(struct ctl *c)
 	if (!c->chan.attached || !c->sum_valid)
 		return ctl_answer_error("siplb-dataplane is not running");
 	for (i = 0; i < SLB_STATS_NB_FIELDS; i++)
-		json_object_set_new(ctr, slb_stats_fields[i].name, json_integer((json_int_t)
-			*(const uint64_t *)((const char *)s + slb_stats_fields[i].off)));
+		json_object_set_new(ctr, slb_stats_fields[i].name,
+			json_integer((json_int_t) * (const uint64_t *)((const char *)s +
+								       slb_stats_fields[i].off)));
 	for (i = 0; i < SLB_STATS_DROP__COUNT; i++)
-		json_object_set_new(drop, slb_stats_drop_name(i), json_integer((json_int_t)s->drop[i]));
+		json_object_set_new(
+			drop, slb_stats_drop_name(i), json_integer((json_int_t)s->drop[i]));
 	for (i = 0; i < SLB_STATS_FWD_DROP_NAMED; i++)
-		json_object_set_new(fwd, slb_stats_fwd_drop_name(i),
-			json_integer((json_int_t)s->fwd_drop[i]));
+		json_object_set_new(
+			fwd, slb_stats_fwd_drop_name(i), json_integer((json_int_t)s->fwd_drop[i]));
 	a = ok();
 	json_object_set_new(a, "epoch", json_real((double)c->chan.hdr->epoch / 1e9));
 	json_object_set_new(a, "counters", ctr);
@@ -204,7 +209,7 @@ backend_add(struct ctl *c, const json_t *req, uint64_t *ticket)
 		name = def;
 	}
 	if (ctl_be_add(c, id, ntohl(in.s_addr), port, weight, name, ctl_now_us(), err,
-			sizeof(err)) < 0)
+		    sizeof(err)) < 0)
 		return ctl_answer_error("backend add: %s", err);
 	CTL_INFO("backend %u (%s) %s:%u weight %u added by siplbctl", id, name, addr, port, weight);
 	*ticket = c->ap.want;
@@ -221,19 +226,21 @@ answer_backend(struct ctl *c, const json_t *req, uint64_t *ticket)
 	char err[256];
 
 	if (action == NULL)
-		return ctl_answer_error("backend: \"action\" is missing: add, remove, drain, enable, "
+		return ctl_answer_error(
+			"backend: \"action\" is missing: add, remove, drain, enable, "
 			"disable or weight");
 	if (strcmp(action, "add") == 0)
 		return backend_add(c, req, ticket);
 	if (strcmp(action, "remove") != 0 && strcmp(action, "drain") != 0 &&
-			strcmp(action, "enable") != 0 && strcmp(action, "disable") != 0 &&
-			strcmp(action, "weight") != 0)
+		strcmp(action, "enable") != 0 && strcmp(action, "disable") != 0 &&
+		strcmp(action, "weight") != 0)
 		return ctl_answer_error("backend: unknown action '%s': add, remove, drain, enable, "
-			"disable or weight", action);
+					"disable or weight",
+			action);
 	if (json_object_get(req, "id") != NULL) {
 		if (get_uint(req, "id", 0, SLB_BE_ID_MAX - 1, &id) < 0)
-			return ctl_answer_error("backend %s: \"id\": an integer 0..%d", action,
-				SLB_BE_ID_MAX - 1);
+			return ctl_answer_error(
+				"backend %s: \"id\": an integer 0..%d", action, SLB_BE_ID_MAX - 1);
 		if ((be = ctl_be_by_id(c, id)) == NULL)
 			return ctl_answer_error("backend %s: no backend %u", action, id);
 	} else if (json_is_string(jname)) {
@@ -241,7 +248,8 @@ answer_backend(struct ctl *c, const json_t *req, uint64_t *ticket)
 			return ctl_answer_error("backend %s: no backend named '%s'", action,
 				json_string_value(jname));
 	} else {
-		return ctl_answer_error("backend %s: name the backend by \"id\" or \"name\"", action);
+		return ctl_answer_error(
+			"backend %s: name the backend by \"id\" or \"name\"", action);
 	}
 	id = be->id;
 	if (strcmp(action, "remove") == 0) {
@@ -254,7 +262,7 @@ answer_backend(struct ctl *c, const json_t *req, uint64_t *ticket)
 		ctl_be_set_admin(c, be, CTL_ADMIN_DISABLE, ctl_now_us());
 	} else {
 		if (json_object_get(req, "weight") == NULL ||
-				get_uint(req, "weight", 0, 65535, &weight) < 0)
+			get_uint(req, "weight", 0, 65535, &weight) < 0)
 			return ctl_answer_error("backend weight: \"weight\": an integer 0..65535");
 		if (ctl_be_set_weight(c, be, weight, err, sizeof(err)) < 0)
 			return ctl_answer_error("backend weight: %s", err);
@@ -302,7 +310,8 @@ ctl_answer(struct ctl *c, const char *req, size_t len, uint64_t *ticket)
 		}
 	} else
 		a = ctl_answer_error("unknown cmd '%s': status, backends, backend, dialogs, stats "
-			"or reload", cmd);
+				     "or reload",
+			cmd);
 	json_decref(r);
 	return a;
 }
@@ -314,14 +323,17 @@ ctl_answer_wait(struct ctl *c, uint64_t ticket, bool timed_out)
 
 	if (c->ap.done >= ticket) {
 		a = ok();
-		json_object_set_new(a, "table_version", json_integer((json_int_t)c->ap.table_version));
+		json_object_set_new(
+			a, "table_version", json_integer((json_int_t)c->ap.table_version));
 		return a;
 	}
 	if (c->ap.refused >= ticket)
 		return ctl_answer_error("%s", c->ap.refused_why);
 	if (timed_out)
-		return ctl_answer_error(c->chan.attached ? "dataplane did not answer" :
-			"dataplane did not answer (it is not running: control keeps the change and "
-			"gives it to the dataplane when it starts)");
+		return ctl_answer_error(c->chan.attached
+						? "dataplane did not answer"
+						: "dataplane did not answer (it is not running: "
+						  "control keeps the change and "
+						  "gives it to the dataplane when it starts)");
 	return NULL;
 }

@@ -37,8 +37,9 @@ ctl_apply_from_cfg(struct ctl *c, const struct slb_cfg *cfg, uint64_t now_us)
 		const struct slb_be *f = &cfg->be[i];
 		struct ctl_be *be = &c->be[c->nb_be++];
 		const struct ctl_be *was = NULL;
-		enum ctl_admin admin = f->state == SLB_BE_DRAIN ? CTL_ADMIN_DRAIN :
-			f->state == SLB_BE_UP ? CTL_ADMIN_NONE : CTL_ADMIN_DISABLE;
+		enum ctl_admin admin = f->state == SLB_BE_DRAIN ? CTL_ADMIN_DRAIN
+				       : f->state == SLB_BE_UP	? CTL_ADMIN_NONE
+								: CTL_ADMIN_DISABLE;
 
 		for (j = 0; j < nb_old; j++)
 			if (old[j].id == f->id)
@@ -49,8 +50,8 @@ ctl_apply_from_cfg(struct ctl *c, const struct slb_cfg *cfg, uint64_t now_us)
 				ctl_health_set_admin(&be->h, admin, now_us);
 		} else {
 			memset(be, 0, sizeof(*be));
-			ctl_health_init(&be->h, admin, true, now_us,
-				first_probe(c, i, cfg->nb_be, now_us));
+			ctl_health_init(
+				&be->h, admin, true, now_us, first_probe(c, i, cfg->nb_be, now_us));
 		}
 		be->id = f->id;
 		be->ip = f->ip;
@@ -90,8 +91,8 @@ save_disabled(const struct ctl *c)
 		if (c->be[i].h.admin == CTL_ADMIN_DISABLE)
 			fprintf(f, "%u\n", c->be[i].id);
 	if (fclose(f) != 0 || rename(tmp, c->disabled_path) != 0) {
-		CTL_WARN("%s: %s: a disable may not survive a restart of control",
-			c->disabled_path, strerror(errno));
+		CTL_WARN("%s: %s: a disable may not survive a restart of control", c->disabled_path,
+			strerror(errno));
 		unlink(tmp);
 	}
 }
@@ -136,8 +137,8 @@ adopt(struct ctl *c, const struct slb_ctl_be_set *set, uint64_t now_us)
 			admin = CTL_ADMIN_DISABLE;
 			alive = true;
 		}
-		ctl_health_init(&be->h, admin, alive, now_us,
-			first_probe(c, i, set->nb_be, now_us));
+		ctl_health_init(
+			&be->h, admin, alive, now_us, first_probe(c, i, set->nb_be, now_us));
 		/* down by probe: it must earn rise good probes, as if fall had just failed */
 		if (!alive)
 			be->h.fails_in_row = c->hc.fall;
@@ -275,7 +276,8 @@ ctl_apply_run(struct ctl *c, uint64_t now_ms)
 		send_set(c, now_ms);
 }
 
-/* Whether the dataplane's running set is control's list (membership, addresses, weights, states). */
+/* Whether the dataplane's running set is control's list (membership, addresses, weights, states).
+ */
 static bool
 runs_our_set(struct ctl *c)
 {
@@ -291,7 +293,7 @@ runs_our_set(struct ctl *c)
 			if (cur.be[j].id == be->id)
 				break;
 		if (j == cur.nb_be || cur.be[j].ip != be->ip || cur.be[j].port != be->port ||
-				cur.be[j].weight != be->weight || cur.be[j].state != be->dp_state)
+			cur.be[j].weight != be->weight || cur.be[j].state != be->dp_state)
 			return false;
 	}
 	return true;
@@ -309,9 +311,11 @@ ctl_apply_on_event(struct ctl *c, const struct slb_ctl_evt *evt)
 		 * cannot make control resend in a loop.
 		 */
 		if (!c->ap.in_flight && c->ap.want == c->ap.sent && !runs_our_set(c)) {
-			CTL_WARN("the dataplane runs table %llu, which is not control's set (SIGHUP "
+			CTL_WARN(
+				"the dataplane runs table %llu, which is not control's set (SIGHUP "
 				"to the dataplane?): giving it control's set again; reload "
-				"siplb-control instead", (unsigned long long)evt->gen);
+				"siplb-control instead",
+				(unsigned long long)evt->gen);
 			changed(c);
 		}
 		return;
@@ -329,8 +333,8 @@ ctl_apply_on_event(struct ctl *c, const struct slb_ctl_evt *evt)
 	c->ap.refused = c->ap.sent;
 	snprintf(c->ap.refused_why, sizeof(c->ap.refused_why),
 		"the dataplane refused backend set %llu: %s", (unsigned long long)c->ap.gen,
-		evt->result == -EINVAL ? "invalid set (ids, addresses or states)" :
-		strerror(-evt->result));
+		evt->result == -EINVAL ? "invalid set (ids, addresses or states)"
+				       : strerror(-evt->result));
 	CTL_ERR("%s", c->ap.refused_why);
 }
 

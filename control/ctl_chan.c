@@ -70,7 +70,7 @@ ring_at(const struct ctl_chan *c, uint64_t off, size_t esize)
 		return NULL;
 	r = (struct rte_ring *)((char *)c->base + off);
 	if (r->size == 0 || (r->size & (r->size - 1)) != 0 || r->mask != r->size - 1 ||
-			!area_ok(c, off, sizeof(*r) + (uint64_t)r->size * esize))
+		!area_ok(c, off, sizeof(*r) + (uint64_t)r->size * esize))
 		return NULL;
 	return r;
 }
@@ -131,11 +131,12 @@ try_attach(struct ctl_chan *c, uint64_t now_ms)
 	if (c->req == NULL || c->rsp == NULL)
 		goto bad;
 	for (i = 0; i < h->nb_workers; i++)
-		if ((c->evt[i] = ring_at(c, h->evt_ring_off[i], sizeof(struct slb_ctl_evt))) == NULL)
+		if ((c->evt[i] = ring_at(c, h->evt_ring_off[i], sizeof(struct slb_ctl_evt))) ==
+			NULL)
 			goto bad;
 	if (!area_ok(c, h->stats_off, sizeof(struct slb_stats_shm)) ||
-			!area_ok(c, h->stage_off, sizeof(struct slb_ctl_be_set)) ||
-			!area_ok(c, h->cur_off, sizeof(struct slb_ctl_be_set)))
+		!area_ok(c, h->stage_off, sizeof(struct slb_ctl_be_set)) ||
+		!area_ok(c, h->cur_off, sizeof(struct slb_ctl_be_set)))
 		goto bad;
 	c->nb_workers = h->nb_workers;
 	c->stats = (const void *)((char *)c->base + h->stats_off);

@@ -47,8 +47,8 @@ derive(struct ctl_health *h, uint64_t now_us)
 }
 
 void
-ctl_health_init(struct ctl_health *h, enum ctl_admin admin, bool alive, uint64_t now_us,
-	uint64_t first_us)
+ctl_health_init(
+	struct ctl_health *h, enum ctl_admin admin, bool alive, uint64_t now_us, uint64_t first_us)
 {
 	memset(h, 0, sizeof(*h));
 	h->admin = admin;
@@ -57,7 +57,7 @@ ctl_health_init(struct ctl_health *h, enum ctl_admin admin, bool alive, uint64_t
 	h->rtt_ms = -1.0;
 	h->last_icmp_us = ICMP_NONE;
 	h->next_us = first_us;
-	h->state = (enum ctl_state)-1;
+	h->state = (enum ctl_state) - 1;
 	derive(h, now_us);
 }
 
@@ -122,8 +122,8 @@ ctl_health_probe_due(const struct ctl_health *h, uint64_t now_us)
 }
 
 void
-ctl_health_probe_sent(struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t nonce,
-	uint64_t now_us)
+ctl_health_probe_sent(
+	struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t nonce, uint64_t now_us)
 {
 	h->outstanding = true;
 	h->nonce = nonce;
@@ -266,8 +266,7 @@ ctl_health_dp_state(enum ctl_state s, bool dead_rehash)
  * (siplb-control keeps the ids it disabled in a file to tell the two apart: ctl_apply.c.)
  */
 void
-ctl_health_from_dp(enum slb_ctl_be_state dp, bool dead_rehash, enum ctl_admin *admin,
-	bool *alive)
+ctl_health_from_dp(enum slb_ctl_be_state dp, bool dead_rehash, enum ctl_admin *admin, bool *alive)
 {
 	*admin = CTL_ADMIN_NONE;
 	*alive = true;

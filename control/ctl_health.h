@@ -40,9 +40,9 @@
  */
 enum ctl_state {
 	CTL_UP = 0,
-	CTL_DOWN,      /* by probe, by repeated INVITE 503s, or held out by a Retry-After */
-	CTL_DRAINING,  /* operator: keeps its dialogs, no new calls */
-	CTL_DISABLED,  /* operator: out */
+	CTL_DOWN,     /* by probe, by repeated INVITE 503s, or held out by a Retry-After */
+	CTL_DRAINING, /* operator: keeps its dialogs, no new calls */
+	CTL_DISABLED, /* operator: out */
 };
 
 enum ctl_admin {
@@ -60,40 +60,40 @@ struct ctl_health_cfg {
 	uint32_t nb_codes; /* 0: any final response (>= 200) means alive */
 	uint16_t code_lo[CTL_HEALTH_MAX_CODES];
 	uint16_t code_hi[CTL_HEALTH_MAX_CODES];
-	bool dead_rehash;    /* control.dead_dialogs = "rehash" (else "pinned") */
+	bool dead_rehash; /* control.dead_dialogs = "rehash" (else "pinned") */
 	bool suspect_on_503;
 };
 
 /* What a probe reply, an event or the clock did to a backend. */
 enum ctl_verdict {
 	CTL_V_IGNORED = 0, /* not ours, stale, 1xx: nothing counted */
-	CTL_V_OK,          /* a good probe */
-	CTL_V_FAILED,      /* a failure counted */
+	CTL_V_OK,	   /* a good probe */
+	CTL_V_FAILED,	   /* a failure counted */
 };
 
 struct ctl_health {
 	/* the state and its causes */
-	enum ctl_state state;  /* derived: admin, else alive and not held */
+	enum ctl_state state; /* derived: admin, else alive and not held */
 	enum ctl_admin admin;
-	bool alive;            /* the probes' (and passive signals') view */
-	uint64_t since_us;     /* state's start, control's clock */
+	bool alive;		/* the probes' (and passive signals') view */
+	uint64_t since_us;	/* state's start, control's clock */
 	uint64_t hold_until_us; /* out of rotation until then (Retry-After), 0: not held */
 
 	/* the probe in flight: at most one per backend */
 	bool outstanding;
 	uint64_t nonce;
-	uint64_t sent_us;      /* when control asked for it */
-	uint64_t sent_tsc;     /* PROBE_SENT's tsc, 0 until it came */
-	uint64_t next_us;      /* when the next probe is due */
+	uint64_t sent_us;  /* when control asked for it */
+	uint64_t sent_tsc; /* PROBE_SENT's tsc, 0 until it came */
+	uint64_t next_us;  /* when the next probe is due */
 
 	/* counts */
 	uint32_t fails_in_row;
 	uint32_t oks_in_row;
 	uint64_t probes_ok;
 	uint64_t probes_failed;
-	int32_t last_status;   /* of the last probe reply, -1: none yet */
-	double rtt_ms;         /* of the last good probe, < 0: none yet */
-	uint32_t run_503;      /* INVITE 503s in a row, each within an interval of the previous */
+	int32_t last_status; /* of the last probe reply, -1: none yet */
+	double rtt_ms;	     /* of the last good probe, < 0: none yet */
+	uint32_t run_503;    /* INVITE 503s in a row, each within an interval of the previous */
 	uint64_t last_503_us;
 	uint64_t last_icmp_us; /* the last ICMP unreachable counted as a failure */
 	uint64_t nb_503;
@@ -110,8 +110,8 @@ void ctl_health_cfg_set(struct ctl_health_cfg *hc, uint32_t interval_ms, uint32_
  * rise probes came back would cut capacity at every control restart), admin as given, first
  * probe due at first_us (spread the backends over an interval).
  */
-void ctl_health_init(struct ctl_health *h, enum ctl_admin admin, bool alive, uint64_t now_us,
-	uint64_t first_us);
+void ctl_health_init(
+	struct ctl_health *h, enum ctl_admin admin, bool alive, uint64_t now_us, uint64_t first_us);
 
 /* Whether a final status of a probe reply means alive: >= 200 and in a range (or any). */
 bool ctl_health_code_alive(const struct ctl_health_cfg *hc, uint16_t status);
@@ -120,12 +120,12 @@ bool ctl_health_code_alive(const struct ctl_health_cfg *hc, uint16_t status);
 bool ctl_health_probe_due(const struct ctl_health *h, uint64_t now_us);
 
 /* Control asked the dataplane to send probe nonce now. */
-void ctl_health_probe_sent(struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t nonce,
-	uint64_t now_us);
+void ctl_health_probe_sent(
+	struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t nonce, uint64_t now_us);
 
 /* The probe could not be handed over (no dataplane, ring full): try again at the next tick. */
-void ctl_health_probe_unsent(struct ctl_health *h, const struct ctl_health_cfg *hc,
-	uint64_t now_us);
+void ctl_health_probe_unsent(
+	struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t now_us);
 
 /* PROBE_SENT: the main lcore sent nonce at tsc. Returns whether it was this backend's probe. */
 bool ctl_health_on_sent(struct ctl_health *h, uint64_t nonce, uint64_t tsc);
@@ -139,8 +139,8 @@ enum ctl_verdict ctl_health_on_reply(struct ctl_health *h, const struct ctl_heal
 	uint64_t nonce, uint16_t status, uint64_t tsc, uint64_t tsc_hz, uint64_t now_us);
 
 /* The clock: a probe in flight past its timeout failed; a Retry-After hold ends. */
-enum ctl_verdict ctl_health_tick(struct ctl_health *h, const struct ctl_health_cfg *hc,
-	uint64_t now_us);
+enum ctl_verdict ctl_health_tick(
+	struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t now_us);
 
 /*
  * An initial INVITE answered 503 (retry_after in seconds, 0: none). With suspect_on_503 a probe
@@ -148,16 +148,16 @@ enum ctl_verdict ctl_health_tick(struct ctl_health *h, const struct ctl_health_c
  * decide. fall 503s in a row, each less than one probe interval after the previous: down, as
  * if fall probes had failed (rise good probes bring it back).
  */
-void ctl_health_on_503(struct ctl_health *h, const struct ctl_health_cfg *hc,
-	uint32_t retry_after, uint64_t now_us);
+void ctl_health_on_503(struct ctl_health *h, const struct ctl_health_cfg *hc, uint32_t retry_after,
+	uint64_t now_us);
 
 /*
  * ICMP unreachable about a datagram to the backend: a probe in flight fails with it; otherwise
  * it counts as one failure and a probe is due at once. At most one ICMP failure per probe
  * timeout (a burst of ICMP about one burst of traffic is one signal).
  */
-enum ctl_verdict ctl_health_on_icmp(struct ctl_health *h, const struct ctl_health_cfg *hc,
-	uint64_t now_us);
+enum ctl_verdict ctl_health_on_icmp(
+	struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t now_us);
 
 /* The operator: drain, disable, or hand the backend back to the probes. */
 void ctl_health_set_admin(struct ctl_health *h, enum ctl_admin admin, uint64_t now_us);
@@ -169,8 +169,8 @@ void ctl_health_forget_probe(struct ctl_health *h, uint64_t now_us);
 enum slb_ctl_be_state ctl_health_dp_state(enum ctl_state s, bool dead_rehash);
 
 /* Control's view of a backend the dataplane runs in state dp (control restarted). */
-void ctl_health_from_dp(enum slb_ctl_be_state dp, bool dead_rehash, enum ctl_admin *admin,
-	bool *alive);
+void ctl_health_from_dp(
+	enum slb_ctl_be_state dp, bool dead_rehash, enum ctl_admin *admin, bool *alive);
 
 const char *ctl_state_name(enum ctl_state s);
 const char *ctl_dp_state_name(unsigned int dp);

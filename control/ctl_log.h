@@ -15,8 +15,7 @@ enum ctl_log_level {
 /* Messages above this level are not written (CTL_LOG_INFO unless changed). */
 extern enum ctl_log_level ctl_log_max;
 
-void ctl_log(enum ctl_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void ctl_log(enum ctl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define CTL_ERR(...) ctl_log(CTL_LOG_ERR, __VA_ARGS__)
 #define CTL_WARN(...) ctl_log(CTL_LOG_WARN, __VA_ARGS__)

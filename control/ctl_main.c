@@ -28,9 +28,10 @@
  * Signals only set flags, read at the top of a pass. The metrics thread reads a copy only.
  */
 #define LOOP_MS 2
-#define SAMPLE_MS 1000    /* counters, message rates and the metrics snapshot (and at once
-                           * when the backend set changes) */
-#define EVT_MAX 4096      /* events per ring and pass: a flood cannot starve the loop */
+#define SAMPLE_MS                                                                                  \
+	1000	     /* counters, message rates and the metrics snapshot (and at once              \
+		      * when the backend set changes) */
+#define EVT_MAX 4096 /* events per ring and pass: a flood cannot starve the loop */
 #define POLL_MAX (1 + CTL_MGMT_CONNS)
 
 static volatile sig_atomic_t stop_sig;
@@ -92,15 +93,17 @@ on_event(void *arg, const struct slb_ctl_evt *e)
 	case SLB_CTL_EVT_PROBE_REPLY:
 		be = be_of_nonce(c, e);
 		if (be == NULL) {
-			CTL_DEBUG("probe reply %u for nonce %016" PRIx64 " matches no probe in flight "
-				"(late or forged)", e->status, e->nonce);
+			CTL_DEBUG("probe reply %u for nonce %016" PRIx64
+				  " matches no probe in flight "
+				  "(late or forged)",
+				e->status, e->nonce);
 			break;
 		}
-		v = ctl_health_on_reply(&be->h, &c->hc, e->nonce, e->status, e->tsc,
-			c->chan.hdr->tsc_hz, now);
+		v = ctl_health_on_reply(
+			&be->h, &c->hc, e->nonce, e->status, e->tsc, c->chan.hdr->tsc_hz, now);
 		if (v == CTL_V_FAILED)
-			CTL_DEBUG("backend %u (%s): probe answered %u: failed (%u in a row)", be->id,
-				be->name, e->status, be->h.fails_in_row);
+			CTL_DEBUG("backend %u (%s): probe answered %u: failed (%u in a row)",
+				be->id, be->name, e->status, be->h.fails_in_row);
 		break;
 	case SLB_CTL_EVT_INVITE_503:
 		if ((be = be_of_event(c, e)) == NULL) {
@@ -173,13 +176,13 @@ run_health(struct ctl *c, uint64_t now_us)
 		uint64_t nonce;
 
 		if (ctl_health_tick(&be->h, &c->hc, now_us) == CTL_V_FAILED)
-			CTL_DEBUG("backend %u (%s): probe timed out (%u in a row)", be->id, be->name,
-				be->h.fails_in_row);
+			CTL_DEBUG("backend %u (%s): probe timed out (%u in a row)", be->id,
+				be->name, be->h.fails_in_row);
 		if (!c->chan.attached || !ctl_health_probe_due(&be->h, now_us))
 			continue;
 		nonce = new_nonce();
 		if (ctl_probe_req(&req, ++c->next_req_id, be->id, be->ip, be->port, h->backend_ip,
-				h->sip_port, nonce, next_cseq(c)) < 0)
+			    h->sip_port, nonce, next_cseq(c)) < 0)
 			continue;
 		rc = ctl_chan_send(&c->chan, &req);
 		if (rc < 0) {
@@ -202,8 +205,9 @@ sample(struct ctl *c, struct ctl_metrics *m, uint64_t now_ms, uint64_t *last_ms)
 		struct ctl_be *be = &c->be[i];
 		uint64_t fwd = c->sum_valid ? c->sum.be_fwd[be->id % SLB_STATS_BE_IDS] : 0;
 
-		be->msgs_per_s = fwd >= be->fwd_prev && be->fwd_prev != 0 && dt > 0 ?
-			(double)(fwd - be->fwd_prev) / dt : 0.0;
+		be->msgs_per_s = fwd >= be->fwd_prev && be->fwd_prev != 0 && dt > 0
+					 ? (double)(fwd - be->fwd_prev) / dt
+					 : 0.0;
 		be->fwd_prev = fwd;
 	}
 	*last_ms = now_ms;
@@ -213,10 +217,12 @@ sample(struct ctl *c, struct ctl_metrics *m, uint64_t now_ms, uint64_t *last_ms)
 static void
 usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s -c FILE\n"
+	fprintf(f,
+		"usage: %s -c FILE\n"
 		"  -c FILE  the configuration (siplb.conf: the dataplane's file, section control)\n"
 		"  -v       debug messages\n"
-		"  -h       this help\n", prog);
+		"  -h       this help\n",
+		prog);
 }
 
 static int

@@ -13,7 +13,7 @@
 struct ctl_metrics {
 	struct MHD_Daemon *d;
 	pthread_mutex_t lock;
-	char *text;      /* the snapshot, under lock */
+	char *text; /* the snapshot, under lock */
 	size_t len;
 };
 
@@ -37,12 +37,12 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		static const char msg[] = "siplb-control: see /metrics\n";
 
 		status = MHD_HTTP_NOT_FOUND;
-		r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
-			MHD_RESPMEM_PERSISTENT);
+		r = MHD_create_response_from_buffer(
+			sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
 	} else {
 		pthread_mutex_lock(&m->lock);
-		r = MHD_create_response_from_buffer(m->len, m->text != NULL ? m->text : (void *)"",
-			MHD_RESPMEM_MUST_COPY);
+		r = MHD_create_response_from_buffer(
+			m->len, m->text != NULL ? m->text : (void *)"", MHD_RESPMEM_MUST_COPY);
 		pthread_mutex_unlock(&m->lock);
 	}
 	if (r == NULL)
@@ -90,11 +90,9 @@ ctl_metrics_start(const char *addr)
 	pthread_mutex_init(&m->lock, NULL);
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	m->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, m,
-		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-		MHD_OPTION_END);
+	m->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, m, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)10, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (m->d == NULL) {
 		CTL_ERR("control.metrics: cannot serve on %s (address in use?)", addr);
@@ -144,14 +142,16 @@ render_counters(const struct ctl *c, FILE *f)
 	for (i = 0; i < SLB_STATS_NB_FIELDS; i++) {
 		snprintf(name, sizeof(name), "siplb_%s_total", slb_stats_fields[i].name);
 		head(f, name, "counter", slb_stats_fields[i].help);
-		fprintf(f, "%s %llu\n", name, (unsigned long long)
-			*(const uint64_t *)((const char *)s + slb_stats_fields[i].off));
+		fprintf(f, "%s %llu\n", name,
+			(unsigned long long)*(
+				const uint64_t *)((const char *)s + slb_stats_fields[i].off));
 	}
 	head(f, "siplb_drop_total", "counter", "packets dropped outside the SIP core, by reason");
 	for (i = 0; i < SLB_STATS_DROP__COUNT; i++)
 		fprintf(f, "siplb_drop_total{reason=\"%s\"} %llu\n", slb_stats_drop_name(i),
 			(unsigned long long)s->drop[i]);
-	head(f, "siplb_fwd_drop_total", "counter", "SIP messages the forwarding core dropped, "
+	head(f, "siplb_fwd_drop_total", "counter",
+		"SIP messages the forwarding core dropped, "
 		"by reason");
 	for (i = 0; i < SLB_STATS_FWD_DROP_NAMED; i++)
 		fprintf(f, "siplb_fwd_drop_total{reason=\"%s\"} %llu\n", slb_stats_fwd_drop_name(i),
@@ -164,13 +164,15 @@ ctl_metrics_render(const struct ctl *c, FILE *f)
 	bool up = c->chan.attached && c->sum_valid;
 	uint32_t i;
 
-	head(f, "siplb_dataplane_up", "gauge", "1 when siplb-control is attached to a running "
+	head(f, "siplb_dataplane_up", "gauge",
+		"1 when siplb-control is attached to a running "
 		"siplb-dataplane");
 	fprintf(f, "siplb_dataplane_up %d\n", up ? 1 : 0);
 	if (up)
 		render_counters(c, f);
 
-	head(f, "siplb_backend_up", "gauge", "1 when the backend takes new calls (control's "
+	head(f, "siplb_backend_up", "gauge",
+		"1 when the backend takes new calls (control's "
 		"state up)");
 	for (i = 0; i < c->nb_be; i++) {
 		fputs("siplb_backend_up", f);
@@ -182,11 +184,12 @@ ctl_metrics_render(const struct ctl *c, FILE *f)
 		for (i = 0; i < c->nb_be; i++) {
 			fputs("siplb_backend_messages_total", f);
 			be_labels(f, &c->be[i]);
-			fprintf(f, "} %llu\n", (unsigned long long)c->sum.be_fwd[c->be[i].id %
-				SLB_STATS_BE_IDS]);
+			fprintf(f, "} %llu\n",
+				(unsigned long long)c->sum.be_fwd[c->be[i].id % SLB_STATS_BE_IDS]);
 		}
 	}
-	head(f, "siplb_backend_probe_rtt_seconds", "gauge", "round-trip time of the last good "
+	head(f, "siplb_backend_probe_rtt_seconds", "gauge",
+		"round-trip time of the last good "
 		"OPTIONS probe");
 	for (i = 0; i < c->nb_be; i++) {
 		if (c->be[i].h.rtt_ms < 0)
@@ -202,7 +205,8 @@ ctl_metrics_render(const struct ctl *c, FILE *f)
 		fprintf(f, ",result=\"ok\"} %llu\n", (unsigned long long)c->be[i].h.probes_ok);
 		fputs("siplb_backend_probes_total", f);
 		be_labels(f, &c->be[i]);
-		fprintf(f, ",result=\"failed\"} %llu\n", (unsigned long long)c->be[i].h.probes_failed);
+		fprintf(f, ",result=\"failed\"} %llu\n",
+			(unsigned long long)c->be[i].h.probes_failed);
 	}
 }
 

@@ -1,4 +1,5 @@
-/* ctl_metrics.h: the Prometheus endpoint (GET /metrics), served from a snapshot by its own thread. */
+/* ctl_metrics.h: the Prometheus endpoint (GET /metrics), served from a snapshot by its own thread.
+ */
 #ifndef CTL_METRICS_H
 #define CTL_METRICS_H
 

@@ -17,8 +17,8 @@
 
 enum conn_state {
 	CONN_FREE = 0,
-	CONN_READ,   /* until a newline or the end of the request */
-	CONN_WAIT,   /* a change: until the dataplane answered */
+	CONN_READ, /* until a newline or the end of the request */
+	CONN_WAIT, /* a change: until the dataplane answered */
 	CONN_WRITE,
 };
 
@@ -27,9 +27,9 @@ struct ctl_mgmt_conn {
 	int fd;
 	uint64_t deadline_ms;
 	uint64_t ticket;
-	char *buf;       /* the request, then the answer */
+	char *buf; /* the request, then the answer */
 	size_t len;
-	size_t off;      /* bytes of the answer written */
+	size_t off; /* bytes of the answer written */
 };
 
 /* mkdir -p for the socket's directory: what we create is ours only (0700). */
@@ -44,7 +44,7 @@ make_dirs(const char *path)
 	if (p == NULL || p == dir)
 		return 0;
 	*p = '\0';
-	for (p = dir + 1; ; p++) {
+	for (p = dir + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 
@@ -228,7 +228,8 @@ conn_read(struct ctl_mgmt_conn *k, struct ctl *c, uint64_t now_ms)
 		if (r == 0)
 			break; /* the client closed its side: the request is what came */
 		if (k->len + (size_t)r > SLB_MGMT_MAX) {
-			set_answer(k, ctl_answer_error("request longer than %d bytes", SLB_MGMT_MAX));
+			set_answer(
+				k, ctl_answer_error("request longer than %d bytes", SLB_MGMT_MAX));
 			return;
 		}
 		{
@@ -306,8 +307,7 @@ conn_of(struct ctl_mgmt *m, int fd)
 }
 
 void
-ctl_mgmt_run(struct ctl_mgmt *m, struct ctl *c, const struct pollfd *pfd, int n,
-	uint64_t now_ms)
+ctl_mgmt_run(struct ctl_mgmt *m, struct ctl *c, const struct pollfd *pfd, int n, uint64_t now_ms)
 {
 	int i;
 

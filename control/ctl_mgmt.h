@@ -7,14 +7,14 @@
 
 #include "ctl.h"
 
-#define CTL_MGMT_CONNS 16      /* clients at once; more wait in the listen backlog */
-#define CTL_MGMT_IO_MS 5000    /* a client has this long to send its request and read */
-#define CTL_MGMT_WAIT_MS 5000  /* a change waits this long for the dataplane's answer */
+#define CTL_MGMT_CONNS 16     /* clients at once; more wait in the listen backlog */
+#define CTL_MGMT_IO_MS 5000   /* a client has this long to send its request and read */
+#define CTL_MGMT_WAIT_MS 5000 /* a change waits this long for the dataplane's answer */
 
 struct ctl_mgmt_conn;
 
 struct ctl_mgmt {
-	int fd;                    /* listening, -1: none */
+	int fd; /* listening, -1: none */
 	char path[108];
 	struct ctl_mgmt_conn *conn; /* CTL_MGMT_CONNS */
 };
@@ -27,8 +27,8 @@ int ctl_mgmt_open(struct ctl_mgmt *m, const char *path);
 int ctl_mgmt_pollfds(const struct ctl_mgmt *m, struct pollfd *pfd, int max);
 
 /* Accept, read, answer, time out: after poll() over the descriptors of ctl_mgmt_pollfds(). */
-void ctl_mgmt_run(struct ctl_mgmt *m, struct ctl *c, const struct pollfd *pfd, int n,
-	uint64_t now_ms);
+void ctl_mgmt_run(
+	struct ctl_mgmt *m, struct ctl *c, const struct pollfd *pfd, int n, uint64_t now_ms);
 
 void ctl_mgmt_close(struct ctl_mgmt *m);
 

@@ -5,7 +5,7 @@
 
 #include "ctl_probe.h"
 
-#define IP4(ip) ((ip) >> 24) & 0xff, ((ip) >> 16) & 0xff, ((ip) >> 8) & 0xff, (ip) & 0xff
+#define IP4(ip) ((ip) >> 24) & 0xff, ((ip) >> 16) & 0xff, ((ip) >> 8) & 0xff, (ip)&0xff
 
 int
 ctl_probe_text(char *buf, size_t size, uint32_t be_ip, uint16_t be_port, uint32_t our_ip,

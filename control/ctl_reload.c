@@ -12,8 +12,8 @@
 void
 ctl_reload_health_cfg(struct ctl_health_cfg *hc, const struct slb_cfg *cfg)
 {
-	ctl_health_cfg_set(hc, cfg->ctl_probe_interval_ms, cfg->ctl_probe_timeout_ms,
-		cfg->ctl_fall, cfg->ctl_rise, cfg->ctl_nb_codes, cfg->ctl_code_lo, cfg->ctl_code_hi,
+	ctl_health_cfg_set(hc, cfg->ctl_probe_interval_ms, cfg->ctl_probe_timeout_ms, cfg->ctl_fall,
+		cfg->ctl_rise, cfg->ctl_nb_codes, cfg->ctl_code_lo, cfg->ctl_code_hi,
 		cfg->ctl_dead_dialogs == SLB_DEAD_REHASH, cfg->ctl_suspect_on_503);
 }
 
@@ -70,10 +70,10 @@ ctl_reload(struct ctl *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (strcmp(fresh->ctl_shm, c->cfg->ctl_shm) != 0 ||
-			strcmp(fresh->ctl_socket, c->cfg->ctl_socket) != 0 ||
-			strcmp(fresh->ctl_metrics, c->cfg->ctl_metrics) != 0)
+		strcmp(fresh->ctl_socket, c->cfg->ctl_socket) != 0 ||
+		strcmp(fresh->ctl_metrics, c->cfg->ctl_metrics) != 0)
 		CTL_WARN("reload: control.shm, control.socket and control.metrics change at the "
-			"next start of siplb-control only");
+			 "next start of siplb-control only");
 	/* keep what this process runs on: the names above */
 	memcpy(fresh->ctl_shm, c->cfg->ctl_shm, sizeof(fresh->ctl_shm));
 	memcpy(fresh->ctl_socket, c->cfg->ctl_socket, sizeof(fresh->ctl_socket));

@@ -115,7 +115,7 @@ probe(struct ctl_seg *s, const struct slb_ctl_req *q)
 	snprintf(want, sizeof(want), "branch=" SLB_CTL_PROBE_BRANCH "%016" PRIx64 "\r\n",
 		q->probe.nonce);
 	if (q->probe.len > SLB_CTL_PROBE_MAX ||
-			memmem(q->probe.sip, q->probe.len, want, strlen(want)) == NULL) {
+		memmem(q->probe.sip, q->probe.len, want, strlen(want)) == NULL) {
 		fprintf(stderr, "fakedp: probe without its nonce in the branch\n");
 		return;
 	}
@@ -150,7 +150,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	if (ctl_seg_create(&s, argv[1], (uint32_t)atoi(argv[2]),
-			argc > 4 ? strtoull(argv[4], NULL, 0) : tsc()) < 0) {
+		    argc > 4 ? strtoull(argv[4], NULL, 0) : tsc()) < 0) {
 		perror("fakedp: segment");
 		return 1;
 	}

@@ -68,7 +68,7 @@ ctl_seg_create(struct ctl_seg *s, const char *name, uint32_t nb_workers, uint64_
 		off = ctl_seg_align(off + evt_sz);
 	}
 	s->size = off + ctl_seg_align(sizeof(struct slb_stats_shm)) +
-		2 * ctl_seg_align(sizeof(struct slb_ctl_be_set));
+		  2 * ctl_seg_align(sizeof(struct slb_ctl_be_set));
 	unlink(s->path);
 	fd = open(s->path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
@@ -97,14 +97,13 @@ ctl_seg_create(struct ctl_seg *s, const char *name, uint32_t nb_workers, uint64_
 	s->req = (struct rte_ring *)((char *)s->base + roff[0]);
 	s->rsp = (struct rte_ring *)((char *)s->base + roff[1]);
 	if (rte_ring_init(s->req, "req", SLB_CTL_REQ_RING, RING_F_SP_ENQ | RING_F_SC_DEQ) < 0 ||
-			rte_ring_init(s->rsp, "rsp", SLB_CTL_RSP_RING,
-				RING_F_SP_ENQ | RING_F_SC_DEQ) < 0)
+		rte_ring_init(s->rsp, "rsp", SLB_CTL_RSP_RING, RING_F_SP_ENQ | RING_F_SC_DEQ) < 0)
 		return -1;
 	for (i = 0; i < nb_workers; i++) {
 		h->evt_ring_off[i] = roff[2 + i];
 		s->evt[i] = (struct rte_ring *)((char *)s->base + roff[2 + i]);
-		if (rte_ring_init(s->evt[i], "evt", SLB_CTL_EVT_RING,
-				RING_F_SP_ENQ | RING_F_SC_DEQ) < 0)
+		if (rte_ring_init(
+			    s->evt[i], "evt", SLB_CTL_EVT_RING, RING_F_SP_ENQ | RING_F_SC_DEQ) < 0)
 			return -1;
 	}
 	h->stats_off = off;

@@ -80,12 +80,13 @@ test_status_backends(void)
 	json_t *a = ask("{\"cmd\":\"status\"}\n", NULL), *b, *be;
 
 	CU_ASSERT(json_is_true(json_object_get(a, "ok")));
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(a, "dataplane"),
-		"state")), "absent");
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(a, "control"), "pid")),
-		4242);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(a, "control"),
-		"config")), path);
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_object_get(a, "dataplane"), "state")),
+		"absent");
+	CU_ASSERT_EQUAL(
+		json_integer_value(json_object_get(json_object_get(a, "control"), "pid")), 4242);
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_object_get(a, "control"), "config")), path);
 	json_decref(a);
 
 	a = ask("{\"cmd\":\"backends\"}", NULL);
@@ -119,7 +120,8 @@ test_bad_requests(void)
 	refused("{\"cmd\":\"backend\",\"action\":\"drain\",\"id\":-1}", "0..4095");
 	refused("{\"cmd\":\"backend\",\"action\":\"drain\",\"name\":\"zz\"}", "no backend named");
 	refused("{\"cmd\":\"backend\",\"action\":\"weight\",\"id\":1}", "\"weight\"");
-	refused("{\"cmd\":\"backend\",\"action\":\"weight\",\"id\":1,\"weight\":70000}", "0..65535");
+	refused("{\"cmd\":\"backend\",\"action\":\"weight\",\"id\":1,\"weight\":70000}",
+		"0..65535");
 }
 
 static void
@@ -132,11 +134,13 @@ test_add_checks(void)
 	refused("{\"cmd\":\"backend\",\"action\":\"add\",\"id\":9,\"address\":\"198.18.1\"}",
 		"IPv4");
 	refused("{\"cmd\":\"backend\",\"action\":\"add\",\"id\":9,\"address\":\"198.18.1.20\","
-		"\"port\":0}", "1..65535");
+		"\"port\":0}",
+		"1..65535");
 	refused("{\"cmd\":\"backend\",\"action\":\"add\",\"id\":1,\"address\":\"198.18.1.20\"}",
 		"backend 1 exists");
 	refused("{\"cmd\":\"backend\",\"action\":\"add\",\"id\":9,\"address\":\"198.18.1.20\","
-		"\"name\":\"b2\"}", "named 'b2'");
+		"\"name\":\"b2\"}",
+		"named 'b2'");
 	refused("{\"cmd\":\"backend\",\"action\":\"add\",\"id\":9,\"address\":\"198.18.1.10\"}",
 		"address and port");
 	/* a caller-side prefix, our own address, nowhere */
@@ -156,7 +160,8 @@ test_changes_wait(void)
 	uint64_t t1 = 0, t2 = 0, t3 = 0;
 	json_t *a;
 
-	a = ask("{\"cmd\":\"backend\",\"action\":\"add\",\"id\":9,\"address\":\"198.18.1.20\"}", &t1);
+	a = ask("{\"cmd\":\"backend\",\"action\":\"add\",\"id\":9,\"address\":\"198.18.1.20\"}",
+		&t1);
 	CU_ASSERT_PTR_NULL_FATAL(a);
 	CU_ASSERT_EQUAL(t1, c.ap.want);
 	CU_ASSERT_EQUAL(c.nb_be, 3);
@@ -181,8 +186,8 @@ test_changes_wait(void)
 	snprintf(c.ap.refused_why, sizeof(c.ap.refused_why), "the dataplane refused set 8: x");
 	a = ctl_answer_wait(&c, t2, false);
 	CU_ASSERT(json_is_false(json_object_get(a, "ok")));
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(a, "error")),
-		"the dataplane refused set 8: x");
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(a, "error")), "the dataplane refused set 8: x");
 	json_decref(a);
 
 	a = ask("{\"cmd\":\"backend\",\"action\":\"remove\",\"id\":9}", &t3);
@@ -191,8 +196,8 @@ test_changes_wait(void)
 	CU_ASSERT_PTR_NULL(ctl_answer_wait(&c, t3, false));
 	a = ctl_answer_wait(&c, t3, true);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(a, "error")),
-		"dataplane did not answer"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(json_string_value(json_object_get(a, "error")), "dataplane did not answer"));
 	json_decref(a);
 
 	/* disable under pinned: failed in the dataplane; enable: up again */

@@ -144,7 +144,7 @@ test_cur_and_stats(void)
 
 	seg.stats->lcore[0].c.rx_pkts = 5;
 	seg.stats->lcore[1].c.rx_pkts = 6;
-	seg.stats->lcore[2].c.rx_pkts = 7; /* the main lcore's slot (2 workers) */
+	seg.stats->lcore[2].c.rx_pkts = 7;    /* the main lcore's slot (2 workers) */
 	seg.stats->lcore[3].c.rx_pkts = 1000; /* not in use */
 	seg.stats->lcore[1].c.be_fwd[4095] = 3;
 	CU_ASSERT_EQUAL(ctl_chan_read_stats(&ch, &sum), 0);

@@ -165,8 +165,8 @@ test_wrong_nonce(void)
 	ctl_health_probe_sent(&h, &hc, 5, now);
 	now += 10 * MS;
 	CU_ASSERT_EQUAL(ctl_health_on_reply(&h, &hc, 6, 200, 0, 0, now), CTL_V_IGNORED);
-	CU_ASSERT_EQUAL(ctl_health_on_reply(&h, &hc, 5 ^ (1ull << 63), 200, 0, 0, now),
-		CTL_V_IGNORED);
+	CU_ASSERT_EQUAL(
+		ctl_health_on_reply(&h, &hc, 5 ^ (1ull << 63), 200, 0, 0, now), CTL_V_IGNORED);
 	CU_ASSERT(h.outstanding);
 	CU_ASSERT_EQUAL(h.probes_ok, 0);
 	CU_ASSERT_EQUAL(h.last_status, -1);
@@ -409,8 +409,8 @@ test_rtt_and_schedule(void)
 	ctl_health_probe_sent(&h, &hc, 1, now);
 	CU_ASSERT(ctl_health_on_sent(&h, 1, 1000000));
 	now += 40 * MS; /* control saw it late: the TSC says what the wire did */
-	CU_ASSERT_EQUAL(ctl_health_on_reply(&h, &hc, 1, 200, 1000000 + hz * 3 / 1000, hz, now),
-		CTL_V_OK);
+	CU_ASSERT_EQUAL(
+		ctl_health_on_reply(&h, &hc, 1, 200, 1000000 + hz * 3 / 1000, hz, now), CTL_V_OK);
 	CU_ASSERT_DOUBLE_EQUAL(h.rtt_ms, 3.0, 1e-9);
 	/* no PROBE_SENT: control's own clock */
 	now = h.next_us;

@@ -32,7 +32,8 @@ test_text(void)
 	CU_ASSERT_STRING_EQUAL(buf, expected);
 	/* too small: refused, not cut */
 	CU_ASSERT_EQUAL(ctl_probe_text(buf, (size_t)n, BE_IP, 5070, OUR_IP, 5060,
-		0x00f1e2d3c4b5a697ull, 42), -1);
+				0x00f1e2d3c4b5a697ull, 42),
+		-1);
 }
 
 static bool
@@ -48,8 +49,8 @@ test_parses(void)
 	char buf[SLB_CTL_PROBE_MAX];
 	int n;
 
-	n = ctl_probe_text(buf, sizeof(buf), 0xffffffffu, 65535, 0xfffffffeu, 65535,
-		UINT64_MAX, 0x7fffffffu); /* RFC 3261: CSeq < 2^31 */
+	n = ctl_probe_text(buf, sizeof(buf), 0xffffffffu, 65535, 0xfffffffeu, 65535, UINT64_MAX,
+		0x7fffffffu); /* RFC 3261: CSeq < 2^31 */
 	CU_ASSERT_FATAL(n > 0);
 	CU_ASSERT_EQUAL(slb_sip_parse((const uint8_t *)buf, (uint32_t)n, &msg), SLB_SIP_OK);
 	CU_ASSERT_EQUAL(msg.kind, SLB_SIP_REQUEST);
@@ -72,8 +73,8 @@ test_req(void)
 	struct slb_ctl_req req;
 
 	memset(&req, 0xa5, sizeof(req));
-	CU_ASSERT_EQUAL_FATAL(ctl_probe_req(&req, 9, 3, BE_IP, 5070, OUR_IP, 5060,
-		0x00f1e2d3c4b5a697ull, 42), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		ctl_probe_req(&req, 9, 3, BE_IP, 5070, OUR_IP, 5060, 0x00f1e2d3c4b5a697ull, 42), 0);
 	CU_ASSERT_EQUAL(req.type, SLB_CTL_REQ_PROBE);
 	CU_ASSERT_EQUAL(req.req_id, 9);
 	CU_ASSERT_EQUAL(req.gen, 0);
