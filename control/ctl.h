@@ -20,7 +20,9 @@ struct ctl_be {
 	uint8_t dp_state; /* enum slb_ctl_be_state it should have in the dataplane */
 	char name[SLB_CTL_NAME_LEN];
 	struct ctl_health h;
-	uint64_t fwd_prev; /* be_fwd counter at the last rate sample */
+	uint32_t
+		probe_req_id; /* the REQ_PROBE of the probe in flight: a REPLY to it is a refusal */
+	uint64_t fwd_prev;    /* be_fwd counter at the last rate sample */
 	double msgs_per_s;
 };
 

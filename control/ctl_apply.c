@@ -221,9 +221,14 @@ send_set(struct ctl *c, uint64_t now_ms)
 	int rc;
 
 	gen = (c->ap.table_version > c->ap.gen ? c->ap.table_version : c->ap.gen) + 1;
+	/*
+	 * The main lcore checks the stage's gen against the request's before and after it copies
+	 * the set: gen 0 first, so that a copy still running from an older request (given up on
+	 * after REPLY_WAIT_MS) sees it change; the set; then the new gen, last.
+	 */
 	__atomic_store_n(&st->seq, st->seq + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->gen, 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	st->gen = gen;
 	st->nb_be = c->nb_be;
 	for (i = 0; i < c->nb_be; i++) {
 		struct slb_ctl_be *d = &st->be[i];
@@ -237,6 +242,7 @@ send_set(struct ctl *c, uint64_t now_ms)
 		d->state = be->dp_state;
 		memcpy(d->name, be->name, sizeof(d->name));
 	}
+	__atomic_store_n(&st->gen, gen, __ATOMIC_RELEASE);
 	__atomic_store_n(&st->seq, st->seq + 1, __ATOMIC_RELEASE);
 
 	memset(&req, 0, sizeof(req));

@@ -243,6 +243,13 @@ ctl_health_forget_probe(struct ctl_health *h, uint64_t now_us)
 		h->next_us = now_us;
 }
 
+void
+ctl_health_probe_refused(struct ctl_health *h, uint64_t nonce)
+{
+	if (h->outstanding && h->nonce == nonce)
+		h->outstanding = false;
+}
+
 enum slb_ctl_be_state
 ctl_health_dp_state(enum ctl_state s, bool dead_rehash)
 {

@@ -165,6 +165,10 @@ void ctl_health_set_admin(struct ctl_health *h, enum ctl_admin admin, uint64_t n
 /* Forget the probe in flight without counting it (the dataplane restarted: it is lost). */
 void ctl_health_forget_probe(struct ctl_health *h, uint64_t now_us);
 
+/* The dataplane could not send the probe in flight (no mbuf...): not the backend's failure; the
+ * next one goes at its usual time. */
+void ctl_health_probe_refused(struct ctl_health *h, uint64_t nonce);
+
 /* The dataplane's state for a control state (dead_dialogs decides down's and disabled's). */
 enum slb_ctl_be_state ctl_health_dp_state(enum ctl_state s, bool dead_rehash);
 

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,31 @@ be_of_nonce(struct ctl *c, const struct slb_ctl_evt *e)
 	return NULL;
 }
 
+/* A REPLY to a REQ_PROBE: the dataplane could not send it. Returns whether it was one. */
+static bool
+probe_refused(struct ctl *c, const struct slb_ctl_evt *e)
+{
+	static uint64_t last_warn_us;
+	uint64_t now = ctl_now_us();
+	uint32_t i;
+
+	for (i = 0; i < c->nb_be; i++) {
+		struct ctl_be *be = &c->be[i];
+
+		if (!be->h.outstanding || be->probe_req_id != e->req_id)
+			continue;
+		ctl_health_probe_refused(&be->h, be->h.nonce);
+		if (now - last_warn_us >= 10000000) {
+			last_warn_us = now;
+			CTL_WARN("backend %u (%s): the dataplane could not send its probe: %s (not "
+				 "counted; logged once in 10 s)",
+				be->id, be->name, strerror(-e->result));
+		}
+		return true;
+	}
+	return false;
+}
+
 static void
 on_event(void *arg, const struct slb_ctl_evt *e)
 {
@@ -83,6 +109,10 @@ on_event(void *arg, const struct slb_ctl_evt *e)
 
 	switch (e->type) {
 	case SLB_CTL_EVT_REPLY:
+		if (e->req_id != c->ap.req_id && e->result < 0 && probe_refused(c, e))
+			break;
+		ctl_apply_on_event(c, e);
+		break;
 	case SLB_CTL_EVT_TABLE:
 		ctl_apply_on_event(c, e);
 		break;
@@ -190,6 +220,7 @@ run_health(struct ctl *c, uint64_t now_us)
 			continue;
 		}
 		ctl_health_probe_sent(&be->h, &c->hc, nonce, now_us);
+		be->probe_req_id = req.req_id;
 	}
 }
 

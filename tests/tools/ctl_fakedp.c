@@ -12,8 +12,9 @@
  * ctl_fakedp SHM WORKERS STATEFILE [EPOCH]
  * Makes /dev/shm/SHM as siplb-dataplane would and plays its main lcore: applies REQ_BACKENDS
  * (stage -> cur, REPLY, TABLE), "sends" each REQ_PROBE and answers it 200 from worker 0, unless
- * STATEFILE (re-read every 100 ms) has a line "dead ID" (no answer) or "503 ID" (OPTIONS
- * answered 200, and an INVITE 503 event every 100 ms). Each applied set is printed on stdout:
+ * STATEFILE (re-read every 100 ms) has a line "dead ID" (no answer), "503 ID" (OPTIONS
+ * answered 200, and an INVITE 503 event every 100 ms) or "nosend ID" (its probes refused with a
+ * REPLY -ENOBUFS, as when the dataplane has no mbuf). Each applied set is printed on stdout:
  * "table GEN id:state:wWEIGHT ...". It starts with an empty table (TABLE gen 1). SIGUSR1 plays a
  * SIGHUP to the dataplane: every backend up, a table of its own. SIGTERM: STOPPING, file removed.
  */
@@ -45,7 +46,8 @@ tsc(void)
 }
 
 #define MAXBE 64
-static int dead[MAXBE], busy[MAXBE];
+static int dead[MAXBE], busy[MAXBE], nosend[MAXBE];
+static uint64_t version = 1; /* the table's, the dataplane's own numbering (not control's gen) */
 
 static void
 read_state(const char *path)
@@ -56,6 +58,7 @@ read_state(const char *path)
 
 	memset(dead, 0, sizeof(dead));
 	memset(busy, 0, sizeof(busy));
+	memset(nosend, 0, sizeof(nosend));
 	if (f == NULL)
 		return;
 	while (fscanf(f, "%15s %d", kind, &id) == 2)
@@ -64,6 +67,8 @@ read_state(const char *path)
 				dead[id] = 1;
 			else if (strcmp(kind, "503") == 0)
 				busy[id] = 1;
+			else if (strcmp(kind, "nosend") == 0)
+				nosend[id] = 1;
 		}
 	fclose(f);
 }
@@ -93,11 +98,13 @@ apply(struct ctl_seg *s, const struct slb_ctl_req *q)
 		return;
 	}
 	memcpy(&set, s->stage, sizeof(set));
-	set.gen = q->gen;
+	set.gen = ++version;
 	ctl_seg_set_cur(s, &set);
-	e.gen = q->gen;
-	emit(s->rsp, &e);
+	/* as the dataplane does: the new table's TABLE, then the REPLY, both with its version */
+	e.gen = version;
 	e.type = SLB_CTL_EVT_TABLE;
+	emit(s->rsp, &e);
+	e.type = SLB_CTL_EVT_REPLY;
 	emit(s->rsp, &e);
 	printf("table %" PRIu64, set.gen);
 	for (i = 0; i < set.nb_be; i++)
@@ -120,6 +127,14 @@ probe(struct ctl_seg *s, const struct slb_ctl_req *q)
 		return;
 	}
 	memset(&e, 0, sizeof(e));
+	if (q->probe.be_id < MAXBE && nosend[q->probe.be_id]) {
+		e.type = SLB_CTL_EVT_REPLY; /* as the dataplane without an mbuf */
+		e.be_id = 0xffff;
+		e.req_id = q->req_id;
+		e.result = -105; /* ENOBUFS */
+		emit(s->rsp, &e);
+		return;
+	}
 	e.type = SLB_CTL_EVT_PROBE_SENT;
 	e.be_id = q->probe.be_id;
 	e.nonce = q->probe.nonce;
@@ -176,7 +191,7 @@ main(int argc, char **argv)
 
 			foreign = 0;
 			memcpy(&set, s.cur, sizeof(set));
-			set.gen += 1000;
+			set.gen = ++version;
 			for (i = 0; i < set.nb_be; i++)
 				set.be[i].state = SLB_CTL_BE_UP;
 			ctl_seg_set_cur(&s, &set);

@@ -113,6 +113,15 @@ try:
     t = wait_for(lambda: [x for x in tables()[n:] if be_state(x, 2) == 0], 5)
     check(t is not None, "backend 2 back after rise probes (%.2f s)" % (time.time() - t0))
 
+    # probes the dataplane could not send are not the backend's failures
+    b0 = {x["id"]: x for x in ask({"cmd": "backends"})["backends"]}
+    open(state, "w").write("nosend 1\n")
+    time.sleep(1.0)
+    b = {x["id"]: x for x in ask({"cmd": "backends"})["backends"]}
+    check(b[1]["state"] == "up" and b[1]["probes_failed"] == b0[1]["probes_failed"],
+          "probes refused by the dataplane: not counted, backend stays up")
+    open(state, "w").write("")
+
     # 503s to INVITEs: down; good probes bring it back, the 503s take it out again
     n = len(tables())
     open(state, "w").write("503 1\n")

@@ -422,6 +422,16 @@ test_rtt_and_schedule(void)
 	CU_ASSERT(!ctl_health_probe_due(&h, now));
 	CU_ASSERT(!ctl_health_probe_due(&h, now - 7 * MS + 999 * MS));
 	CU_ASSERT(ctl_health_probe_due(&h, now - 7 * MS + 1000 * MS));
+	/* a probe the dataplane could not send: neither counted nor resent at once */
+	ctl_health_probe_sent(&h, &hc, 4, now);
+	ctl_health_probe_refused(&h, 5); /* another nonce: nothing */
+	CU_ASSERT(h.outstanding);
+	ctl_health_probe_refused(&h, 4);
+	CU_ASSERT(!h.outstanding);
+	CU_ASSERT_EQUAL(h.probes_failed, 0);
+	CU_ASSERT(!ctl_health_probe_due(&h, now + 999 * MS));
+	CU_ASSERT(ctl_health_probe_due(&h, now + 1000 * MS));
+	now += 1000 * MS;
 	/* a probe lost with a dataplane restart is forgotten, not failed */
 	ctl_health_probe_sent(&h, &hc, 3, now);
 	ctl_health_forget_probe(&h, now);
