@@ -48,6 +48,24 @@ if ! dp_start "$top/build/dataplane/siplb-dataplane" "$OUT/siplb.conf" "$DP_LOG"
 fi
 backends_up "$top/tests/e2e/scenarios/uas.xml" "$OUT"
 
+CTL_SOCK=$OUT/control.sock
+echo "== starting siplb-control (health checks every 500 ms, down after 2 failures; log $OUT/control.log)"
+spawn ip netns exec "$NS_LB" "$top/build/control/siplb-control" -c "$OUT/siplb.conf" \
+	>"$OUT/control.log" 2>&1
+CTL_PID=$LAST_PID
+if ! python3 tests/e2e/ctl_wait.py "$CTL_SOCK" running 10 >/dev/null; then
+	tail -n 5 "$OUT/control.log"
+	echo "demo: siplb-control did not attach" >&2
+	exit 1
+fi
+for b in proxy1 proxy2 proxy3; do
+	python3 tests/e2e/ctl_wait.py "$CTL_SOCK" state "$b" up 10 >/dev/null
+done
+build/control/siplbctl -s "$CTL_SOCK" backends
+KILL_AT=$((CALLS / RATE / 3))
+BACK_AT=$((2 * CALLS / RATE / 3))
+echo "== proxy2 will be stopped at ${KILL_AT}s and started again at ${BACK_AT}s"
+
 echo "== $CALLS calls at $RATE per second from SIPp (INVITE, 180, 200, ACK, BYE, 200)"
 callers_run "$top/tests/e2e/scenarios/uac.xml" "$CALLS" "$RATE" "$OUT/calls.csv" \
 	"$OUT/calls.out" &
@@ -63,8 +81,12 @@ live() {
 	rate=$(grep -E '^stats: [0-9]+ rx/s' "$DP_LOG" | tail -n 1 | sed -E 's/^stats: //; s/; mempool.*//')
 	dl=$(grep -E '^stats: dialogs live' "$DP_LOG" | tail -n 1 | grep -oE 'live [0-9]+' )
 	be=$(grep -E '^stats: backends:' "$DP_LOG" | tail -n 1 | sed -E 's/^stats: backends: //; s/ \(table.*//')
-	printf '%4ss  calls ok %-5s failed %-3s | siplb %s, dialogs %s | to proxies: %s\n' \
-		"$t" "${ok:-0}" "${failed:-0}" "${rate:-?}" "${dl#live }" "${be:-?}"
+	st=$(python3 tests/e2e/ctl_wait.py "$CTL_SOCK" get backends 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join("%s:%s" % (b["name"], b["state"]) for b in d.get("backends", [])))' 2>/dev/null)
+	printf '%4ss  calls ok %-5s failed %-3s | siplb %s, dialogs %s | to proxies: %s | %s\n' \
+		"$t" "${ok:-0}" "${failed:-0}" "${rate:-?}" "${dl#live }" "${be:-?}" "${st:-control?}"
 }
 start=$(date +%s)
 limit=$((CALLS / RATE + 60))
@@ -72,6 +94,14 @@ while kill -0 "$CALLER_PID" 2>/dev/null; do
 	sleep 1
 	now=$(($(date +%s) - start))
 	[ -s "$OUT/calls.csv" ] && live "$now"
+	if [ "$now" -eq "$KILL_AT" ]; then
+		echo "== proxy2 stopped (its SIPp killed): watch it leave"
+		kill -KILL "${BACKEND_PIDS[1]}" 2>/dev/null
+	elif [ "$now" -eq "$BACK_AT" ]; then
+		echo "== proxy2 started again: watch it come back after 2 good probes"
+		mkdir -p "$OUT/back"
+		backend_up 1 "$top/tests/e2e/scenarios/uas.xml" "$OUT/back"
+	fi
 	if [ "$now" -gt "$limit" ]; then
 		echo "demo: callers still running after ${limit}s, stopping them"
 		kill "$CALLER_PID"
@@ -81,26 +111,35 @@ done
 wait "$CALLER_PID"
 rc=$?
 sleep 2.5 # the backends keep each call 2 s for a retransmitted BYE
+echo
+build/control/siplbctl -s "$CTL_SOCK" backends
+kill -TERM "$CTL_PID"
+wait "$CTL_PID" 2>/dev/null
 backends_down
 
 echo
 echo "== result"
 ok=$(sipp_stat "$OUT/calls.csv" 'SuccessfulCall(C)')
 failed=$(sipp_stat "$OUT/calls.csv" 'FailedCall(C)')
-echo "calls: $ok of $CALLS completed, $failed failed (SIPp exit $rc)"
+echo "calls: $ok of $CALLS completed, $failed failed (SIPp exit $rc): calls fail only in the"
+echo "       detection window after proxy2's stop (calls it had answered), none after"
+mkdir -p "$OUT/back" && touch "$OUT/back/proxy2.msg"
 python3 tests/e2e/sipp_log.py proxy1="$OUT/proxy1.msg" proxy2="$OUT/proxy2.msg" \
-	proxy3="$OUT/proxy3.msg" | python3 -c '
+	proxy2b="$OUT/back/proxy2.msg" proxy3="$OUT/proxy3.msg" | python3 -c '
 import json, sys
 d = json.load(sys.stdin); w = [int(x) for x in sys.argv[1].split()]
+d["proxy2"].update(d.pop("proxy2b"))  # the same proxy before its stop and after its return
 where = {}
 for be, calls in d.items():
     for cid in calls:
-        where.setdefault(cid, set()).add(be)
+        if not cid.endswith("@siplb-probe"):  # siplb-control health checks
+            where.setdefault(cid, set()).add(be)
 total = len(where) or 1
 split = sum(1 for s in where.values() if len(s) > 1)
 print("spread over the proxies (weights %s):" % ":".join(map(str, w)))
-for (be, calls), wt in zip(sorted(d.items()), w):
-    print("  %-7s %5d calls  %5.1f%%  (weight share %4.1f%%)" % (be, len(calls), 100.0 * len(calls) / total, 100.0 * wt / sum(w)))
+for be, wt in zip(sorted(d), w):
+    n = sum(1 for s in where.values() if be in s)
+    print("  %-7s %5d calls  %5.1f%%  (weight share %4.1f%%)" % (be, n, 100.0 * n / total, 100.0 * wt / sum(w)))
 print("calls whose messages reached more than one proxy: %d" % split)
 ' "$WEIGHTS"
 

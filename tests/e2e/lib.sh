@@ -167,6 +167,8 @@ reply_483 = true;
 stats_interval = 1;
 idle_sleep_us = 50;
 branch_secret = "12345678876543211234567887654321";
+control: { shm = "$prefix"; socket = "$(dirname "$f")/control.sock"; metrics = "127.0.0.1:9490";
+	probe_interval_ms = 500; probe_timeout_ms = 400; fall = 2; rise = 2; };
 mempool: { size = 16383; big_size = 511; indirect_size = 2047; };
 dialog: { capacity = 65536; };
 ports = (
@@ -209,16 +211,23 @@ dp_start() {
 
 SIPP_OPTS=(-buff_size 2097152 -nostdin -t u1)
 
+# SIPp backend $1 (0..2) with scenario $2, logs in $3: answers siplb-control's OPTIONS (-aa).
+# Sets LAST_PID (and BACKEND_PIDS[$1]).
+backend_up() {
+	local i=$1 scen=$2 dir=$3
+	spawn ip netns exec "$NS_B" sipp -sf "$scen" -i "${BACKEND_IPS[$i]}" -p 5060 -aa \
+		"${SIPP_OPTS[@]}" -trace_msg -message_file "$dir/proxy$((i + 1)).msg" \
+		-trace_err -error_file "$dir/proxy$((i + 1)).err" \
+		>>"$dir/proxy$((i + 1)).out" 2>&1 </dev/null
+	BACKEND_PIDS[$i]=$LAST_PID
+}
+
 # One SIPp backend per address: $1 scenario, $2 log dir. Sets BACKEND_PIDS.
 backends_up() {
 	local scen=$1 dir=$2 i
 	BACKEND_PIDS=()
 	for i in 0 1 2; do
-		spawn ip netns exec "$NS_B" sipp -sf "$scen" -i "${BACKEND_IPS[$i]}" -p 5060 \
-			"${SIPP_OPTS[@]}" -trace_msg -message_file "$dir/proxy$((i + 1)).msg" \
-			-trace_err -error_file "$dir/proxy$((i + 1)).err" \
-			>"$dir/proxy$((i + 1)).out" 2>&1 </dev/null
-		BACKEND_PIDS+=("$LAST_PID")
+		backend_up "$i" "$scen" "$dir"
 	done
 	sleep 0.5
 }

@@ -12,6 +12,8 @@ SCEN=$E2E/scenarios
 PFX=slbt
 # shellcheck source=lib.sh
 source "$E2E/lib.sh"
+# shellcheck source=control.sh
+source "$E2E/control.sh"
 
 OUT=$(mktemp -d /tmp/siplb-e2e.XXXXXX)
 DP_PREFIX=${PFX}dp
@@ -26,7 +28,8 @@ fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
 cleanup() {
 	kill_all
 	net_down
-	rm -rf "/var/run/dpdk/$DP_PREFIX" /dev/hugepages/"${DP_PREFIX}"map_* 2>/dev/null
+	rm -rf "/var/run/dpdk/$DP_PREFIX" /dev/hugepages/"${DP_PREFIX}"map_* "/dev/shm/$DP_PREFIX" \
+		2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -637,6 +640,7 @@ t_forged_response
 t_via_lie
 t_nat
 t_reload
+t_control
 t_shutdown
 t_garbage
 
