@@ -1,6 +1,7 @@
 /* be_swap.c: build, publish and retire backend tables (rte_rcu_qsbr grace periods). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include <rte_ring_elem.h>
 
 #include "be_swap.h"
+#include "ctl.h"
 #include "dp.h"
 #include "log.h"
 #include "neigh.h"
@@ -83,13 +85,12 @@ warm_neighbours(const struct slb_be_table *t)
 	}
 }
 
-int
-slb_be_swap(struct slb_be_table *t)
+/* Publish t (now owned here, its version set) and retire the previous table. */
+static void
+swap(struct slb_be_table *t)
 {
 	struct slb_be_table *old;
 
-	if (t == NULL)
-		return -1;
 	t->version = ++be_version;
 	old = __atomic_exchange_n(&slb_be_cur, t, __ATOMIC_ACQ_REL);
 	if (slb_dp.shm != NULL) {
@@ -99,8 +100,9 @@ slb_be_swap(struct slb_be_table *t)
 	SLB_LOG(be, INFO, "backend table v%" PRIu64 ": %u backends, %u up, %u buckets",
 		t->version, t->nb_be, t->nb_up, t->mask + 1);
 	warm_neighbours(t);
+	slb_ctl_table_applied(&slb_dp, t);
 	if (old == NULL)
-		return 0;
+		return;
 	if (nb_retired == RETIRE_MAX) {
 		/* swaps faster than grace periods: wait for the workers once, then free all */
 		rte_rcu_qsbr_synchronize(slb_be_qsv, RTE_QSBR_THRID_INVALID);
@@ -109,6 +111,104 @@ slb_be_swap(struct slb_be_table *t)
 	retire[nb_retired].t = old;
 	retire[nb_retired].token = rte_rcu_qsbr_start(slb_be_qsv);
 	nb_retired++;
+}
+
+static const char *
+ip_str(uint32_t ip, char *buf)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+	return buf;
+}
+
+/* Why be (index i) cannot be a backend of the running ports, or 0. */
+static int
+check_one(const struct slb_be *be, uint32_t i, char *why, size_t whylen)
+{
+	const struct slb_be *b = &be[i];
+	char ipbuf[16];
+	uint32_t nh;
+	int pidx;
+
+	if (b->id >= SLB_BE_ID_MAX)
+		return snprintf(why, whylen, "backend %u (%s): id %u is over %u", i, b->name, b->id,
+			SLB_BE_ID_MAX - 1);
+	if (b->state > SLB_BE_FAILED)
+		return snprintf(why, whylen, "backend %s: unknown state %u", b->name, b->state);
+	if (b->port == 0)
+		return snprintf(why, whylen, "backend %s: port 0", b->name);
+	if (slb_addr_local(&slb_dp.addr, b->ip) >= 0)
+		return snprintf(why, whylen, "backend %s: %s is our own address", b->name,
+			ip_str(b->ip, ipbuf));
+	if ((b->ip >> 24) == 0 || (b->ip >> 24) == 127 || (b->ip >> 28) >= 0xe)
+		return snprintf(why, whylen, "backend %s: %s is not a host's address", b->name,
+			ip_str(b->ip, ipbuf));
+	/* as the config check does: where packets really leave (slb_addr_route()) */
+	pidx = slb_addr_route(&slb_dp.addr, b->ip, SLB_ROLE_BACKEND, &nh);
+	if (pidx < 0)
+		return snprintf(why, whylen, "backend %s: %s is on no backend-side prefix and "
+			"there is no gateway", b->name, ip_str(b->ip, ipbuf));
+	if ((slb_dp.cfg->port[pidx].role & SLB_ROLE_BACKEND) == 0)
+		return snprintf(why, whylen, "backend %s: %s is reached through port %s, whose "
+			"role is \"caller\"", b->name, ip_str(b->ip, ipbuf),
+			slb_dp.cfg->port[pidx].name);
+	return 0;
+}
+
+/* Ids unique, ip:port unique, each backend reachable on a backend-side port: 0 or -EINVAL. */
+static int
+check(const struct slb_be *be, uint32_t n, char *why, size_t whylen)
+{
+	static uint64_t seen[2 * SLB_BE_MAX]; /* ip:port + 1, open addressing; main lcore only */
+	uint8_t ids[SLB_BE_ID_MAX / 8] = {0};
+	const uint32_t mask = 2 * SLB_BE_MAX - 1;
+	char ipbuf[16];
+	uint32_t i, h;
+	uint64_t key;
+
+	if (n > SLB_BE_MAX) {
+		snprintf(why, whylen, "%u backends: at most %u", n, SLB_BE_MAX);
+		return -EINVAL;
+	}
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < n; i++) {
+		if (check_one(be, i, why, whylen) != 0)
+			return -EINVAL;
+		if (ids[be[i].id / 8] & (1u << (be[i].id % 8))) {
+			snprintf(why, whylen, "backend %s: id %u is taken", be[i].name, be[i].id);
+			return -EINVAL;
+		}
+		ids[be[i].id / 8] |= (uint8_t)(1u << (be[i].id % 8));
+		key = ((uint64_t)be[i].ip << 16 | be[i].port) + 1;
+		for (h = (uint32_t)(key * 0x9e3779b97f4a7c15ull >> 40) & mask; seen[h] != 0;
+				h = (h + 1) & mask)
+			if (seen[h] == key) {
+				snprintf(why, whylen, "backend %s: %s:%u is another backend's",
+					be[i].name, ip_str(be[i].ip, ipbuf), be[i].port);
+				return -EINVAL;
+			}
+		seen[h] = key;
+	}
+	return 0;
+}
+
+int
+slb_be_apply(const struct slb_be *be, uint32_t n, uint32_t buckets_log2, char *why,
+	size_t whylen)
+{
+	struct slb_be_table *t;
+	int rc;
+
+	rc = check(be, n, why, whylen);
+	if (rc < 0)
+		return rc;
+	t = slb_be_table_build(be, n, buckets_log2, slb_dp.fwd.hkey.seed);
+	if (t == NULL) {
+		rc = errno != 0 ? -errno : -ENOMEM;
+		snprintf(why, whylen, "backend table (%u backends, 2^%u buckets): %s", n,
+			buckets_log2, strerror(-rc));
+		return rc;
+	}
+	swap(t);
 	return 0;
 }
 
@@ -116,23 +216,20 @@ int
 slb_be_reload(struct slb_dp *dp)
 {
 	struct slb_cfg *cfg = malloc(sizeof(*cfg));
-	struct slb_be_table *t = NULL;
-	int rc = -1;
+	char why[160];
+	int rc = -EINVAL;
 
 	if (cfg == NULL)
-		return -1;
+		return -ENOMEM;
 	/* the new backends against the running ports, not the file's */
 	if (slb_cfg_reload(cfg, dp->cfg->path, dp->cfg) < 0) {
 		SLB_LOG(be, ERR, "reload: %s refused (see above): backends unchanged",
 			dp->cfg->path);
 		goto out;
 	}
-	t = slb_be_table_build(cfg->be, cfg->nb_be, cfg->be_buckets_log2, dp->fwd.hkey.seed);
-	if (t == NULL) {
-		SLB_LOG(be, ERR, "reload: backend table: %s: backends unchanged", strerror(errno));
-		goto out;
-	}
-	rc = slb_be_swap(t);
+	rc = slb_be_apply(cfg->be, cfg->nb_be, cfg->be_buckets_log2, why, sizeof(why));
+	if (rc < 0)
+		SLB_LOG(be, ERR, "reload: %s: backends unchanged", why);
 out:
 	slb_cfg_free(cfg);
 	free(cfg);
@@ -143,7 +240,7 @@ int
 slb_be_swap_init(struct slb_dp *dp)
 {
 	const struct slb_cfg *cfg = dp->cfg;
-	struct slb_be_table *t;
+	char why[160];
 	size_t sz;
 
 	sz = rte_rcu_qsbr_get_memsize(dp->nb_workers);
@@ -153,13 +250,11 @@ slb_be_swap_init(struct slb_dp *dp)
 			rte_strerror(rte_errno));
 		return -1;
 	}
-	t = slb_be_table_build(cfg->be, cfg->nb_be, cfg->be_buckets_log2, dp->fwd.hkey.seed);
-	if (t == NULL) {
-		SLB_LOG(be, ERR, "backend table (%u backends, 2^%u buckets): %s", cfg->nb_be,
-			cfg->be_buckets_log2, strerror(errno));
+	if (slb_be_apply(cfg->be, cfg->nb_be, cfg->be_buckets_log2, why, sizeof(why)) < 0) {
+		SLB_LOG(be, ERR, "%s", why);
 		return -1;
 	}
-	return slb_be_swap(t);
+	return 0;
 }
 
 void
