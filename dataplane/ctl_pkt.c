@@ -47,13 +47,13 @@ slb_ctl_probe_write(void *buf, const struct slb_ctl_probe *pr, uint32_t src, uin
 }
 
 bool
-slb_ctl_icmp_unreach(const void *icmp, uint32_t len, const struct slb_addr_tbl *addr,
-	uint16_t sip_port, uint32_t *ip, uint16_t *port)
+slb_ctl_icmp_unreach(const void *icmp, uint32_t len, uint16_t pidx,
+	const struct slb_addr_tbl *addr, uint16_t sip_port, uint32_t *ip, uint16_t *port)
 {
 	const uint8_t *b = icmp;
 	const struct rte_ipv4_hdr *q;
 	const struct rte_udp_hdr *qu;
-	uint32_t qhl, qsrc, qdst;
+	uint32_t qhl, qsrc, qdst, nh;
 
 	if (len < ICMP_HDR_LEN + sizeof(*q) || b[0] != ICMP_DEST_UNREACH ||
 			(b[1] != ICMP_HOST_UNREACH && b[1] != ICMP_PORT_UNREACH))
@@ -71,6 +71,10 @@ slb_ctl_icmp_unreach(const void *icmp, uint32_t len, const struct slb_addr_tbl *
 	qsrc = rte_be_to_cpu_32(q->src_addr);
 	qdst = rte_be_to_cpu_32(q->dst_addr);
 	if (slb_addr_local(addr, qsrc) < 0 || slb_addr_local(addr, qdst) >= 0)
+		return false;
+	/* toward a backend or toward a caller: either way it left from the port it came back to */
+	if (slb_addr_route(addr, qdst, SLB_ROLE_BACKEND, &nh) != (int)pidx &&
+			slb_addr_route(addr, qdst, SLB_ROLE_CALLER, &nh) != (int)pidx)
 		return false;
 	qu = (const struct rte_udp_hdr *)(b + ICMP_HDR_LEN + qhl);
 	if (rte_be_to_cpu_16(qu->src_port) != sip_port)

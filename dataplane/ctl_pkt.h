@@ -23,10 +23,12 @@ uint16_t slb_ctl_probe_write(void *buf, const struct slb_ctl_probe *pr, uint32_t
  * An ICMP message (len bytes from its type, the IPv4 payload) that control wants to hear of:
  * destination unreachable, code host (1) or port (3), with a valid checksum, quoting a whole
  * IPv4 header and 8 bytes after it of a UDP datagram (no later fragment) from one of our
- * addresses and our sip_port to a host that is not us. Then *ip and *port (host order) are the
- * quoted datagram's destination. Every length is checked before it is read.
+ * addresses and our sip_port to a host that is not us, received on port pidx, a port such a
+ * datagram to that host leaves from (anyone can send ICMP: one about a backend that comes in
+ * from the callers' side is forged). Then *ip and *port (host order) are the quoted datagram's
+ * destination. Every length is checked before it is read.
  */
-bool slb_ctl_icmp_unreach(const void *icmp, uint32_t len, const struct slb_addr_tbl *addr,
-	uint16_t sip_port, uint32_t *ip, uint16_t *port);
+bool slb_ctl_icmp_unreach(const void *icmp, uint32_t len, uint16_t pidx,
+	const struct slb_addr_tbl *addr, uint16_t sip_port, uint32_t *ip, uint16_t *port);
 
 #endif /* SLB_CTL_PKT_H */

@@ -431,14 +431,17 @@ t_icmp_unreach(void)
 	/* port unreachable from a backend about our datagram to it */
 	len = mk_unreach(&p, 3, BACKEND_IP, SIP_PORT, BE_IP, 5070);
 	resum(&p, len);
-	CU_ASSERT_TRUE(slb_ctl_icmp_unreach(&p, len, at, SIP_PORT, &ip, &port));
+	CU_ASSERT_TRUE(slb_ctl_icmp_unreach(&p, len, 1, at, SIP_PORT, &ip, &port));
 	CU_ASSERT_EQUAL(ip, BE_IP);
 	CU_ASSERT_EQUAL(port, 5070);
-	/* host unreachable, quoting only the 8 bytes RFC 792 asks for */
+	/* about a backend, but from the callers' side: forged */
+	CU_ASSERT_FALSE(slb_ctl_icmp_unreach(&p, len, 0, at, SIP_PORT, &ip, &port));
+	/* host unreachable about a caller, quoting only the 8 bytes RFC 792 asks for */
 	len = mk_unreach(&p, 1, CALLER_IP, SIP_PORT, RTE_IPV4(10, 0, 0, 9), 5060);
 	len = (uint16_t)(len - sizeof(p.more));
 	resum(&p, len);
-	CU_ASSERT_TRUE(slb_ctl_icmp_unreach(&p, len, at, SIP_PORT, &ip, &port));
+	CU_ASSERT_TRUE(slb_ctl_icmp_unreach(&p, len, 0, at, SIP_PORT, &ip, &port));
+	CU_ASSERT_FALSE(slb_ctl_icmp_unreach(&p, len, 1, at, SIP_PORT, &ip, &port));
 	CU_ASSERT_EQUAL(ip, RTE_IPV4(10, 0, 0, 9));
 	CU_ASSERT_EQUAL(port, 5060);
 
@@ -455,7 +458,7 @@ t_icmp_unreach(void)
 			ck = (uint16_t)~rte_raw_cksum(copy, len);
 			memcpy(copy + 2, &ck, 2);
 		}
-		CU_ASSERT_FALSE(slb_ctl_icmp_unreach(copy, len, at, SIP_PORT, &ip, &port));
+		CU_ASSERT_FALSE(slb_ctl_icmp_unreach(copy, len, 1, at, SIP_PORT, &ip, &port));
 		free(copy);
 	}
 
@@ -464,7 +467,7 @@ t_icmp_unreach(void)
 		len = mk_unreach(&p, 3, BACKEND_IP, SIP_PORT, BE_IP, 5070);             \
 		edit;                                                                   \
 		resum(&p, len);                                                         \
-		CU_ASSERT_FALSE(slb_ctl_icmp_unreach(&p, len, at, SIP_PORT, &ip, &port)); \
+		CU_ASSERT_FALSE(slb_ctl_icmp_unreach(&p, len, 1, at, SIP_PORT, &ip, &port)); \
 	} while (0)
 
 	REFUSED(p.code = 0);                                 /* net unreachable */
@@ -484,7 +487,7 @@ t_icmp_unreach(void)
 	len = mk_unreach(&p, 3, BACKEND_IP, SIP_PORT, BE_IP, 5070);
 	resum(&p, len);
 	p.cksum ^= 1;
-	CU_ASSERT_FALSE(slb_ctl_icmp_unreach(&p, len, at, SIP_PORT, &ip, &port));
+	CU_ASSERT_FALSE(slb_ctl_icmp_unreach(&p, len, 1, at, SIP_PORT, &ip, &port));
 }
 
 static void
