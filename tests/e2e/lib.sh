@@ -144,7 +144,8 @@ kill_all() {
 }
 
 # The dataplane's configuration for this network: $1 file, $2 workers, $3 "w1 w2 w3" weights,
-# $4 record_route (true/false), $5 file prefix. The caller side is a net_tap device that
+# $4 record_route (true/false), $5 file prefix (also the control segment's name, so that the
+# tests and the demo never take each other's /dev/shm file). The caller side is a net_tap device that
 # dp_start moves into the callers' namespace, so that the dataplane sees real IP fragments (the
 # kernel defragments in front of net_af_packet); the backend side is net_af_packet on a veth.
 write_conf() {
@@ -168,6 +169,7 @@ stats_interval = 1;
 idle_sleep_us = 50;
 branch_secret = "12345678876543211234567887654321";
 mempool: { size = 16383; big_size = 511; indirect_size = 2047; };
+control: { shm = "$prefix"; };
 dialog: { capacity = 65536; };
 ports = (
 	{ name = "callers"; device = "net_tap0,iface=${PFX}tap";
