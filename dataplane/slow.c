@@ -1,5 +1,4 @@
-/* slow.c: the main lcore's loop: dialog sweep, neighbour aging, RCU reclaim, stats, signals,
- * control requests. */
+/* slow.c: the main lcore's loop: dialog sweep, ARP aging, RCU reclaim, stats, signals, control. */
 #include <rte_cycles.h>
 
 #include "be_swap.h"
