@@ -1,6 +1,7 @@
 /* be_swap.c: build, publish and retire backend tables (rte_rcu_qsbr grace periods). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,9 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "be_check.h"
 #include "be_swap.h"
+#include "ctl.h"
 #include "dp.h"
 #include "log.h"
 #include "neigh.h"
@@ -83,13 +86,12 @@ warm_neighbours(const struct slb_be_table *t)
 	}
 }
 
-int
-slb_be_swap(struct slb_be_table *t)
+/* Publish t (now owned here, its version set) and retire the previous table. */
+static void
+swap(struct slb_be_table *t)
 {
 	struct slb_be_table *old;
 
-	if (t == NULL)
-		return -1;
 	t->version = ++be_version;
 	old = __atomic_exchange_n(&slb_be_cur, t, __ATOMIC_ACQ_REL);
 	if (slb_dp.shm != NULL) {
@@ -99,8 +101,9 @@ slb_be_swap(struct slb_be_table *t)
 	SLB_LOG(be, INFO, "backend table v%" PRIu64 ": %u backends, %u up, %u buckets",
 		t->version, t->nb_be, t->nb_up, t->mask + 1);
 	warm_neighbours(t);
+	slb_ctl_table_applied(&slb_dp, t);
 	if (old == NULL)
-		return 0;
+		return;
 	if (nb_retired == RETIRE_MAX) {
 		/* swaps faster than grace periods: wait for the workers once, then free all */
 		rte_rcu_qsbr_synchronize(slb_be_qsv, RTE_QSBR_THRID_INVALID);
@@ -109,6 +112,26 @@ slb_be_swap(struct slb_be_table *t)
 	retire[nb_retired].t = old;
 	retire[nb_retired].token = rte_rcu_qsbr_start(slb_be_qsv);
 	nb_retired++;
+}
+
+int
+slb_be_apply(const struct slb_be *be, uint32_t n, uint32_t buckets_log2, char *why,
+	size_t whylen)
+{
+	struct slb_be_table *t;
+	int rc;
+
+	rc = slb_be_check(be, n, &slb_dp.addr, slb_dp.cfg, why, whylen);
+	if (rc < 0)
+		return rc;
+	t = slb_be_table_build(be, n, buckets_log2, slb_dp.fwd.hkey.seed);
+	if (t == NULL) {
+		rc = errno != 0 ? -errno : -ENOMEM;
+		snprintf(why, whylen, "backend table (%u backends, 2^%u buckets): %s", n,
+			buckets_log2, strerror(-rc));
+		return rc;
+	}
+	swap(t);
 	return 0;
 }
 
@@ -116,23 +139,20 @@ int
 slb_be_reload(struct slb_dp *dp)
 {
 	struct slb_cfg *cfg = malloc(sizeof(*cfg));
-	struct slb_be_table *t = NULL;
-	int rc = -1;
+	char why[160];
+	int rc = -EINVAL;
 
 	if (cfg == NULL)
-		return -1;
+		return -ENOMEM;
 	/* the new backends against the running ports, not the file's */
 	if (slb_cfg_reload(cfg, dp->cfg->path, dp->cfg) < 0) {
 		SLB_LOG(be, ERR, "reload: %s refused (see above): backends unchanged",
 			dp->cfg->path);
 		goto out;
 	}
-	t = slb_be_table_build(cfg->be, cfg->nb_be, cfg->be_buckets_log2, dp->fwd.hkey.seed);
-	if (t == NULL) {
-		SLB_LOG(be, ERR, "reload: backend table: %s: backends unchanged", strerror(errno));
-		goto out;
-	}
-	rc = slb_be_swap(t);
+	rc = slb_be_apply(cfg->be, cfg->nb_be, cfg->be_buckets_log2, why, sizeof(why));
+	if (rc < 0)
+		SLB_LOG(be, ERR, "reload: %s: backends unchanged", why);
 out:
 	slb_cfg_free(cfg);
 	free(cfg);
@@ -143,7 +163,7 @@ int
 slb_be_swap_init(struct slb_dp *dp)
 {
 	const struct slb_cfg *cfg = dp->cfg;
-	struct slb_be_table *t;
+	char why[160];
 	size_t sz;
 
 	sz = rte_rcu_qsbr_get_memsize(dp->nb_workers);
@@ -153,13 +173,11 @@ slb_be_swap_init(struct slb_dp *dp)
 			rte_strerror(rte_errno));
 		return -1;
 	}
-	t = slb_be_table_build(cfg->be, cfg->nb_be, cfg->be_buckets_log2, dp->fwd.hkey.seed);
-	if (t == NULL) {
-		SLB_LOG(be, ERR, "backend table (%u backends, 2^%u buckets): %s", cfg->nb_be,
-			cfg->be_buckets_log2, strerror(errno));
+	if (slb_be_apply(cfg->be, cfg->nb_be, cfg->be_buckets_log2, why, sizeof(why)) < 0) {
+		SLB_LOG(be, ERR, "%s", why);
 		return -1;
 	}
-	return slb_be_swap(t);
+	return 0;
 }
 
 void

@@ -17,6 +17,7 @@
 
 #define SLB_MAX_WORKERS (SLB_STATS_MAX_LCORES - 1)
 
+struct slb_ctl_hdr;
 struct slb_neigh_tbl;
 struct slb_worker;
 struct rte_ring;
@@ -54,11 +55,13 @@ struct slb_dp {
 
 	struct slb_neigh_tbl *neigh;
 	struct rte_ring *probe_ring;  /* main lcore -> worker 0: neighbours to re-ARP */
+	struct rte_ring *ctl_probe_ring; /* main lcore -> worker 0: control's probes (mbufs) */
+	struct slb_ctl_hdr *ctl;      /* the control segment (ctl.c): rings, stats, backend sets */
 
 	struct slb_fwd_ctx fwd;
 	void *dlg_mem;
 
-	struct slb_stats_shm *shm;
+	struct slb_stats_shm *shm;    /* in the control segment */
 	struct slb_worker *worker[SLB_MAX_WORKERS];
 
 	uint64_t tsc_hz;

@@ -148,3 +148,21 @@ slb_probe_service(struct slb_worker *w)
 		}
 	}
 }
+
+void
+slb_ctl_probe_service(struct slb_worker *w)
+{
+	struct rte_mbuf *m[8];
+	const struct rte_ipv4_hdr *ip;
+	unsigned int n, i;
+
+	if (slb_dp.ctl_probe_ring == NULL)
+		return;
+	n = rte_ring_sc_dequeue_burst(slb_dp.ctl_probe_ring, (void **)m, RTE_DIM(m), NULL);
+	for (i = 0; i < n; i++) {
+		ip = rte_pktmbuf_mtod_offset(m[i], const struct rte_ipv4_hdr *,
+			sizeof(struct rte_ether_hdr));
+		slb_w_ctr(w)->probe_tx++;
+		slb_ip_send(w, m[i], rte_be_to_cpu_32(ip->dst_addr), SLB_ROLE_BACKEND);
+	}
+}

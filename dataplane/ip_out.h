@@ -29,4 +29,7 @@ void slb_pend_flush(struct slb_worker *w);
 /* Worker 0, drain tick: ARP for what the main lcore asked (aging re-ARPs, new backends). */
 void slb_probe_service(struct slb_worker *w);
 
+/* Worker 0, drain tick: send the probes the main lcore built for siplb-control (probe_tx). */
+void slb_ctl_probe_service(struct slb_worker *w);
+
 #endif /* SLB_IP_OUT_H */

@@ -1,4 +1,4 @@
-/* ipv4.c: IPv4 input: header checks, our addresses, fragments aside, ICMP echo, UDP to SIP. */
+/* ipv4.c: IPv4 input: header checks, our addresses, fragments aside, ICMP, UDP to SIP. */
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_icmp.h>
@@ -7,6 +7,8 @@
 #include <rte_udp.h>
 
 #include "slb_cksum.h"
+#include "ctl.h"
+#include "ctl_pkt.h"
 #include "frag.h"
 #include "ip_out.h"
 #include "ipv4.h"
@@ -82,6 +84,37 @@ slb_ipv4_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m)
 	slb_ipv4_local(w, pidx, m);
 }
 
+#define ICMP_DEST_UNREACH 3
+
+/*
+ * A destination unreachable about a SIP datagram of ours (a backend's host or port is gone) is
+ * news for siplb-control's health checks: handed over and counted as icmp_unreach, not as a
+ * drop. Any other unreachable is dropped as reason icmp, as before.
+ */
+static void
+unreach_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m,
+	const struct rte_icmp_hdr *icmp, uint16_t len)
+{
+	struct slb_ctl_evt e = {
+		.type = SLB_CTL_EVT_ICMP_UNREACH,
+		.be_id = SLB_BE_NONE,
+		.tsc = w->tsc,
+	};
+	uint16_t idx;
+
+	if (!slb_ctl_icmp_unreach(icmp, len, pidx, &slb_dp.addr, slb_dp.fwd.sip_port, &e.ip,
+			&e.port)) {
+		slb_w_drop(w, m, SLB_STATS_DROP_ICMP);
+		return;
+	}
+	idx = w->bt != NULL ? slb_be_find_addr(w->bt, e.ip, e.port) : SLB_BE_NONE;
+	if (idx != SLB_BE_NONE)
+		e.be_id = w->bt->be[idx].id;
+	slb_w_ctr(w)->icmp_unreach++;
+	slb_ctl_worker_emit(w->ctl_evt, &e, slb_w_ctr(w));
+	rte_pktmbuf_free(m);
+}
+
 static void
 icmp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 {
@@ -93,6 +126,10 @@ icmp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rte_i
 	uint32_t a;
 	uint16_t ck;
 
+	if (unlikely(len >= sizeof(*icmp) && icmp->icmp_type == ICMP_DEST_UNREACH)) {
+		unreach_input(w, pidx, m, icmp, len);
+		return;
+	}
 	if (len < sizeof(*icmp) || icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST ||
 			icmp->icmp_code != 0 || rte_raw_cksum(icmp, len) != 0xffff) {
 		slb_w_drop(w, m, SLB_STATS_DROP_ICMP);

@@ -18,6 +18,7 @@ extern int slb_logtype_sip;
 extern int slb_logtype_be;
 extern int slb_logtype_worker;
 extern int slb_logtype_stats;
+extern int slb_logtype_ctl;
 
 #define SLB_LOG(mod, level, fmt, ...) \
 	rte_log(RTE_LOG_##level, slb_logtype_##mod, #mod ": " fmt "\n", ##__VA_ARGS__)

@@ -15,6 +15,7 @@
 
 #include "be_swap.h"
 #include "cfg.h"
+#include "ctl.h"
 #include "dp.h"
 #include "log.h"
 #include "neigh.h"
@@ -72,9 +73,11 @@ static const struct module {
 	int (*init)(struct slb_dp *dp);
 	void (*term)(struct slb_dp *dp);
 } modules[] = {
+	{"control", slb_ctl_init, slb_ctl_term},
 	{"stats", slb_stats_init, slb_stats_term},
 	{"mempool", slb_pool_init, slb_pool_term},
 	{"neighbour", neigh_init, neigh_term},
+	{"control probes", slb_ctl_probe_init, slb_ctl_probe_term},
 	{"port", slb_port_init, slb_port_term},
 	{"sip", slb_sip_init, slb_sip_term},
 	{"backend", slb_be_swap_init, slb_be_swap_term},

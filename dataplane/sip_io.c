@@ -1,6 +1,7 @@
 /* sip_io.c: hot path: fill struct slb_pkt, call the SIP core, count, route the result. */
 #include <rte_ether.h>
 
+#include "ctl.h"
 #include "ip_out.h"
 #include "sip_io.h"
 #include "slb_fwd.h"
@@ -29,6 +30,26 @@ count_events(struct slb_stats_ctr *c, uint16_t ev)
 	c->dlg_by_hash += !!(ev & SLB_FWD_EV_BY_HASH);
 	c->policy_pass += !!(ev & SLB_FWD_EV_POLICY_PASS);
 	c->sip_replied += !!(ev & SLB_FWD_EV_REPLIED);
+	c->dlg_rehashed += !!(ev & SLB_FWD_EV_REHASHED);
+}
+
+/* An event about datagram i of the burst for siplb-control, on this worker's ring. */
+static void
+ctl_event(struct slb_worker *w, const struct slb_be_table *bt, uint16_t type, uint16_t i,
+	const struct slb_fwd_out *out)
+{
+	struct slb_ctl_evt e = {
+		.type = type,
+		.be_id = out->src_be < bt->nb_be ? bt->be[out->src_be].id : SLB_BE_NONE,
+		.status = out->status,
+		.port = rte_be_to_cpu_16(w->sip_src[i].port),
+		.ip = rte_be_to_cpu_32(w->sip_src[i].ip),
+		.retry_after = out->retry_after,
+		.nonce = out->probe_nonce,
+		.tsc = w->tsc,
+	};
+
+	slb_ctl_worker_emit(w->ctl_evt, &e, slb_w_ctr(w));
 }
 
 void
@@ -45,19 +66,37 @@ slb_sip_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rt
 	p->sip_off = (uint16_t)(p->l4_off + sizeof(*udp));
 	p->sip_len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp));
 	p->in_role = (uint8_t)slb_dp.port[pidx].role;
+	w->sip_src[w->sip_n].ip = ip->src_addr;
+	w->sip_src[w->sip_n].port = udp->src_port;
 	w->sip_m[w->sip_n++] = m;
 }
 
-/* One decided datagram: count, then free or send. */
+/*
+ * Datagram i of the burst, decided: count, then free or send. A reply to one of control's
+ * probes goes to control (and no further); a backend's 503 to an initial INVITE is reported to
+ * control and forwarded as usual.
+ */
 static void
-finish(struct slb_worker *w, const struct slb_be_table *bt, struct rte_mbuf *m,
-	const struct slb_pkt *p, enum slb_fwd_verdict v, const struct slb_fwd_out *out)
+finish(struct slb_worker *w, const struct slb_be_table *bt, uint16_t i, enum slb_fwd_verdict v,
+	const struct slb_fwd_out *out)
 {
 	struct slb_stats_ctr *c = slb_w_ctr(w);
+	struct rte_mbuf *m = w->sip_m[i];
+	const struct slb_pkt *p = &w->sip_pkt[i];
 
 	if (likely(out->sip_err < SLB_SIP_E__COUNT))
 		c->sip_err[out->sip_err]++;
 	count_events(c, out->events);
+	if (unlikely(out->events & SLB_FWD_EV_INVITE_503)) {
+		c->invite_503++;
+		ctl_event(w, bt, SLB_CTL_EVT_INVITE_503, i, out);
+	}
+	if (unlikely(v == SLB_FWD_PROBE)) {
+		c->probe_rx++;
+		ctl_event(w, bt, SLB_CTL_EVT_PROBE_REPLY, i, out);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (v != SLB_FWD_SEND) {
 		c->fwd_drop[out->drop < SLB_DROP__COUNT ? out->drop : SLB_DROP_NONE]++;
 		rte_pktmbuf_free(m);
@@ -99,7 +138,7 @@ slb_sip_flush(struct slb_worker *w)
 	slb_fwd_process_burst(&slb_dp.fwd, &w->fl, w->bt, w->sip_m, w->sip_pkt, n, w->now_s, out,
 		v);
 	for (i = 0; i < n; i++)
-		finish(w, w->bt, w->sip_m[i], &w->sip_pkt[i], v[i], &out[i]);
+		finish(w, w->bt, i, v[i], &out[i]);
 }
 
 const char *

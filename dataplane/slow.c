@@ -1,7 +1,8 @@
-/* slow.c: the main lcore's loop: dialog sweep, neighbour aging, RCU reclaim, stats, signals. */
+/* slow.c: the main lcore's loop: dialog sweep, ARP aging, RCU reclaim, stats, signals, control. */
 #include <rte_cycles.h>
 
 #include "be_swap.h"
+#include "ctl.h"
 #include "dp.h"
 #include "log.h"
 #include "neigh.h"
@@ -18,7 +19,8 @@
  * Contract: never touches a packet and never blocks for long: each step is bounded (a slice of
  * the dialog table, one pass over the neighbour table, a stats summary), then the loop sleeps a
  * millisecond. It is the only writer of the stats header and of the main lcore's stats slot,
- * and the only caller of slb_be_swap()/slb_be_reclaim() (SIGHUP: slb_be_reload()).
+ * and the only caller of slb_be_apply()/slb_be_reclaim() (SIGHUP: slb_be_reload(); control's
+ * requests: slb_ctl_service(), at most a few per iteration).
  */
 void
 slb_slow_loop(struct slb_dp *dp)
@@ -40,10 +42,13 @@ slb_slow_loop(struct slb_dp *dp)
 		slice = 1;
 	h->dlg_slots = slb_dlg_slots(dp->fwd.dlg);
 	__atomic_store_n(&h->state, SLB_STATS_RUNNING, __ATOMIC_RELEASE);
+	slb_ctl_set_state(dp, SLB_CTL_RUNNING);
 
 	while (!slb_dp_quitting()) {
 		tsc = rte_rdtsc();
 		now = slb_dp_now_s(tsc);
+
+		slb_ctl_service(dp);
 
 		if (tsc >= next_tick) {
 			uint32_t expired = slb_dlg_expire(dp->fwd.dlg, now, cursor, slice);
@@ -78,5 +83,6 @@ slb_slow_loop(struct slb_dp *dp)
 		rte_delay_us_sleep(SLEEP_US);
 	}
 	__atomic_store_n(&h->state, SLB_STATS_STOPPING, __ATOMIC_RELEASE);
+	slb_ctl_set_state(dp, SLB_CTL_STOPPING);
 	h->dlg_live = slb_dlg_count(dp->fwd.dlg, slb_dp_now_s(rte_rdtsc()));
 }

@@ -1,15 +1,13 @@
-/* stats.c: the "siplb_stats" memzone, its header, and the summed reports (log and exit). */
+/* stats.c: the counters in the control segment, their header, and the summed reports. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
-#include <rte_errno.h>
 #include <rte_lcore.h>
-#include <rte_memzone.h>
 
 #include "be_swap.h"
+#include "ctl_shm.h"
 #include "dp.h"
 #include "log.h"
 #include "sip_io.h"
@@ -19,8 +17,6 @@ RTE_LOG_REGISTER(slb_logtype_stats, siplb.stats, INFO);
 
 #define LINE_COLS 100
 #define READ_TRIES 64
-
-static const struct rte_memzone *stats_mz;
 
 /* Rates between two interval logs. */
 static struct {
@@ -138,6 +134,17 @@ report(struct slb_dp *dp, const struct slb_stats_ctr *c, struct out *o)
 		"fragmented %" PRIu64 " into %" PRIu64, c->frag_rx, c->frag_steered, c->reasm_ok,
 		c->tx_fragmented, c->tx_frags);
 
+	/* the control channel's and health checks' counters, by their names in slb_stats.h */
+	out_start(o, "control:");
+	for (i = 0; i < SLB_STATS_NB_FIELDS; i++) {
+		const struct slb_stats_field *fl = &slb_stats_fields[i];
+
+		if (fl->off >= offsetof(struct slb_stats_ctr, ctl_evt_lost) &&
+				fl->off < offsetof(struct slb_stats_ctr, _spare))
+			out_add(o, " %s %" PRIu64, fl->name,
+				*(const uint64_t *)((const char *)c + fl->off));
+	}
+
 	out_start(o, "drops:");
 	for (i = 0, any = 0; i < SLB_STATS_DROP__COUNT; i++)
 		if (c->drop[i] != 0) {
@@ -247,23 +254,19 @@ slb_stats_init(struct slb_dp *dp)
 {
 	struct slb_stats_shm *shm;
 	struct slb_stats_hdr *h;
-	struct timespec ts;
 	uint32_t i;
 
-	stats_mz = rte_memzone_reserve(SLB_STATS_MZ_NAME, sizeof(*shm), (int)rte_socket_id(), 0);
-	if (stats_mz == NULL) {
-		SLB_LOG(stats, ERR, "memzone %s (%zu KB): %s", SLB_STATS_MZ_NAME,
-			sizeof(*shm) >> 10, rte_strerror(rte_errno));
+	if (dp->ctl == NULL) {
+		SLB_LOG(stats, ERR, "no control segment to hold the counters");
 		return -1;
 	}
-	shm = stats_mz->addr;
+	shm = slb_ctl_stats(dp->ctl);
 	memset(shm, 0, sizeof(*shm));
 	h = &shm->hdr;
 	h->version = SLB_STATS_VERSION;
 	h->hdr_size = sizeof(*h);
 	h->lcore_size = sizeof(shm->lcore[0]);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	h->epoch = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	h->epoch = dp->ctl->epoch; /* one start time for the segment and its counters */
 	h->tsc_hz = dp->tsc_hz;
 	h->nb_workers = dp->nb_workers;
 	h->nb_lcores = dp->nb_workers + 1;
@@ -278,15 +281,14 @@ slb_stats_init(struct slb_dp *dp)
 	/* readers check the magic last */
 	__atomic_store_n(&h->magic, SLB_STATS_MAGIC, __ATOMIC_RELEASE);
 	dp->shm = shm;
-	SLB_LOG(stats, INFO, "memzone %s: %zu KB, %u lcore slots", SLB_STATS_MZ_NAME,
+	SLB_LOG(stats, INFO, "counters in the control segment: %zu KB, %u lcore slots",
 		sizeof(*shm) >> 10, h->nb_lcores);
 	return 0;
 }
 
+/* The counters go with the segment (ctl.c removes it). */
 void
 slb_stats_term(struct slb_dp *dp)
 {
 	dp->shm = NULL;
-	rte_memzone_free(stats_mz);
-	stats_mz = NULL;
 }

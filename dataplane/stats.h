@@ -1,4 +1,4 @@
-/* stats.h: the counters' memzone, the per-lcore write protocol, and the summed reports. */
+/* stats.h: the counters (in the control segment), the per-lcore write protocol, the reports. */
 #ifndef SLB_DP_STATS_H
 #define SLB_DP_STATS_H
 

@@ -6,6 +6,7 @@
 #include <rte_prefetch.h>
 
 #include "be_swap.h"
+#include "ctl_shm.h"
 #include "frag.h"
 #include "ip_out.h"
 #include "l2.h"
@@ -54,8 +55,8 @@ stats_close(struct slb_worker *w)
  * Contract of one iteration: receive a burst from each (port, queue) this worker polls and
  * handle every packet of it; take the fragments other workers steered here; past the drain
  * deadline, send the tx buffers, the packets whose ARP resolved, and (worker 0) the main
- * lcore's re-ARPs; then report a quiescent state: no backend table pointer survives the
- * iteration. Counters change only inside the iteration's stats window (slb_w_ctr()), closed
+ * lcore's re-ARPs and control's probes; then report a quiescent state: no backend table
+ * pointer survives the iteration. Counters change only inside the iteration's stats window (slb_w_ctr()), closed
  * before the quiescent state.
  */
 #define IDLE_POLLS 256
@@ -102,8 +103,10 @@ slb_worker_main(void *arg)
 			if (w->pend_n != 0)
 				slb_pend_service(w);
 			slb_frag_expire(w);
-			if (w->idx == 0)
+			if (w->idx == 0) {
 				slb_probe_service(w);
+				slb_ctl_probe_service(w);
+			}
 			flush_all(w);
 			last_drain = w->tsc;
 		}
@@ -155,6 +158,7 @@ setup_worker(struct slb_dp *dp, uint32_t idx)
 	w->drain_tsc = dp->tsc_hz * cfg->tx_drain_us / 1000000;
 	w->pend_tsc = dp->tsc_hz * cfg->pending_timeout_ms / 1000;
 	w->st = &dp->shm->lcore[idx];
+	w->ctl_evt = dp->ctl != NULL ? slb_ctl_evt_ring(dp->ctl, idx) : NULL;
 	slb_fwd_lcore_init(&w->fl, (uint16_t)idx, (uint16_t)dp->nb_workers);
 
 	for (p = 0; p < dp->nb_ports; p++) {

@@ -40,8 +40,9 @@ struct slb_worker {
 	uint64_t drain_tsc;
 	uint64_t pend_tsc;          /* how long a packet may wait for ARP */
 	struct slb_rxq rxq[SLB_CFG_MAX_PORTS];
-	struct slb_stats_lcore *st; /* this lcore's slot in the stats memzone */
+	struct slb_stats_lcore *st; /* this lcore's slot of the counters */
 	struct rte_ring *frag_ring; /* fragments other workers steer to this one (SC) */
+	struct rte_ring *ctl_evt;   /* events for siplb-control (SP: this worker's own) */
 	struct rte_ip_frag_tbl *frag_tbl;
 	struct slb_pend *pend;      /* pend_cap entries */
 	uint16_t pend_cap;
@@ -53,6 +54,10 @@ struct slb_worker {
 	uint16_t sip_n;
 	struct rte_mbuf *sip_m[SLB_FWD_BURST];
 	struct slb_pkt sip_pkt[SLB_FWD_BURST];
+	struct {
+		uint32_t ip;                /* network order, as received: the rewrite changes it */
+		uint16_t port;
+	} sip_src[SLB_FWD_BURST];
 
 	/* per-iteration state, this lcore only */
 	uint16_t pend_n;

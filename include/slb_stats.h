@@ -1,4 +1,4 @@
-/* slb_stats.h: the dataplane's counters as other processes see them (memzone "siplb_stats"). */
+/* slb_stats.h: the dataplane's counters as other processes see them (in the control segment). */
 #ifndef SLB_STATS_H
 #define SLB_STATS_H
 
@@ -12,9 +12,9 @@ extern "C" {
 #endif
 
 /*
- * The dataplane reserves one memzone named SLB_STATS_MZ_NAME holding a struct slb_stats_shm.
- * A reader in another process (a DPDK secondary, or anything that maps the primary's hugepage
- * file) finds it by name; this header needs only libc so such a reader needs no DPDK types.
+ * The dataplane keeps one struct slb_stats_shm in its control segment (slb_ctl.h: the file
+ * /dev/shm/<control.shm>, at hdr.stats_off). A reader in another process maps that file; this
+ * header needs only libc so such a reader needs no DPDK types.
  *
  * Writers: each lcore slot is written only by its own lcore, with plain stores. Around the
  * counter updates of one loop iteration the lcore bumps its slot's seq: odd while it writes, even
@@ -28,7 +28,6 @@ extern "C" {
  * was built against the same layout.
  */
 
-#define SLB_STATS_MZ_NAME "siplb_stats"
 #define SLB_STATS_MAGIC 0x53424c53u /* "SLBS" */
 #define SLB_STATS_VERSION 2u
 
@@ -47,7 +46,8 @@ enum slb_stats_drop {
 	SLB_STATS_DROP_IP_CSUM,        /* bad IPv4 header checksum */
 	SLB_STATS_DROP_NOT_OURS,       /* IPv4 destination is not one of our addresses */
 	SLB_STATS_DROP_PROTO,          /* neither UDP nor ICMP */
-	SLB_STATS_DROP_ICMP,           /* ICMP other than an echo request */
+	SLB_STATS_DROP_ICMP,           /* ICMP other than an echo request, or an unreachable
+	                                * about a SIP datagram of ours (those are icmp_unreach) */
 	SLB_STATS_DROP_UDP_PORT,       /* UDP to a port other than sip_port */
 	SLB_STATS_DROP_UDP_HDR,        /* UDP length does not match the IPv4 length */
 	SLB_STATS_DROP_UDP_CSUM,       /* bad UDP checksum */

@@ -144,7 +144,8 @@ kill_all() {
 }
 
 # The dataplane's configuration for this network: $1 file, $2 workers, $3 "w1 w2 w3" weights,
-# $4 record_route (true/false), $5 file prefix. The caller side is a net_tap device that
+# $4 record_route (true/false), $5 file prefix (also the control segment's name, so that the
+# tests and the demo never take each other's /dev/shm file). The caller side is a net_tap device that
 # dp_start moves into the callers' namespace, so that the dataplane sees real IP fragments (the
 # kernel defragments in front of net_af_packet); the backend side is net_af_packet on a veth.
 write_conf() {

@@ -1,0 +1,273 @@
+/* ctl.c: the control segment as a module; the main lcore's side: requests in, replies out. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "be_swap.h"
+#include "ctl.h"
+#include "ctl_pkt.h"
+#include "ctl_shm.h"
+#include "dp.h"
+#include "log.h"
+#include "stats.h"
+
+RTE_LOG_REGISTER(slb_logtype_ctl, siplb.ctl, INFO);
+
+#define SHM_DIR "/dev/shm/"
+#define REQ_BURST 8           /* requests applied per main-loop iteration (1 ms) */
+#define PROBE_RING_SIZE 256   /* probes from the main lcore to worker 0 */
+#define L2_LEN ((uint16_t)sizeof(struct rte_ether_hdr))
+
+static_assert(SLB_CTL_MAX_WORKERS == SLB_MAX_WORKERS, "an evt ring for every worker");
+
+static struct slb_ctl_seg seg;
+
+int
+slb_ctl_init(struct slb_dp *dp)
+{
+	struct slb_ctl_params p = {
+		.nb_workers = dp->nb_workers,
+		.tsc_hz = dp->tsc_hz,
+		.caller_ip = dp->addr.caller_ip,
+		.backend_ip = dp->addr.backend_ip,
+		.sip_port = (uint16_t)dp->cfg->sip_port,
+	};
+	char path[sizeof(SHM_DIR) + SLB_CFG_SHM_LEN];
+	int rc;
+
+	snprintf(path, sizeof(path), SHM_DIR "%s", dp->cfg->ctl_shm);
+	rc = slb_ctl_seg_create(&seg, path, &p);
+	if (rc < 0) {
+		SLB_LOG(ctl, ERR, "control segment %s: %s", path, strerror(-rc));
+		return -1;
+	}
+	dp->ctl = seg.hdr;
+	SLB_LOG(ctl, INFO, "control segment %s: %zu KB, %u event rings", path, seg.size >> 10,
+		dp->nb_workers);
+	return 0;
+}
+
+void
+slb_ctl_term(struct slb_dp *dp)
+{
+	dp->ctl = NULL;
+	slb_ctl_seg_destroy(&seg);
+}
+
+int
+slb_ctl_probe_init(struct slb_dp *dp)
+{
+	dp->ctl_probe_ring = rte_ring_create("slb_ctl_probe", PROBE_RING_SIZE,
+		(int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (dp->ctl_probe_ring == NULL) {
+		SLB_LOG(ctl, ERR, "probe ring: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* After the workers stopped and before the pool goes: probes never sent go back to it. */
+void
+slb_ctl_probe_term(struct slb_dp *dp)
+{
+	void *m;
+
+	if (dp->ctl_probe_ring == NULL)
+		return;
+	while (rte_ring_sc_dequeue(dp->ctl_probe_ring, &m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(dp->ctl_probe_ring);
+	dp->ctl_probe_ring = NULL;
+}
+
+void
+slb_ctl_set_state(struct slb_dp *dp, uint32_t state)
+{
+	if (dp->ctl != NULL)
+		__atomic_store_n(&dp->ctl->state, state, __ATOMIC_RELEASE);
+}
+
+void
+slb_ctl_main_emit(struct slb_dp *dp, struct slb_ctl_evt *e)
+{
+	struct slb_stats_lcore *st;
+
+	if (dp->ctl != NULL &&
+			rte_ring_sp_enqueue_elem(slb_ctl_rsp_ring(dp->ctl), e, sizeof(*e)) == 0)
+		return;
+	if (dp->shm == NULL)
+		return;
+	st = slb_stats_main_slot(dp);
+	slb_stats_begin(st);
+	st->c.ctl_evt_lost++;
+	slb_stats_end(st);
+}
+
+void
+slb_ctl_table_applied(struct slb_dp *dp, const struct slb_be_table *t)
+{
+	struct slb_ctl_evt e = {
+		.type = SLB_CTL_EVT_TABLE,
+		.be_id = SLB_BE_NONE,
+		.gen = t->version,
+		.tsc = rte_rdtsc(),
+	};
+
+	if (dp->ctl == NULL)
+		return;
+	slb_ctl_cur_publish(dp->ctl, t->be, t->nb_be, t->version);
+	slb_ctl_main_emit(dp, &e);
+}
+
+static uint64_t
+table_version(void)
+{
+	const struct slb_be_table *t = slb_be_current();
+
+	return t != NULL ? t->version : 0;
+}
+
+static void
+reply(struct slb_dp *dp, const struct slb_ctl_req *rq, int result, uint64_t gen)
+{
+	struct slb_ctl_evt e = {
+		.type = SLB_CTL_EVT_REPLY,
+		.be_id = SLB_BE_NONE,
+		.req_id = rq->req_id,
+		.result = result,
+		.gen = gen,
+		.tsc = rte_rdtsc(),
+	};
+
+	slb_ctl_main_emit(dp, &e);
+}
+
+/*
+ * Apply the stage set control wrote for this request. Control writes the set, then its gen,
+ * then enqueues (the ring orders them); a gen that differs before or after the copy means it
+ * has moved on to another set: -ESTALE, the table stays.
+ */
+static int
+req_backends(struct slb_dp *dp, const struct slb_ctl_req *rq)
+{
+	static struct slb_be be[SLB_BE_MAX]; /* main lcore only */
+	const struct slb_ctl_be_set *st = slb_ctl_stage(dp->ctl);
+	const struct slb_be_table *cur = slb_be_current();
+	char why[160];
+	uint32_t i, n;
+	int rc;
+
+	if (__atomic_load_n(&st->gen, __ATOMIC_ACQUIRE) != rq->gen)
+		return -ESTALE;
+	n = __atomic_load_n(&st->nb_be, __ATOMIC_RELAXED);
+	if (n > SLB_CTL_MAX_BE) {
+		SLB_LOG(ctl, WARNING, "request %" PRIu32 ": %" PRIu32 " backends, at most %u: "
+			"backends unchanged", rq->req_id, n, SLB_CTL_MAX_BE);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		slb_ctl_be_to_table(&be[i], &st->be[i]);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&st->gen, __ATOMIC_RELAXED) != rq->gen)
+		return -ESTALE;
+
+	rc = slb_be_apply(be, n, cur != NULL ? (uint32_t)__builtin_ctz(cur->mask + 1) : 16, why,
+		sizeof(why));
+	if (rc < 0)
+		SLB_LOG(ctl, WARNING, "request %" PRIu32 ": %s: backends unchanged", rq->req_id,
+			why);
+	return rc;
+}
+
+/*
+ * A probe leaves from our backend-side address and SIP port through worker 0 (the one that
+ * also sends the main lcore's ARP requests); its answer comes back to a worker like any
+ * response, and the SIP core tells it apart by its branch.
+ */
+static int
+req_probe(struct slb_dp *dp, const struct slb_ctl_req *rq)
+{
+	const struct slb_ctl_probe *pr = &rq->probe;
+	struct slb_ctl_evt e = {
+		.type = SLB_CTL_EVT_PROBE_SENT,
+		.be_id = pr->be_id,
+		.port = pr->dst_port,
+		.ip = pr->dst_ip,
+		.nonce = pr->nonce,
+	};
+	struct rte_mbuf *m;
+	char *buf;
+
+	if (pr->len > SLB_CTL_PROBE_MAX || pr->dst_ip == 0 || pr->dst_port == 0)
+		return -EINVAL;
+	m = rte_pktmbuf_alloc(dp->pool);
+	if (m == NULL)
+		return -ENOBUFS;
+	buf = rte_pktmbuf_append(m, (uint16_t)(L2_LEN + SLB_CTL_PROBE_HDRS + pr->len));
+	if (buf == NULL) {
+		rte_pktmbuf_free(m);
+		return -EMSGSIZE;
+	}
+	slb_ctl_probe_write(buf + L2_LEN, pr, dp->addr.backend_ip, (uint16_t)dp->cfg->sip_port);
+	e.tsc = rte_rdtsc();
+	if (rte_ring_sp_enqueue(dp->ctl_probe_ring, m) != 0) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	slb_ctl_main_emit(dp, &e);
+	return 0;
+}
+
+static void
+apply(struct slb_dp *dp, const struct slb_ctl_req *rq)
+{
+	int rc;
+
+	switch (rq->type) {
+	case SLB_CTL_REQ_BACKENDS:
+		rc = req_backends(dp, rq);
+		reply(dp, rq, rc, table_version());
+		return;
+	case SLB_CTL_REQ_PROBE:
+		rc = req_probe(dp, rq);
+		if (rc < 0) /* a probe sent is answered by SLB_CTL_EVT_PROBE_SENT */
+			reply(dp, rq, rc, 0);
+		return;
+	case SLB_CTL_REQ_RELOAD:
+		rc = slb_be_reload(dp);
+		reply(dp, rq, rc, table_version());
+		return;
+	default:
+		reply(dp, rq, -EOPNOTSUPP, 0);
+		return;
+	}
+}
+
+void
+slb_ctl_service(struct slb_dp *dp)
+{
+	static struct slb_ctl_req rq; /* main lcore only; a kilobyte */
+	struct rte_ring *r;
+	struct timespec ts;
+	unsigned int i;
+
+	if (dp->ctl == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	__atomic_store_n(&dp->ctl->heartbeat_ms,
+		(uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u, __ATOMIC_RELAXED);
+	r = slb_ctl_req_ring(dp->ctl);
+	for (i = 0; i < REQ_BURST; i++) {
+		if (rte_ring_sc_dequeue_elem(r, &rq, sizeof(rq)) != 0)
+			break;
+		apply(dp, &rq);
+	}
+}
