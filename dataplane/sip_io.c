@@ -31,6 +31,7 @@ count_events(struct slb_stats_ctr *c, uint16_t ev)
 	c->policy_pass += !!(ev & SLB_FWD_EV_POLICY_PASS);
 	c->sip_replied += !!(ev & SLB_FWD_EV_REPLIED);
 	c->dlg_rehashed += !!(ev & SLB_FWD_EV_REHASHED);
+	c->sip_503 += !!(ev & SLB_FWD_EV_NO_BACKEND);
 }
 
 /* An event about datagram i of the burst for siplb-control, on this worker's ring. */
