@@ -141,7 +141,8 @@ t_control_503() {
 t_control_drain() {
 	local d=$OUT/ctl_drain n=30 res cpid ok
 	mkdir -p "$d"
-	backends_ready "$SCEN/uas.xml" "$d" proxy1 proxy2 proxy3 ||
+	# proxy1 may still be out after its 503s (Retry-After 20): the drain is proxy3's
+	backends_ready "$SCEN/uas.xml" "$d" proxy2 proxy3 ||
 		{ backends_down; fail control_drain "backends not up: $(ctl backends)"; return; }
 	spawn callers_run "$SCEN/uac_hold.xml" "$n" 15 "$d/uac.csv" "$d/uac.out" "$NS_C" \
 		"$CALLER_IP" 5062 -cid_str 'held-%u-%p@%s'
@@ -226,7 +227,7 @@ t_control_cli_metrics() {
 	local out rc
 	out=$(ip netns exec "$NS_LB" python3 - "$top/include/slb_stats.h" <<'PY'
 import re, sys, urllib.request
-names = re.findall(r'SLB_STATS_FIELD\((\w+),', open(sys.argv[1]).read())
+names = re.findall(r'^\tSLB_STATS_FIELD\((\w+),', open(sys.argv[1]).read(), re.M)
 text = urllib.request.urlopen('http://127.0.0.1:9490/metrics', timeout=5).read().decode()
 vals = {}
 for line in text.splitlines():

@@ -12,13 +12,13 @@ SCEN=$E2E/scenarios
 PFX=slbt
 # shellcheck source=lib.sh
 source "$E2E/lib.sh"
-# shellcheck source=control.sh
-source "$E2E/control.sh"
 
 OUT=$(mktemp -d /tmp/siplb-e2e.XXXXXX)
 DP_PREFIX=${PFX}dp
 DP_LOG=$OUT/dataplane.log
 DP_PID=
+# shellcheck source=control.sh
+source "$E2E/control.sh"
 passed=0
 failed=0
 
