@@ -89,15 +89,18 @@ print(" ".join("%s:%s" % (b["name"], b["state"]) for b in d.get("backends", []))
 		"$t" "${ok:-0}" "${failed:-0}" "${rate:-?}" "${dl#live }" "${be:-?}" "${st:-control?}"
 }
 start=$(date +%s)
+stage=0 # 1: proxy2 stopped, 2: started again
 limit=$((CALLS / RATE + 60))
 while kill -0 "$CALLER_PID" 2>/dev/null; do
 	sleep 1
 	now=$(($(date +%s) - start))
 	[ -s "$OUT/calls.csv" ] && live "$now"
-	if [ "$now" -eq "$KILL_AT" ]; then
+	if [ "$now" -ge "$KILL_AT" ] && [ "$stage" = 0 ]; then
+		stage=1
 		echo "== proxy2 stopped (its SIPp killed): watch it leave"
 		kill -KILL "${BACKEND_PIDS[1]}" 2>/dev/null
-	elif [ "$now" -eq "$BACK_AT" ]; then
+	elif [ "$now" -ge "$BACK_AT" ] && [ "$stage" = 1 ]; then
+		stage=2
 		echo "== proxy2 started again: watch it come back after 2 good probes"
 		mkdir -p "$OUT/back"
 		backend_up 1 "$top/tests/e2e/scenarios/uas.xml" "$OUT/back"
