@@ -112,6 +112,38 @@ t_control_kill() {
 	pass "control_kill (down ${det}s after the kill, $failed of $n calls at ${rate}/s failed, up ${back}s after its return and taking calls: $spread)"
 }
 
+# ---- a backend that goes silent (no ICMP either: a dead host): probes alone find it -----------
+t_control_silent() {
+	local d=$OUT/ctl_silent n=300 rate=60 det back failed
+	mkdir -p "$d"
+	backends_ready "$SCEN/uas.xml" "$d" proxy1 proxy2 proxy3 ||
+		{ backends_down; fail control_silent "backends not up: $(ctl backends)"; return; }
+	spawn callers_run "$SCEN/uac.xml" "$n" "$rate" "$d/uac.csv" "$d/uac.out"
+	local cpid=$LAST_PID
+	sleep 2
+	ip netns exec "$NS_B" nft -f - <<NFT
+table ip ${PFX}silent {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		ip daddr ${BACKEND_IPS[1]} drop
+	}
+}
+NFT
+	det=$(ctl_until proxy2 down 10)
+	local rc=$?
+	wait "$cpid"
+	ip netns exec "$NS_B" nft delete table ip "${PFX}silent"
+	back=$(ctl_until proxy2 up 10)
+	backends_down
+	failed=$(sipp_stat "$d/uac.csv" 'FailedCall(C)')
+	if [ $rc -ne 0 ]; then
+		fail control_silent "proxy2 silent, still not down after 10 s"
+		return
+	fi
+	echo "control_silent: proxy2 silent (packets dropped, no ICMP); detected down in ${det}s (probes every 500 ms, timeout 400 ms, fall 2); $failed of $n calls failed; up again ${back}s after"
+	pass "control_silent (a silent backend was down ${det}s after it went quiet, by probes alone; $failed of $n calls at ${rate}/s failed)"
+}
+
 # ---- a backend that answers OPTIONS but refuses INVITEs with 503 -----------------------------
 t_control_503() {
 	local d=$OUT/ctl_503 det name
@@ -263,6 +295,7 @@ PY
 t_control() {
 	t_control_attach || { ctl_stop; return; }
 	t_control_kill
+	t_control_silent
 	t_control_503
 	t_control_drain
 	t_control_restart
