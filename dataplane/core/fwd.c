@@ -473,7 +473,12 @@ response(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct s
 	uint16_t next_port;
 
 	out->src_be = slb_be_find_addr(bt, src_ip, src_port);
-	if (unlikely(probe_reply(ctx, sip, msg, &out->probe_nonce))) {
+	/*
+	 * Only from a backend, where backends are: control matches the nonce anyway, but a
+	 * stranger's flood of them would fill the event ring that real replies need.
+	 */
+	if (unlikely(out->src_be != SLB_BE_NONE && (p->in_role & SLB_PKT_FROM_BACKENDS) &&
+			probe_reply(ctx, sip, msg, &out->probe_nonce))) {
 		out->status = msg->status;
 		return SLB_FWD_PROBE;
 	}

@@ -865,9 +865,10 @@ t_probe_reply(void)
 	CU_ASSERT_EQUAL(out.probe_nonce, 0xdeadbeefull);
 	CU_ASSERT_EQUAL(out.status, 200);
 	CU_ASSERT_EQUAL(out.src_be, slb_be_find_addr(bt, BE2, 5060));
-	/* from anywhere the verdict is the same: control matches the nonce and the backend */
-	CU_ASSERT_EQUAL(feed(resp, CALLER, 5062, LB_C, 1), SLB_FWD_PROBE);
-	CU_ASSERT_EQUAL(out.src_be, SLB_BE_NONE);
+	/* not from a stranger, nor from a backend's address where backends are not */
+	CU_ASSERT_EQUAL(feed(resp, CALLER, 5062, LB_C, 1), SLB_FWD_DROP);
+	CU_ASSERT_EQUAL(out.drop, SLB_DROP_UNKNOWN_VIA);
+	CU_ASSERT_EQUAL(feed_on(SLB_PKT_FROM_CALLERS, resp, BE2, 5060, LB_B, 1), SLB_FWD_DROP);
 	slb_test_replace(resp, "deadbeef\r\n", "deadbeeg\r\n");
 	CU_ASSERT_EQUAL(feed(resp, BE2, 5060, LB_B, 1), SLB_FWD_DROP);
 	CU_ASSERT_EQUAL(out.drop, SLB_DROP_UNKNOWN_VIA);
