@@ -62,9 +62,17 @@ for b in proxy1 proxy2 proxy3; do
 	python3 tests/e2e/ctl_wait.py "$CTL_SOCK" state "$b" up 10 >/dev/null
 done
 build/control/siplbctl -s "$CTL_SOCK" backends
-KILL_AT=$((CALLS / RATE / 3))
-BACK_AT=$((2 * CALLS / RATE / 3))
-echo "== proxy2 will be stopped at ${KILL_AT}s and started again at ${BACK_AT}s"
+# the script of events, in seconds into the calls: 1/10 and 1/5 of the way proxy3 is drained and
+# enabled by siplbctl, at 1/3 proxy2 stops, at 1/2 siplb-control restarts, at 2/3 proxy2 is back
+DUR=$((CALLS / RATE))
+DRAIN_AT=$((DUR / 10))
+ENABLE_AT=$((DUR / 5))
+KILL_AT=$((DUR / 3))
+RESTART_AT=$((DUR / 2))
+BACK_AT=$((2 * DUR / 3))
+echo "== while the calls run: proxy3 drained at ${DRAIN_AT}s and enabled at ${ENABLE_AT}s (siplbctl);"
+echo "   proxy2 stopped at ${KILL_AT}s; siplb-control restarted at ${RESTART_AT}s; proxy2 back at ${BACK_AT}s"
+ctl() { build/control/siplbctl -s "$CTL_SOCK" "$@"; }
 
 echo "== $CALLS calls at $RATE per second from SIPp (INVITE, 180, 200, ACK, BYE, 200)"
 callers_run "$top/tests/e2e/scenarios/uac.xml" "$CALLS" "$RATE" "$OUT/calls.csv" \
@@ -89,18 +97,34 @@ print(" ".join("%s:%s" % (b["name"], b["state"]) for b in d.get("backends", []))
 		"$t" "${ok:-0}" "${failed:-0}" "${rate:-?}" "${dl#live }" "${be:-?}" "${st:-control?}"
 }
 start=$(date +%s)
-stage=0 # 1: proxy2 stopped, 2: started again
+stage=0 # how far the script of events has gone
 limit=$((CALLS / RATE + 60))
 while kill -0 "$CALLER_PID" 2>/dev/null; do
 	sleep 1
 	now=$(($(date +%s) - start))
 	[ -s "$OUT/calls.csv" ] && live "$now"
-	if [ "$now" -ge "$KILL_AT" ] && [ "$stage" = 0 ]; then
+	if [ "$now" -ge "$DRAIN_AT" ] && [ "$stage" = 0 ]; then
 		stage=1
+		echo "== siplbctl backend drain proxy3: its calls carry on, new calls go elsewhere"
+		ctl backend drain proxy3 >/dev/null
+	elif [ "$now" -ge "$ENABLE_AT" ] && [ "$stage" = 1 ]; then
+		stage=2
+		echo "== siplbctl backend enable proxy3"
+		ctl backend enable proxy3 >/dev/null
+	elif [ "$now" -ge "$KILL_AT" ] && [ "$stage" = 2 ]; then
+		stage=3
 		echo "== proxy2 stopped (its SIPp killed): watch it leave"
 		kill -KILL "${BACKEND_PIDS[1]}" 2>/dev/null
-	elif [ "$now" -ge "$BACK_AT" ] && [ "$stage" = 1 ]; then
-		stage=2
+	elif [ "$now" -ge "$RESTART_AT" ] && [ "$stage" = 3 ]; then
+		stage=4
+		echo "== siplb-control restarted: the dataplane forwards on, control reads the state back"
+		kill -TERM "$CTL_PID"
+		wait "$CTL_PID" 2>/dev/null
+		spawn ip netns exec "$NS_LB" "$top/build/control/siplb-control" -c "$OUT/siplb.conf" \
+			>>"$OUT/control.log" 2>&1
+		CTL_PID=$LAST_PID
+	elif [ "$now" -ge "$BACK_AT" ] && [ "$stage" = 4 ]; then
+		stage=5
 		echo "== proxy2 started again: watch it come back after 2 good probes"
 		mkdir -p "$OUT/back"
 		backend_up 1 "$top/tests/e2e/scenarios/uas.xml" "$OUT/back"
@@ -115,7 +139,7 @@ wait "$CALLER_PID"
 rc=$?
 sleep 2.5 # the backends keep each call 2 s for a retransmitted BYE
 echo
-build/control/siplbctl -s "$CTL_SOCK" backends
+ctl backends
 kill -TERM "$CTL_PID"
 wait "$CTL_PID" 2>/dev/null
 backends_down
