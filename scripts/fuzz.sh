@@ -17,7 +17,7 @@ while [ $# -gt 0 ]; do
 	*) targets+=("$1"); shift ;;
 	esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(sip rewrite)
+[ ${#targets[@]} -gt 0 ] || targets=(sip rewrite fwd)
 
 B=$top/build-fuzz
 if [ ! -d "$B" ]; then
