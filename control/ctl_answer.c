@@ -86,7 +86,9 @@ static json_t *
 answer_backends(struct ctl *c)
 {
 	static struct slb_ctl_be_set cur;
+	static struct slb_ctl_dlg_count dlg;
 	bool have_cur = ctl_chan_read_cur(&c->chan, &cur) == 0;
+	bool have_dlg = ctl_chan_read_dlg(&c->chan, &dlg) == 0;
 	json_t *a = ok(), *list = json_array();
 	uint32_t i, j;
 
@@ -116,8 +118,9 @@ answer_backends(struct ctl *c)
 		json_object_set_new(o, "probes_failed", json_integer((json_int_t)h->probes_failed));
 		json_object_set_new(o, "fails_in_row", json_integer(h->fails_in_row));
 		json_object_set_new(o, "oks_in_row", json_integer(h->oks_in_row));
-		/* the dataplane does not count dialogs per backend (yet) */
-		json_object_set_new(o, "dialogs", json_null());
+		/* from the dataplane's last sweep (up to dialog.sweep_period seconds old) */
+		json_object_set_new(o, "dialogs", have_dlg && be->id < SLB_STATS_BE_IDS ?
+				json_integer(dlg.live[be->id]) : json_null());
 		json_array_append_new(list, o);
 	}
 	json_object_set_new(a, "backends", list);

@@ -136,12 +136,14 @@ try_attach(struct ctl_chan *c, uint64_t now_ms)
 			goto bad;
 	if (!area_ok(c, h->stats_off, sizeof(struct slb_stats_shm)) ||
 		!area_ok(c, h->stage_off, sizeof(struct slb_ctl_be_set)) ||
-		!area_ok(c, h->cur_off, sizeof(struct slb_ctl_be_set)))
+		!area_ok(c, h->cur_off, sizeof(struct slb_ctl_be_set)) ||
+		!area_ok(c, h->dlg_off, sizeof(struct slb_ctl_dlg_count)))
 		goto bad;
 	c->nb_workers = h->nb_workers;
 	c->stats = (const void *)((char *)c->base + h->stats_off);
 	c->stage = (void *)((char *)c->base + h->stage_off);
 	c->cur = (const void *)((char *)c->base + h->cur_off);
+	c->dlg = (const void *)((char *)c->base + h->dlg_off);
 	c->hdr = h;
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
@@ -262,6 +264,27 @@ ctl_chan_read_cur(const struct ctl_chan *c, struct slb_ctl_be_set *out)
 		s2 = __atomic_load_n(&cur->seq, __ATOMIC_RELAXED);
 		if (s1 == s2)
 			return out->nb_be <= SLB_CTL_MAX_BE ? 0 : -1;
+	}
+	return -1;
+}
+
+int
+ctl_chan_read_dlg(const struct ctl_chan *c, struct slb_ctl_dlg_count *out)
+{
+	uint64_t s1, s2;
+	unsigned int tries;
+
+	if (!c->attached)
+		return -1;
+	for (tries = 0; tries < CUR_TRIES; tries++) {
+		s1 = __atomic_load_n(&c->dlg->seq, __ATOMIC_ACQUIRE);
+		if (s1 & 1)
+			continue;
+		memcpy(out, c->dlg, sizeof(*out));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&c->dlg->seq, __ATOMIC_RELAXED);
+		if (s1 == s2)
+			return out->pass > 0 ? 0 : -1;
 	}
 	return -1;
 }

@@ -31,6 +31,7 @@ struct ctl_chan {
 	const struct slb_stats_shm *stats;
 	struct slb_ctl_be_set *stage;
 	const struct slb_ctl_be_set *cur;
+	const struct slb_ctl_dlg_count *dlg;
 	char why[320];	       /* why we are not attached, logged once per change */
 	uint64_t next_stat_ms; /* when to look at the file's inode again */
 };
@@ -60,6 +61,12 @@ unsigned int ctl_chan_drain(struct ctl_chan *c, ctl_chan_evt_fn *fn, void *arg, 
 
 /* Copy the cur set (seqlock). 0, or -1 (not attached, always being written, or garbled). */
 int ctl_chan_read_cur(const struct ctl_chan *c, struct slb_ctl_be_set *out);
+
+/*
+ * A consistent copy of the live dialogs per backend id (the dataplane's last full sweep).
+ * Returns 0, or -1 when not attached, torn after a few tries, or no pass has ended yet.
+ */
+int ctl_chan_read_dlg(const struct ctl_chan *c, struct slb_ctl_dlg_count *out);
 
 /* Sum every lcore slot's counters into sum (zeroed first). 0, or -1 when not attached. */
 int ctl_chan_read_stats(const struct ctl_chan *c, struct slb_stats_ctr *sum);

@@ -56,6 +56,8 @@ slb_ctl_seg_layout(struct slb_ctl_hdr *h, uint32_t nb_workers)
 	off += align_up(sizeof(struct slb_ctl_be_set), SLB_CTL_ALIGN);
 	h->cur_off = off;
 	off += align_up(sizeof(struct slb_ctl_be_set), SLB_CTL_ALIGN);
+	h->dlg_off = off;
+	off += align_up(sizeof(struct slb_ctl_dlg_count), SLB_CTL_ALIGN);
 	h->seg_size = align_up(off, PAGE);
 	return (size_t)h->seg_size;
 }
@@ -193,4 +195,17 @@ slb_ctl_cur_publish(struct slb_ctl_hdr *h, const struct slb_be *be, uint32_t n, 
 	cur->nb_be = n;
 	cur->gen = gen;
 	__atomic_store_n(&cur->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+void
+slb_ctl_dlg_publish(struct slb_ctl_hdr *h, const uint32_t *live)
+{
+	struct slb_ctl_dlg_count *d = slb_ctl_area(h, h->dlg_off);
+	uint64_t seq = d->seq;
+
+	__atomic_store_n(&d->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(d->live, live, sizeof(d->live));
+	d->pass++;
+	__atomic_store_n(&d->seq, seq + 2, __ATOMIC_RELEASE);
 }

@@ -58,6 +58,9 @@ int slb_ctl_seg_create(struct slb_ctl_seg *seg, const char *path, const struct s
 /* Remove the file and unmap it (a process that still maps it keeps its copy). */
 void slb_ctl_seg_destroy(struct slb_ctl_seg *seg);
 
+/* Publish a pass's live dialogs per backend id (SLB_STATS_BE_IDS of them), under the seqlock. */
+void slb_ctl_dlg_publish(struct slb_ctl_hdr *h, const uint32_t *live);
+
 static inline void *
 slb_ctl_area(const struct slb_ctl_hdr *h, uint64_t off)
 {

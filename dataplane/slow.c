@@ -9,6 +9,7 @@
 #include "pool.h"
 #include "slb_dlg.h"
 #include "slow.h"
+#include "ctl_shm.h"
 #include "stats.h"
 
 #define TICKS_PER_S 100      /* dialog sweep slices and RCU reclaim */
@@ -34,6 +35,9 @@ slb_slow_loop(struct slb_dp *dp)
 	uint64_t next_age = tsc + hz / NEIGH_AGE_PER_S, next_sec = tsc + hz;
 	uint64_t next_stats = tsc + hz * cfg->stats_interval;
 	uint32_t buckets = slb_dlg_buckets(dp->fwd.dlg), cursor = 0, slice, now;
+	/* live dialogs per backend, counted slice by slice from bucket 0 to the last */
+	static uint32_t per_be[SLB_STATS_BE_IDS];
+	uint32_t count_cur = 0;
 
 	/* a full pass over the dialog table every dialog.sweep_period seconds */
 	slice = (uint32_t)(((uint64_t)buckets + (uint64_t)cfg->dlg_sweep_period * TICKS_PER_S - 1) /
@@ -54,6 +58,15 @@ slb_slow_loop(struct slb_dp *dp)
 			uint32_t expired = slb_dlg_expire(dp->fwd.dlg, now, cursor, slice);
 
 			cursor = (uint32_t)(((uint64_t)cursor + slice) % buckets);
+			slb_dlg_count_be(dp->fwd.dlg, now, count_cur,
+				RTE_MIN(slice, buckets - count_cur), per_be);
+			count_cur += RTE_MIN(slice, buckets - count_cur);
+			if (count_cur == buckets) {
+				if (dp->ctl != NULL)
+					slb_ctl_dlg_publish(dp->ctl, per_be);
+				memset(per_be, 0, sizeof(per_be));
+				count_cur = 0;
+			}
 			slb_stats_begin(st);
 			st->c.dlg_expired += expired;
 			slb_stats_end(st);

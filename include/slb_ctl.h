@@ -35,7 +35,7 @@ extern "C" {
  */
 
 #define SLB_CTL_MAGIC 0x534c4243u /* "SLBC" */
-#define SLB_CTL_VERSION 1u
+#define SLB_CTL_VERSION 2u
 #define SLB_CTL_MAX_WORKERS (SLB_STATS_MAX_LCORES - 1)
 #define SLB_CTL_MAX_BE 1024            /* == SLB_BE_MAX */
 #define SLB_CTL_NAME_LEN 32            /* == SLB_BE_NAME_LEN */
@@ -156,6 +156,17 @@ struct slb_ctl_evt {
 
 static_assert(sizeof(struct slb_ctl_evt) == 192, "slb_ctl_evt layout");
 
+/*
+ * Live dialogs per backend id, counted by the main lcore's sweep over the dialog table: one
+ * full pass every dialog.sweep_period seconds, published when it ends (pass counts them; 0:
+ * none yet), so the figures are up to that old. A seqlock like the cur set's.
+ */
+struct slb_ctl_dlg_count {
+	uint64_t seq;
+	uint64_t pass;
+	uint32_t live[SLB_STATS_BE_IDS];
+};
+
 /* The segment's header; the areas follow at the offsets it gives. */
 struct slb_ctl_hdr {
 	uint32_t magic;       /* SLB_CTL_MAGIC, written last at creation */
@@ -176,6 +187,7 @@ struct slb_ctl_hdr {
 	uint64_t stats_off;   /* struct slb_stats_shm */
 	uint64_t stage_off;   /* struct slb_ctl_be_set */
 	uint64_t cur_off;     /* struct slb_ctl_be_set */
+	uint64_t dlg_off;     /* struct slb_ctl_dlg_count */
 };
 
 #ifdef __cplusplus

@@ -596,6 +596,26 @@ slb_dlg_where(struct slb_dlg_table *t, uint64_t key, uint32_t now)
 	return s != NULL ? (int32_t)slot_pos(t, s) : -1;
 }
 
+void
+slb_dlg_count_be(const struct slb_dlg_table *t, uint32_t now, uint32_t first, uint32_t n,
+	uint32_t *per_be)
+{
+	uint32_t j, i;
+
+	if (n > t->nb_buckets)
+		n = t->nb_buckets;
+	for (j = 0; j < n; j++) {
+		const struct dlg_slot *sl = t->bucket[(first + j) & t->mask].slot;
+
+		for (i = 0; i < SLOTS; i++) {
+			uint64_t v = __atomic_load_n(&sl[i].val, __ATOMIC_RELAXED);
+
+			if (val_live(t, v, now))
+				per_be[val_be(v)]++;
+		}
+	}
+}
+
 uint32_t
 slb_dlg_count(const struct slb_dlg_table *t, uint32_t now)
 {

@@ -119,6 +119,13 @@ uint32_t slb_dlg_buckets(const struct slb_dlg_table *t);
  */
 int32_t slb_dlg_where(struct slb_dlg_table *t, uint64_t key, uint32_t now);
 
+/*
+ * Add the live dialogs of buckets [first, first + n) (wrapping) to per_be[backend id]
+ * (SLB_BE_ID_MAX entries). The sweep calls it a slice at a time beside slb_dlg_expire().
+ */
+void slb_dlg_count_be(const struct slb_dlg_table *t, uint32_t now, uint32_t first, uint32_t n,
+	uint32_t *per_be);
+
 /* Live dialogs (a scan: slow path only). */
 uint32_t slb_dlg_count(const struct slb_dlg_table *t, uint32_t now);
 

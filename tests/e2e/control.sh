@@ -60,6 +60,14 @@ t_control_attach() {
 		fail control_attach "states not read back: $(ctl backends)"
 		return 1
 	fi
+	# dialogs per backend, from the dataplane's sweep (every dialog.sweep_period seconds)
+	if ! python3 "$E2E/ctl_wait.py" "$CTL_SOCK" get backends | python3 -c '
+import json, sys
+sys.exit(0 if all(isinstance(b.get("dialogs"), int) for b in json.load(sys.stdin)["backends"]) else 1)'; then
+		backends_down
+		fail control_attach "no dialog counts per backend: $(ctl backends)"
+		return 1
+	fi
 	if ! ctl backend enable proxy3 >/dev/null || ! ctl_until proxy3 up 3 >/dev/null; then
 		backends_down
 		fail control_attach "enable proxy3: $(ctl backends)"

@@ -68,7 +68,8 @@ ctl_seg_create(struct ctl_seg *s, const char *name, uint32_t nb_workers, uint64_
 		off = ctl_seg_align(off + evt_sz);
 	}
 	s->size = off + ctl_seg_align(sizeof(struct slb_stats_shm)) +
-		  2 * ctl_seg_align(sizeof(struct slb_ctl_be_set));
+		  2 * ctl_seg_align(sizeof(struct slb_ctl_be_set)) +
+		  ctl_seg_align(sizeof(struct slb_ctl_dlg_count));
 	unlink(s->path);
 	fd = open(s->path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
@@ -111,6 +112,8 @@ ctl_seg_create(struct ctl_seg *s, const char *name, uint32_t nb_workers, uint64_
 	h->stage_off = off;
 	off += ctl_seg_align(sizeof(struct slb_ctl_be_set));
 	h->cur_off = off;
+	off += ctl_seg_align(sizeof(struct slb_ctl_be_set));
+	h->dlg_off = off;
 	s->stats = (struct slb_stats_shm *)((char *)s->base + h->stats_off);
 	s->stage = (struct slb_ctl_be_set *)((char *)s->base + h->stage_off);
 	s->cur = (struct slb_ctl_be_set *)((char *)s->base + h->cur_off);

@@ -74,7 +74,7 @@ t_header_and_layout(void)
 {
 	struct slb_ctl_seg seg;
 	struct slb_ctl_hdr *h;
-	struct area a[4 + WORKERS];
+	struct area a[5 + WORKERS];
 	struct timespec ts;
 	uint64_t now;
 	size_t size, n = 0;
@@ -108,6 +108,7 @@ t_header_and_layout(void)
 	a[n++] = (struct area){"stats", h->stats_off, sizeof(struct slb_stats_shm)};
 	a[n++] = (struct area){"stage", h->stage_off, sizeof(struct slb_ctl_be_set)};
 	a[n++] = (struct area){"cur", h->cur_off, sizeof(struct slb_ctl_be_set)};
+	a[n++] = (struct area){"dlg", h->dlg_off, sizeof(struct slb_ctl_dlg_count)};
 	for (i = 0; i < n; i++) {
 		CU_ASSERT(a[i].off % 64 == 0);
 		CU_ASSERT(a[i].off >= sizeof(*h));

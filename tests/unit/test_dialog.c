@@ -805,6 +805,35 @@ t_answered_and_repin(void)
 	slb_dlg_destroy(t);
 }
 
+/* Live dialogs per backend, counted slice by slice, add up to what is live, expired ones not. */
+static void
+t_count_by_backend(void)
+{
+	struct slb_dlg_table *t = mk_table(4096);
+	static uint32_t per_be[SLB_BE_ID_MAX];
+	uint32_t i, nb, first, want[3] = {0, 0, 0};
+	uint16_t be;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	for (i = 0; i < 900; i++) {
+		be = (uint16_t)(4000 + i % 3);
+		CU_ASSERT_EQUAL_FATAL(slb_dlg_create_entry(t, key_of(500, i), &be, 10, NULL), 0);
+		if (i % 2 != 0)
+			continue; /* left early: expired by the time of the count */
+		CU_ASSERT_EQUAL(slb_dlg_confirm(t, key_of(500, i), 10), 1);
+		want[i % 3]++;
+	}
+	memset(per_be, 0, sizeof(per_be));
+	nb = slb_dlg_buckets(t);
+	/* in uneven slices, as the sweep does: each bucket once */
+	for (first = 0; first < nb; first += 7)
+		slb_dlg_count_be(t, 10 + EARLY_TO, first, nb - first < 7 ? nb - first : 7, per_be);
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(per_be[4000 + i], want[i]);
+	CU_ASSERT_EQUAL(per_be[0], 0);
+	slb_dlg_destroy(t);
+}
+
 static CU_TestInfo tests[] = {
 	{"config", t_config},
 	{"lifecycle", t_lifecycle},
@@ -823,6 +852,7 @@ static CU_TestInfo tests[] = {
 	{"end_ends_every_copy", t_end_all_copies},
 	{"same_tag_slot_reuse", t_same_tag_slot_reuse},
 	{"answered_and_repin", t_answered_and_repin},
+	{"count_by_backend", t_count_by_backend},
 	CU_TEST_INFO_NULL,
 };
 
