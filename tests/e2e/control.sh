@@ -310,3 +310,70 @@ t_control() {
 	t_control_cli_metrics
 	ctl_stop
 }
+
+# Stop the dataplane running as DP_PID (SIGTERM), within 15 s.
+dp_stop() {
+	kill -TERM "$DP_PID" 2>/dev/null
+	for _ in $(seq 1 30); do
+		kill -0 "$DP_PID" 2>/dev/null || break
+		sleep 0.5
+	done
+	wait "$DP_PID" 2>/dev/null
+}
+
+# ---- siplb-control before the dataplane, and a dataplane restarted under control --------------
+# Runs after the dataplane's shutdown test: control waits for a dataplane and says so, attaches
+# when one starts, and gives a restarted dataplane the backend set it had (a drain included).
+t_dataplane_restart() {
+	local d=$OUT/dp_restart out
+	mkdir -p "$d"
+	spawn ip netns exec "$NS_LB" "$CTL_BIN" -c "$OUT/dp.conf"
+	CTL_PID=$LAST_PID
+	sleep 1
+	out=$(ctl status 2>&1)
+	if ! grep -q absent <<<"$out"; then
+		ctl_stop
+		fail dataplane_restart "control without a dataplane: status '$out'"
+		return
+	fi
+	if ! dp_start "$BUILD/dataplane/siplb-dataplane" "$OUT/dp.conf" "$OUT/dataplane2.log" ||
+		! python3 "$E2E/ctl_wait.py" "$CTL_SOCK" running 10 >/dev/null; then
+		ctl_stop
+		fail dataplane_restart "control did not attach to a new dataplane"
+		return
+	fi
+	# proxy3 is "drain" in the file since the SIGHUP test: control starts from the file
+	backends_ready "$SCEN/uas.xml" "$d" proxy1 proxy2 ||
+		{ backends_down; ctl_stop; fail dataplane_restart "backends not up: $(ctl backends)"; return; }
+	ctl backend drain proxy2 >/dev/null
+	dp_stop
+	if ! dp_start "$BUILD/dataplane/siplb-dataplane" "$OUT/dp.conf" "$OUT/dataplane3.log" ||
+		! python3 "$E2E/ctl_wait.py" "$CTL_SOCK" running 10 >/dev/null; then
+		backends_down
+		ctl_stop
+		fail dataplane_restart "control did not attach to the restarted dataplane"
+		return
+	fi
+	# the new dataplane runs control's set: proxy2 draining there too
+	for _ in $(seq 1 40); do
+		out=$(python3 "$E2E/ctl_wait.py" "$CTL_SOCK" get backends | python3 -c '
+import json, sys
+print(" ".join("%s:%s" % (b["name"], b["dataplane"]) for b in json.load(sys.stdin)["backends"]))')
+		grep -q "proxy2:drain" <<<"$out" && break
+		sleep 0.25
+	done
+	callers_run "$SCEN/uac.xml" 60 30 "$d/uac.csv" "$d/uac.out"
+	sleep 1.5
+	backends_down
+	ctl_stop
+	dp_stop
+	if ! grep -q "proxy2:drain" <<<"$out"; then
+		fail dataplane_restart "the restarted dataplane does not run control's set: $out"
+		return
+	fi
+	if [ "$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')" != 60 ]; then
+		fail dataplane_restart "$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)') of 60 calls after the restart"
+		return
+	fi
+	pass "dataplane_restart (control waited for a dataplane, attached to it, and gave the restarted one its set: $out; 60 calls completed)"
+}

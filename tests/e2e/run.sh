@@ -643,6 +643,7 @@ t_reload
 t_control
 t_shutdown
 t_garbage
+t_dataplane_restart
 
 echo "--- dataplane final counters ---"
 sed -n '/^final counters/,$p' "$DP_LOG"
