@@ -472,15 +472,17 @@ response(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct s
 	uint32_t next_ip, from_ip;
 	uint16_t next_port;
 
-	out->src_be = slb_be_find_addr(bt, src_ip, src_port);
 	/*
-	 * Only from a backend, where backends are: control matches the nonce anyway, but a
-	 * stranger's flood of them would fill the event ring that real replies need.
+	 * A probe's reply has our Via alone, and is taken only from a backend, where backends
+	 * are: control matches the nonce anyway, but a stranger's flood of them would fill the
+	 * event ring that real replies need. The backend lookup is paid by such replies only.
 	 */
-	if (unlikely(out->src_be != SLB_BE_NONE && (p->in_role & SLB_PKT_FROM_BACKENDS) &&
-			probe_reply(ctx, sip, msg, &out->probe_nonce))) {
-		out->status = msg->status;
-		return SLB_FWD_PROBE;
+	if (unlikely(msg->via_count == 1 && (p->in_role & SLB_PKT_FROM_BACKENDS))) {
+		out->src_be = slb_be_find_addr(bt, src_ip, src_port);
+		if (out->src_be != SLB_BE_NONE && probe_reply(ctx, sip, msg, &out->probe_nonce)) {
+			out->status = msg->status;
+			return SLB_FWD_PROBE;
+		}
 	}
 	/* The MAC in our branch decides, not the source: see slb_rw_via_is_ours(). */
 	if (!slb_rw_via_is_ours(sip, msg, &ctx->rw_backend) &&
@@ -491,6 +493,9 @@ response(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct s
 	if ((next_ip == ctx->caller_ip || next_ip == ctx->backend_ip) && next_port == ctx->sip_port)
 		return drop(out, SLB_DROP_LOOP);
 
+	/* a 503 from a backend is reported (track_dialog): which one, only then */
+	if (unlikely(msg->status == 503))
+		out->src_be = slb_be_find_addr(bt, src_ip, src_port);
 	track_dialog(ctx, sip, msg, h, now, out);
 
 	out->be_idx = slb_be_find_addr(bt, next_ip, next_port);
