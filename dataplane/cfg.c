@@ -101,6 +101,21 @@ static const struct cfg_key keys[] = {
 	ENUM("control.dead_dialogs", ctl_dead_dialogs, dead_dialog_names, SLB_DEAD_PINNED),
 	BOOL("control.suspect_on_503", ctl_suspect_on_503, 1),
 
+	BOOL("redis.enabled", redis_enabled, 0),
+	STR("redis.address", redis_address, "127.0.0.1:6379"),
+	STR("redis.master", redis_master, "siplb"),
+	STR("redis.password", redis_password, ""),
+	U32("redis.db", redis_db, 0, 15, 0, 0),
+	STR("redis.prefix", redis_prefix, "siplb:"),
+	STR("redis.instance", redis_instance, ""),
+	U32("redis.connect_timeout_ms", redis_connect_timeout_ms, 10, 60000, 500, 0),
+	U32("redis.command_timeout_ms", redis_command_timeout_ms, 10, 60000, 500, 0),
+	U32("redis.buffer", redis_buffer, 64, 1u << 24, 65536, 0),
+	U32("redis.batch", redis_batch, 1, 65536, 512, 0),
+	BOOL("redis.publish", redis_publish, 1),
+	U32("redis.attach_wait_ms", redis_attach_wait_ms, 0, 600000, 3000, 0),
+	U32("redis.load_wait_ms", redis_load_wait_ms, 0, 3600000, 60000, 0),
+
 	U32("mempool.size", pool_size, 1023, 1u << 24, 16383, 0),
 	U32("mempool.cache", pool_cache, 0, 512, 256, 0),
 	U32("mempool.data_room", pool_data_room, 1024, 65535, 2048 + RTE_PKTMBUF_HEADROOM, 0),
@@ -135,7 +150,7 @@ static const struct cfg_key keys[] = {
 
 /* Settings that are not scalars, each with its own parser below. */
 static const char *const list_keys[] = {"eal", "ports", "backends", "sip_errors",
-	"caller_networks", "control.reply_codes"};
+	"caller_networks", "control.reply_codes", "redis.sentinels"};
 
 static const char *cfg_file; /* for messages about defaults (no setting, no line) */
 
@@ -797,6 +812,76 @@ check_control(const struct slb_cfg *cfg, const config_t *lc)
 	return 0;
 }
 
+/* "host:port" with a host of safe characters and a port in 1..65535. */
+static int
+check_host_port(const config_setting_t *where, const char *what, const char *v)
+{
+	const char *colon = strrchr(v, ':'), *p;
+	char *end;
+	unsigned long port;
+
+	if (colon == NULL || colon == v)
+		return err_at(where, "%s: '%s' is not \"host:port\"", what, v);
+	for (p = v; p < colon; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				(*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			return err_at(where, "%s: '%s': the host has a character that is not a "
+				"letter, digit, '.' or '-'", what, v);
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || colon[1] == '\0' || port == 0 || port > 65535)
+		return err_at(where, "%s: '%s': the port is not in 1..65535", what, v);
+	return 0;
+}
+
+/*
+ * redis.sentinels = [ "127.0.0.1:26379", ... ]: with sentinels, siplb-control asks them for
+ * redis.master's address and follows a failover; redis.address is then unused.
+ */
+static int
+load_redis(struct slb_cfg *cfg, const config_t *lc)
+{
+	const config_setting_t *s = config_lookup(lc, "redis.sentinels");
+	const config_setting_t *e;
+	const char *v;
+	int i, n;
+
+	if (check_host_port(config_lookup(lc, "redis.address"), "redis.address",
+			cfg->redis_address) < 0)
+		return -1;
+	if (cfg->redis_prefix[0] == '\0')
+		return err_at(config_lookup(lc, "redis.prefix"), "redis.prefix: empty (two "
+			"uses of one Redis would share keys)");
+	for (v = cfg->redis_instance; *v != '\0'; v++)
+		if (*v <= ' ' || *v > '~')
+			return err_at(config_lookup(lc, "redis.instance"), "redis.instance: '%s': "
+				"printable characters without spaces only", cfg->redis_instance);
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return err_at(s, "redis.sentinels: expected a list: [ \"host:port\", ... ]");
+	n = config_setting_length(s);
+	if (n > SLB_CFG_MAX_SENTINELS)
+		return err_at(s, "redis.sentinels: %d sentinels, at most %d", n,
+			SLB_CFG_MAX_SENTINELS);
+	if (n > 0 && cfg->redis_master[0] == '\0')
+		return err_at(config_lookup(lc, "redis.master"), "redis.master: empty, but "
+			"sentinels are configured");
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned int)i);
+		v = config_setting_get_string(e);
+		if (v == NULL)
+			return err_at(e, "redis.sentinels: expected a string \"host:port\"");
+		if (strlen(v) >= SLB_CFG_ADDR_LEN)
+			return err_at(e, "redis.sentinels: '%s' is too long", v);
+		if (check_host_port(e, "redis.sentinels", v) < 0)
+			return -1;
+		snprintf(cfg->redis_sentinels[i], SLB_CFG_ADDR_LEN, "%s", v);
+		cfg->redis_nb_sentinels++;
+	}
+	return 0;
+}
+
 static int
 load_caller_networks(struct slb_cfg *cfg, const config_t *lc)
 {
@@ -1261,6 +1346,7 @@ load(struct slb_cfg *cfg, const char *path, const struct slb_cfg *running)
 	if (load_eal(cfg, &lc) < 0 || load_ports(cfg, &lc) < 0 || load_backends(cfg, &lc) < 0 ||
 			load_policy(cfg, &lc) < 0 || load_caller_networks(cfg, &lc) < 0 ||
 			load_reply_codes(cfg, &lc) < 0 || check_control(cfg, &lc) < 0 ||
+			load_redis(cfg, &lc) < 0 ||
 			check_semantics(cfg, &lc, running) < 0)
 		goto out;
 	rc = 0;

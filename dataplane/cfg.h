@@ -18,6 +18,8 @@
 #define SLB_CFG_SHM_LEN 64      /* control.shm: a name under /dev/shm */
 #define SLB_CFG_PATH_LEN 108    /* control.socket: sun_path's size */
 #define SLB_CFG_ADDR_LEN 64     /* control.metrics: "host:port" */
+#define SLB_CFG_MAX_SENTINELS 8 /* redis.sentinels */
+#define SLB_CFG_SECRET_LEN 128  /* redis.password */
 #define SLB_CFG_MAX_CODES 16    /* control.reply_codes ranges */
 
 /* Exit code for a configuration the dataplane refuses. */
@@ -106,6 +108,27 @@ struct slb_cfg {
 	uint32_t ctl_dead_dialogs;            /* enum slb_dead_dialogs */
 	bool ctl_suspect_on_503;              /* a 503 to a new INVITE: probe that backend now */
 	uint32_t be_buckets_log2;
+
+	/*
+	 * redis: dialog state shared through Redis (siplb-control writes it; the dataplane only
+	 * waits at start for control to load it: attach_wait_ms, load_wait_ms).
+	 */
+	bool redis_enabled;
+	char redis_address[SLB_CFG_ADDR_LEN];   /* "host:port" without sentinels */
+	char redis_sentinels[SLB_CFG_MAX_SENTINELS][SLB_CFG_ADDR_LEN];
+	uint32_t redis_nb_sentinels;
+	char redis_master[SLB_CFG_NAME_LEN];    /* the sentinels' name for the master */
+	char redis_password[SLB_CFG_SECRET_LEN]; /* "" for none */
+	uint32_t redis_db;
+	char redis_prefix[SLB_CFG_NAME_LEN];    /* keys: <prefix>dlg:<Call-ID> */
+	char redis_instance[SLB_CFG_NAME_LEN];  /* "" : the host name */
+	uint32_t redis_connect_timeout_ms;
+	uint32_t redis_command_timeout_ms;
+	uint32_t redis_buffer;                  /* events waiting for Redis, then lost */
+	uint32_t redis_batch;                   /* commands per pipelined batch */
+	bool redis_publish;                     /* pub/sub to other instances */
+	uint32_t redis_attach_wait_ms;          /* a starting dataplane waits this long for control */
+	uint32_t redis_load_wait_ms;            /* and this long at most for the load to end */
 
 	/* mempool */
 	uint32_t pool_size;

@@ -35,19 +35,22 @@ extern "C" {
  */
 
 #define SLB_CTL_MAGIC 0x534c4243u /* "SLBC" */
-#define SLB_CTL_VERSION 2u
+#define SLB_CTL_VERSION 3u
 #define SLB_CTL_MAX_WORKERS (SLB_STATS_MAX_LCORES - 1)
 #define SLB_CTL_MAX_BE 1024            /* == SLB_BE_MAX */
 #define SLB_CTL_NAME_LEN 32            /* == SLB_BE_NAME_LEN */
 #define SLB_CTL_PROBE_MAX 1024         /* bytes of a probe's SIP payload */
-#define SLB_CTL_REQ_RING 64            /* elements (power of two) */
-#define SLB_CTL_RSP_RING 256
-#define SLB_CTL_EVT_RING 4096          /* per worker */
+#define SLB_CTL_REQ_RING 1024          /* elements (power of two): a load of dialogs fills it */
+#define SLB_CTL_RSP_RING 4096
+#define SLB_CTL_EVT_RING 16384         /* per worker: dialog events at 100k calls/s for 50 ms */
 
 enum slb_ctl_state {
 	SLB_CTL_STARTING = 0,
 	SLB_CTL_RUNNING = 1,
 	SLB_CTL_STOPPING = 2,
+	SLB_CTL_LOADING = 3,  /* redis.enabled: started, rx not polled yet, waiting for control to
+	                       * load the dialogs in Redis (SLB_CTL_REQ_DLG, then _LOADED) for at
+	                       * most redis.attach_wait_ms, then redis.load_wait_ms */
 };
 
 /*
@@ -93,7 +96,38 @@ enum slb_ctl_req_type {
 	SLB_CTL_REQ_BACKENDS = 1, /* apply the stage set whose gen is req.gen */
 	SLB_CTL_REQ_PROBE,        /* send req.probe as a UDP datagram from our backend-side address */
 	SLB_CTL_REQ_RELOAD,       /* re-read the config file's backends, as SIGHUP does */
+	SLB_CTL_REQ_DLG,          /* pin or unpin the dialogs in req.dlg (Redis: a load, or another
+	                           * instance's events); no event is emitted for them */
+	SLB_CTL_REQ_LOADED,       /* the load from Redis is over (req.gen: dialogs sent, req.req_id
+	                           * echoed; result < 0: it failed): a LOADING dataplane starts */
 };
+
+/* Dialog states as the dialog table keeps them (enum slb_dlg_state's values). */
+enum slb_ctl_dlg_state {
+	SLB_CTL_DLG_EARLY = 1,     /* initial INVITE forwarded, no response yet */
+	SLB_CTL_DLG_CONFIRMED = 2, /* 2xx to the INVITE seen */
+	SLB_CTL_DLG_ANSWERED = 3,  /* a provisional response seen, no 2xx yet */
+};
+
+enum slb_ctl_dlg_opcode {
+	SLB_CTL_DLG_PIN = 1,   /* create it pinned to be_id in state (a live local one wins, but an
+	                        * EARLY/ANSWERED one is moved on to CONFIRMED) */
+	SLB_CTL_DLG_UNPIN = 2, /* end it */
+};
+
+/*
+ * One dialog of SLB_CTL_REQ_DLG. callid_hash is the dataplane's keyed Call-ID hash, computed by
+ * control with the key in the header (hash_secret): the table keeps hashes, not Call-IDs.
+ */
+struct slb_ctl_dlg_op {
+	uint64_t callid_hash;
+	uint16_t be_id;
+	uint8_t state;  /* enum slb_ctl_dlg_state */
+	uint8_t op;     /* enum slb_ctl_dlg_opcode */
+	uint32_t _pad;
+};
+
+#define SLB_CTL_DLG_OPS 64 /* per request */
 
 struct slb_ctl_probe {
 	uint64_t nonce;    /* also in the probe's Via branch: a reply is matched by it */
@@ -108,8 +142,13 @@ struct slb_ctl_probe {
 struct slb_ctl_req {
 	uint32_t type;     /* enum slb_ctl_req_type */
 	uint32_t req_id;   /* echoed in the SLB_CTL_EVT_REPLY */
-	uint64_t gen;      /* SLB_CTL_REQ_BACKENDS */
-	struct slb_ctl_probe probe;
+	uint64_t gen;      /* SLB_CTL_REQ_BACKENDS; SLB_CTL_REQ_LOADED: dialogs loaded */
+	int32_t result;    /* SLB_CTL_REQ_LOADED: 0, or a negative errno (Redis unreachable) */
+	uint32_t nb_dlg;   /* SLB_CTL_REQ_DLG: ops in dlg[] */
+	union {
+		struct slb_ctl_probe probe;                   /* SLB_CTL_REQ_PROBE */
+		struct slb_ctl_dlg_op dlg[SLB_CTL_DLG_OPS];   /* SLB_CTL_REQ_DLG */
+	};
 };
 
 static_assert(sizeof(struct slb_ctl_req) % 8 == 0, "ring elements are whole words");
@@ -127,11 +166,26 @@ enum slb_ctl_evt_type {
 	SLB_CTL_EVT_INVITE_503,   /* worker: a backend answered an initial INVITE 503 */
 	SLB_CTL_EVT_ICMP_UNREACH, /* worker: ICMP port/host unreachable about a datagram to ip:port */
 	SLB_CTL_EVT_TABLE,        /* main lcore: a new backend table runs (gen = its version) */
-	/* the Redis issue: dialog events (callid, be_id) */
+	/*
+	 * Dialog events, emitted only with redis.enabled while control is alive (its heartbeat in
+	 * the header is under 2 s old). Workers, on their evt ring, with callid, callid_hash, be_id:
+	 * CREATED (initial INVITE forwarded, a new entry), CONFIRMED (2xx to it), ENDED (200 to
+	 * BYE, or a final non-2xx to the initial INVITE). The main lcore, on the rsp ring: EXPIRED,
+	 * swept without a message for the early/confirmed timeout; the table has no Call-IDs, so
+	 * callid[] holds callid_len / 8 expired hashes (uint64_t, up to 16), be_id is 0xffff.
+	 */
 	SLB_CTL_EVT_DLG_CREATED,
 	SLB_CTL_EVT_DLG_CONFIRMED,
 	SLB_CTL_EVT_DLG_ENDED,
 	SLB_CTL_EVT_DLG_EXPIRED,
+	/*
+	 * Worker: a retransmission of an initial INVITE whose dialog is still EARLY (its backend
+	 * be_id, ip:port, has sent no response, not even 100 Trying, to the first copy): the
+	 * backend may be letting INVITEs time out. Control probes it at once.
+	 */
+	SLB_CTL_EVT_INVITE_UNANSWERED,
+	/* main lcore, on the rsp ring: SLB_CTL_REQ_LOADED applied; gen: dialogs pinned */
+	SLB_CTL_EVT_LOADED,
 };
 
 #define SLB_CTL_CALLID_MAX 128
@@ -181,6 +235,9 @@ struct slb_ctl_hdr {
 	uint32_t backend_ip;
 	uint16_t sip_port;
 	uint16_t _pad[3];
+	uint8_t hash_secret[16];  /* keys the Call-ID hash (slb_hash_key_init): control computes the
+	                           * hashes of SLB_CTL_REQ_DLG with it (the segment is mode 0600) */
+	uint64_t ctl_heartbeat_ms; /* CLOCK_MONOTONIC ms, stored by siplb-control every loop */
 	uint64_t req_ring_off;
 	uint64_t rsp_ring_off;
 	uint64_t evt_ring_off[SLB_CTL_MAX_WORKERS];
