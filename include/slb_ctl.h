@@ -113,6 +113,8 @@ enum slb_ctl_dlg_opcode {
 	SLB_CTL_DLG_PIN = 1,   /* create it pinned to be_id in state (a live local one wins, but an
 	                        * EARLY/ANSWERED one is moved on to CONFIRMED) */
 	SLB_CTL_DLG_UNPIN = 2, /* end it */
+	SLB_CTL_DLG_LOOKUP = 3, /* alone in its request: answered by SLB_CTL_EVT_REPLY with
+	                         * result 1 (live: be_id, status = its state) or 0 (none) */
 };
 
 /*
