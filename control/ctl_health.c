@@ -8,7 +8,7 @@
 void
 ctl_health_cfg_set(struct ctl_health_cfg *hc, uint32_t interval_ms, uint32_t timeout_ms,
 	uint32_t fall, uint32_t rise, uint32_t nb_codes, const uint16_t *lo, const uint16_t *hi,
-	bool dead_rehash, bool suspect_on_503)
+	bool dead_rehash, bool suspect_on_503, bool suspect_unanswered)
 {
 	uint32_t i;
 
@@ -24,6 +24,7 @@ ctl_health_cfg_set(struct ctl_health_cfg *hc, uint32_t interval_ms, uint32_t tim
 	}
 	hc->dead_rehash = dead_rehash;
 	hc->suspect_on_503 = suspect_on_503;
+	hc->suspect_unanswered = suspect_unanswered;
 }
 
 /* The state follows from its causes; since moves only when it changes. */
@@ -55,7 +56,7 @@ ctl_health_init(
 	h->alive = alive;
 	h->last_status = -1;
 	h->rtt_ms = -1.0;
-	h->last_icmp_us = ICMP_NONE;
+	h->last_passive_us = ICMP_NONE;
 	h->next_us = first_us;
 	h->state = (enum ctl_state) - 1;
 	derive(h, now_us);
@@ -202,30 +203,58 @@ ctl_health_on_503(struct ctl_health *h, const struct ctl_health_cfg *hc, uint32_
 		if (until > h->hold_until_us)
 			h->hold_until_us = until;
 	}
-	if (h->run_503 >= hc->fall) {
+	if (h->run_503 >= hc->fall && h->alive) {
+		uint64_t hold;
+
 		h->alive = false;
 		h->oks_in_row = 0;
+		/* dampen a backend that keeps coming back only to refuse calls again */
+		if (h->hold_503_us == 0 || now_us - h->last_503_down_us > CTL_HEALTH_HOLD_RESET)
+			hold = CTL_HEALTH_HOLD_503_MIN;
+		else
+			hold = h->hold_503_us * 2 > CTL_HEALTH_HOLD_503_MAX ?
+				CTL_HEALTH_HOLD_503_MAX : h->hold_503_us * 2;
+		h->hold_503_us = hold;
+		h->last_503_down_us = now_us;
+		if (now_us + hold > h->hold_until_us)
+			h->hold_until_us = now_us + hold;
 	}
 	derive(h, now_us);
+}
+
+/* A sign from the data path (ICMP, an unanswered INVITE): a failure at most once per timeout. */
+static enum ctl_verdict
+passive_failure(struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t now_us)
+{
+	if (h->outstanding) {
+		h->outstanding = false;
+		h->last_passive_us = now_us;
+		probe_failed(h, hc, now_us);
+		return CTL_V_FAILED;
+	}
+	if (h->next_us > now_us)
+		h->next_us = now_us;
+	if (h->last_passive_us != ICMP_NONE && now_us - h->last_passive_us < hc->timeout_us)
+		return CTL_V_IGNORED;
+	h->last_passive_us = now_us;
+	count_failure(h, hc, now_us);
+	return CTL_V_FAILED;
 }
 
 enum ctl_verdict
 ctl_health_on_icmp(struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t now_us)
 {
 	h->nb_icmp++;
-	if (h->outstanding) {
-		h->outstanding = false;
-		h->last_icmp_us = now_us;
-		probe_failed(h, hc, now_us);
-		return CTL_V_FAILED;
-	}
-	if (h->next_us > now_us)
-		h->next_us = now_us;
-	if (h->last_icmp_us != ICMP_NONE && now_us - h->last_icmp_us < hc->timeout_us)
+	return passive_failure(h, hc, now_us);
+}
+
+enum ctl_verdict
+ctl_health_on_unanswered(struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t now_us)
+{
+	h->nb_unanswered++;
+	if (!hc->suspect_unanswered)
 		return CTL_V_IGNORED;
-	h->last_icmp_us = now_us;
-	count_failure(h, hc, now_us);
-	return CTL_V_FAILED;
+	return passive_failure(h, hc, now_us);
 }
 
 void

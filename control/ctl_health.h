@@ -22,8 +22,18 @@
  *    503s in a row, each less than probe_interval_ms after the previous (the dataplane reports no
  *    good INVITE reply, so a quiet interval is what ends a run), take it down as fall failed
  *    probes would: rise good probes bring it back.
+ *  - INVITE 503s that took it down (fall in a row) also hold it out, whatever the probes say:
+ *    CTL_HEALTH_HOLD_503_MIN the first time, twice as long each time it does it again within
+ *    CTL_HEALTH_HOLD_RESET of coming back, at most CTL_HEALTH_HOLD_503_MAX. A proxy that answers
+ *    OPTIONS but refuses every INVITE would otherwise come back after rise probes, refuse fall
+ *    more calls and go down again, every few seconds for ever.
  *  - ICMP unreachable about it: fails the probe in flight, or else counts as one failure and
  *    makes a probe due now; at most one such failure per probe_timeout_ms.
+ *  - An initial INVITE it left unanswered (the dataplane saw the caller retransmit it while no
+ *    response at all, not even 100 Trying, had come back; with suspect_unanswered): the same as
+ *    an ICMP unreachable. A proxy answers 100 Trying at once (RFC 3261 16.2), so a caller's
+ *    retransmission 500 ms later with nothing back is a strong sign; one lost INVITE costs one
+ *    failure, which the next good probe clears.
  *  - draining and disabled are the operator's: probes run and count, but do not change the
  *    state; "enable" gives the state the probes found meanwhile.
  *  - The dataplane gets: up UP, draining DRAIN, down and disabled FAILED (dead_dialogs
@@ -32,6 +42,9 @@
 
 #define CTL_HEALTH_MAX_CODES 16
 #define CTL_HEALTH_RETRY_AFTER_MAX 3600 /* seconds: a longer Retry-After is capped */
+#define CTL_HEALTH_HOLD_503_MIN 5000000ull   /* us: out after 503s took it down, the first time */
+#define CTL_HEALTH_HOLD_503_MAX 300000000ull /* us: the hold doubles up to this */
+#define CTL_HEALTH_HOLD_RESET 600000000ull   /* us up without a 503 take-down: hold back to min */
 
 /*
  * Control's states. up and down come from the probes (and the passive signals); draining and
@@ -62,6 +75,7 @@ struct ctl_health_cfg {
 	uint16_t code_hi[CTL_HEALTH_MAX_CODES];
 	bool dead_rehash; /* control.dead_dialogs = "rehash" (else "pinned") */
 	bool suspect_on_503;
+	bool suspect_unanswered;
 };
 
 /* What a probe reply, an event or the clock did to a backend. */
@@ -95,15 +109,18 @@ struct ctl_health {
 	double rtt_ms;	     /* of the last good probe, < 0: none yet */
 	uint32_t run_503;    /* INVITE 503s in a row, each within an interval of the previous */
 	uint64_t last_503_us;
-	uint64_t last_icmp_us; /* the last ICMP unreachable counted as a failure */
+	uint64_t last_passive_us; /* the last ICMP or unanswered INVITE counted as a failure */
 	uint64_t nb_503;
 	uint64_t nb_icmp;
+	uint64_t nb_unanswered;
+	uint64_t hold_503_us;	/* the next 503 take-down's hold, 0: not yet (MIN) */
+	uint64_t last_503_down_us; /* when 503s last took it down */
 };
 
 /* Fill hc from control's section of the config (the values of struct slb_cfg's ctl_*). */
 void ctl_health_cfg_set(struct ctl_health_cfg *hc, uint32_t interval_ms, uint32_t timeout_ms,
 	uint32_t fall, uint32_t rise, uint32_t nb_codes, const uint16_t *lo, const uint16_t *hi,
-	bool dead_rehash, bool suspect_on_503);
+	bool dead_rehash, bool suspect_on_503, bool suspect_unanswered);
 
 /*
  * A backend whose probes have not spoken yet: alive (it was in the table: taking it out until
@@ -157,6 +174,14 @@ void ctl_health_on_503(struct ctl_health *h, const struct ctl_health_cfg *hc, ui
  * timeout (a burst of ICMP about one burst of traffic is one signal).
  */
 enum ctl_verdict ctl_health_on_icmp(
+	struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t now_us);
+
+/*
+ * An initial INVITE the backend left unanswered (SLB_CTL_EVT_INVITE_UNANSWERED): with
+ * suspect_unanswered, as an ICMP unreachable (a failure at most once per probe timeout, and a
+ * probe due now); without, ignored. Returns what it counted.
+ */
+enum ctl_verdict ctl_health_on_unanswered(
 	struct ctl_health *h, const struct ctl_health_cfg *hc, uint64_t now_us);
 
 /* The operator: drain, disable, or hand the backend back to the probes. */

@@ -153,6 +153,15 @@ on_event(void *arg, const struct slb_ctl_evt *e)
 			CTL_DEBUG("backend %u (%s): ICMP unreachable: a failure (%u in a row)",
 				be->id, be->name, be->h.fails_in_row);
 		break;
+	case SLB_CTL_EVT_INVITE_UNANSWERED:
+		if ((be = be_of_event(c, e)) == NULL) {
+			c->evt_unknown++;
+			break;
+		}
+		if (ctl_health_on_unanswered(&be->h, &c->hc, now) == CTL_V_FAILED)
+			CTL_DEBUG("backend %u (%s): INVITE left unanswered: a failure (%u in a row)",
+				be->id, be->name, be->h.fails_in_row);
+		break;
 	case SLB_CTL_EVT_DLG_CREATED:
 	case SLB_CTL_EVT_DLG_CONFIRMED:
 	case SLB_CTL_EVT_DLG_ENDED:

@@ -14,7 +14,8 @@ ctl_reload_health_cfg(struct ctl_health_cfg *hc, const struct slb_cfg *cfg)
 {
 	ctl_health_cfg_set(hc, cfg->ctl_probe_interval_ms, cfg->ctl_probe_timeout_ms, cfg->ctl_fall,
 		cfg->ctl_rise, cfg->ctl_nb_codes, cfg->ctl_code_lo, cfg->ctl_code_hi,
-		cfg->ctl_dead_dialogs == SLB_DEAD_REHASH, cfg->ctl_suspect_on_503);
+		cfg->ctl_dead_dialogs == SLB_DEAD_REHASH, cfg->ctl_suspect_on_503,
+		cfg->ctl_suspect_unanswered);
 }
 
 /*

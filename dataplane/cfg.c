@@ -100,6 +100,7 @@ static const struct cfg_key keys[] = {
 	U32("control.rise", ctl_rise, 1, 100, 2, 0),
 	ENUM("control.dead_dialogs", ctl_dead_dialogs, dead_dialog_names, SLB_DEAD_PINNED),
 	BOOL("control.suspect_on_503", ctl_suspect_on_503, 1),
+	BOOL("control.suspect_unanswered", ctl_suspect_unanswered, 1),
 
 	BOOL("redis.enabled", redis_enabled, 0),
 	STR("redis.address", redis_address, "127.0.0.1:6379"),

@@ -107,6 +107,7 @@ struct slb_cfg {
 	uint16_t ctl_code_hi[SLB_CFG_MAX_CODES];
 	uint32_t ctl_dead_dialogs;            /* enum slb_dead_dialogs */
 	bool ctl_suspect_on_503;              /* a 503 to a new INVITE: probe that backend now */
+	bool ctl_suspect_unanswered;          /* an INVITE left unanswered: a failure, probe now */
 	uint32_t be_buckets_log2;
 
 	/*

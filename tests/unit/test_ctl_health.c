@@ -15,7 +15,7 @@ static uint64_t nonce_seq = 0x1000;
 static void
 setup(struct ctl_health *h, uint32_t fall, uint32_t rise)
 {
-	ctl_health_cfg_set(&hc, 1000, 800, fall, rise, 0, NULL, NULL, false, true);
+	ctl_health_cfg_set(&hc, 1000, 800, fall, rise, 0, NULL, NULL, false, true, true);
 	now = T0;
 	ctl_health_init(h, CTL_ADMIN_NONE, true, now, now);
 }
@@ -196,7 +196,7 @@ test_1xx(void)
 	{
 		uint16_t lo[] = {100}, hi[] = {699};
 
-		ctl_health_cfg_set(&hc, 1000, 800, 1, 1, 1, lo, hi, false, true);
+		ctl_health_cfg_set(&hc, 1000, 800, 1, 1, 1, lo, hi, false, true, true);
 		CU_ASSERT(!ctl_health_code_alive(&hc, 180));
 		CU_ASSERT(ctl_health_code_alive(&hc, 200));
 	}
@@ -211,12 +211,12 @@ test_reply_codes(void)
 	uint16_t lo[] = {200, 400}, hi[] = {200, 499};
 
 	/* "any": every final response, even 503, means the proxy is there */
-	ctl_health_cfg_set(&hc, 1000, 800, 1, 1, 0, NULL, NULL, false, true);
+	ctl_health_cfg_set(&hc, 1000, 800, 1, 1, 0, NULL, NULL, false, true, true);
 	CU_ASSERT(ctl_health_code_alive(&hc, 200));
 	CU_ASSERT(ctl_health_code_alive(&hc, 503));
 	CU_ASSERT(ctl_health_code_alive(&hc, 699));
 
-	ctl_health_cfg_set(&hc, 1000, 800, 1, 1, 2, lo, hi, false, true);
+	ctl_health_cfg_set(&hc, 1000, 800, 1, 1, 2, lo, hi, false, true, true);
 	CU_ASSERT(ctl_health_code_alive(&hc, 200));
 	CU_ASSERT(ctl_health_code_alive(&hc, 400));
 	CU_ASSERT(ctl_health_code_alive(&hc, 404));
@@ -294,18 +294,93 @@ test_503_run(void)
 	ctl_health_on_503(&h, &hc, 0, now);
 	CU_ASSERT_EQUAL(h.state, CTL_DOWN);
 	CU_ASSERT_EQUAL(h.run_503, 3);
-	/* rise good probes bring it back */
+	CU_ASSERT_EQUAL(h.hold_until_us, now + CTL_HEALTH_HOLD_503_MIN);
+	/* rise good probes, but it stays out until the hold ends */
 	now = h.next_us > now ? h.next_us : now;
 	probe(&h, 200, 1);
 	CU_ASSERT_EQUAL(h.state, CTL_DOWN);
 	probe(&h, 200, 1);
+	CU_ASSERT(h.alive);
+	CU_ASSERT_EQUAL(h.state, CTL_DOWN);
+	now = h.hold_until_us - 1;
+	ctl_health_tick(&h, &hc, now);
+	CU_ASSERT_EQUAL(h.state, CTL_DOWN);
+	now++;
+	ctl_health_tick(&h, &hc, now);
 	CU_ASSERT_EQUAL(h.state, CTL_UP);
 	/* without suspect_on_503 no probe is moved forward */
-	ctl_health_cfg_set(&hc, 1000, 800, 3, 2, 0, NULL, NULL, false, false);
+	ctl_health_cfg_set(&hc, 1000, 800, 3, 2, 0, NULL, NULL, false, false, true);
 	now = T0;
 	ctl_health_init(&h, CTL_ADMIN_NONE, true, now, now + 700 * MS);
 	ctl_health_on_503(&h, &hc, 0, now);
 	CU_ASSERT(!ctl_health_probe_due(&h, now));
+}
+
+/* A backend that answers OPTIONS but refuses every INVITE: each time out for longer. */
+static void
+test_503_dampening(void)
+{
+	struct ctl_health h;
+	uint64_t hold = CTL_HEALTH_HOLD_503_MIN;
+	int round, i;
+
+	setup(&h, 2, 2);
+	for (round = 0; round < 8; round++) {
+		for (i = 0; i < 2; i++) {
+			ctl_health_on_503(&h, &hc, 0, now);
+			now += 10 * MS;
+		}
+		CU_ASSERT_EQUAL(h.state, CTL_DOWN);
+		CU_ASSERT_EQUAL(h.hold_until_us, now - 10 * MS + hold);
+		/* its probes are good; it returns when the hold ends, not before */
+		now = h.next_us > now ? h.next_us : now;
+		probe(&h, 200, 1);
+		probe(&h, 200, 1);
+		now = h.hold_until_us;
+		ctl_health_tick(&h, &hc, now);
+		CU_ASSERT_EQUAL(h.state, CTL_UP);
+		hold = hold * 2 > CTL_HEALTH_HOLD_503_MAX ? CTL_HEALTH_HOLD_503_MAX : hold * 2;
+	}
+	CU_ASSERT_EQUAL(h.hold_503_us, CTL_HEALTH_HOLD_503_MAX);
+	/* long enough up without refusing: back to the shortest hold */
+	now += CTL_HEALTH_HOLD_RESET + 1;
+	ctl_health_on_503(&h, &hc, 0, now);
+	ctl_health_on_503(&h, &hc, 0, now + 1);
+	CU_ASSERT_EQUAL(h.hold_until_us, now + 1 + CTL_HEALTH_HOLD_503_MIN);
+}
+
+/* An INVITE left unanswered: as ICMP with suspect_unanswered, nothing without. */
+static void
+test_unanswered(void)
+{
+	struct ctl_health h;
+
+	setup(&h, 2, 2);
+	h.next_us = now + 900 * MS;
+	CU_ASSERT_EQUAL(ctl_health_on_unanswered(&h, &hc, now), CTL_V_FAILED);
+	CU_ASSERT_EQUAL(h.fails_in_row, 1);
+	CU_ASSERT(ctl_health_probe_due(&h, now));
+	/* a burst of them is one sign per probe timeout */
+	CU_ASSERT_EQUAL(ctl_health_on_unanswered(&h, &hc, now + 100 * MS), CTL_V_IGNORED);
+	CU_ASSERT_EQUAL(h.state, CTL_UP);
+	/* the probe it asked for times out: fall reached, 0.8 s after the first sign */
+	ctl_health_probe_sent(&h, &hc, 43, now + 1 * MS);
+	CU_ASSERT_EQUAL(ctl_health_tick(&h, &hc, now + 801 * MS), CTL_V_FAILED);
+	CU_ASSERT_EQUAL(h.state, CTL_DOWN);
+	CU_ASSERT_EQUAL(h.nb_unanswered, 2);
+	/* a good probe clears a single sign (one lost INVITE) */
+	setup(&h, 2, 2);
+	ctl_health_on_unanswered(&h, &hc, now);
+	CU_ASSERT_EQUAL(probe(&h, 200, 1), CTL_V_OK);
+	CU_ASSERT_EQUAL(h.fails_in_row, 0);
+	/* without suspect_unanswered: counted, nothing else */
+	ctl_health_cfg_set(&hc, 1000, 800, 2, 2, 0, NULL, NULL, false, true, false);
+	now = T0;
+	ctl_health_init(&h, CTL_ADMIN_NONE, true, now, now + 700 * MS);
+	CU_ASSERT_EQUAL(ctl_health_on_unanswered(&h, &hc, now), CTL_V_IGNORED);
+	CU_ASSERT_EQUAL(h.fails_in_row, 0);
+	CU_ASSERT(!ctl_health_probe_due(&h, now));
+	CU_ASSERT_EQUAL(h.nb_unanswered, 1);
 }
 
 static void
@@ -458,7 +533,9 @@ main(void)
 		{"codes outside reply_codes fail", test_reply_codes},
 		{"Retry-After keeps it out that long", test_retry_after},
 		{"fall INVITE 503s in a row: down", test_503_run},
+		{"INVITE 503 take-downs are held, longer each time", test_503_dampening},
 		{"ICMP unreachable: a failure, a probe now", test_icmp},
+		{"an unanswered INVITE: a failure, a probe now", test_unanswered},
 		{"draining and disabled stay under probes", test_operator_states},
 		{"state map, both dead_dialogs", test_state_map},
 		{"RTT by TSC or own clock; schedule", test_rtt_and_schedule},
