@@ -377,3 +377,66 @@ print(" ".join("%s:%s" % (b["name"], b["dataplane"]) for b in json.load(sys.stdi
 	fi
 	pass "dataplane_restart (control waited for a dataplane, attached to it, and gave the restarted one its set: $out; 60 calls completed)"
 }
+
+# ---- the dataplane restarted under load, control attached -------------------------------------
+# Long calls (6 s hold) at 20 calls/s; the dataplane is stopped 4 s in and started again: calls
+# whose messages meet the gap are retransmitted by SIPp (INVITE, BYE, the 200 until its ACK) and
+# complete late; the same hash_secret and backends keep every call on its proxy (without Redis,
+# only an unchanged backend set does). Control re-attaches and the new dataplane runs its set.
+t_dataplane_restart_load() {
+	local d=$OUT/dp_restart_load cpid t0 t1 ok nfail
+	mkdir -p "$d"
+	if ! dp_start "$BUILD/dataplane/siplb-dataplane" "$OUT/dp.conf" "$OUT/dataplane4.log"; then
+		fail dataplane_restart_load "dataplane did not start"
+		return
+	fi
+	spawn ip netns exec "$NS_LB" "$CTL_BIN" -c "$OUT/dp.conf"
+	CTL_PID=$LAST_PID
+	if ! python3 "$E2E/ctl_wait.py" "$CTL_SOCK" running 10 >/dev/null ||
+		! backends_ready "$SCEN/uas.xml" "$d" proxy1 proxy2; then
+		backends_down; ctl_stop; dp_stop
+		fail dataplane_restart_load "control or backends not up: $(ctl backends 2>&1)"
+		return
+	fi
+	# The callers' tap goes with the dataplane, and SIPp crashes on the send errors that follow
+	# (no route to the balancer): a link holding the callers' address and a worse route
+	# swallows what they send meanwhile, as a network outage would.
+	# (a veth whose other end drops them: the dummy driver may be missing)
+	ip -n "$NS_C" link add "${PFX}hold" type veth peer name "${PFX}hold2" &&
+		ip -n "$NS_C" addr add "$CALLER_IP/32" dev "${PFX}hold" &&
+		ip -n "$NS_C" link set "${PFX}hold" up &&
+		ip -n "$NS_C" link set "${PFX}hold2" up &&
+		ip -n "$NS_C" route add "${LB_CALLER_IP%.*}.0/24" dev "${PFX}hold" metric 1000 &&
+		ip -n "$NS_C" neigh replace "$LB_CALLER_IP" lladdr 02:00:00:00:00:01 dev "${PFX}hold" \
+			nud permanent ||
+		{ backends_down; ctl_stop; dp_stop; ip -n "$NS_C" link del "${PFX}hold" 2>/dev/null
+		  fail dataplane_restart_load "cannot add the callers' fallback route"; return; }
+	spawn callers_run "$SCEN/uac_hold.xml" 300 20 "$d/uac.csv" "$d/uac.out"
+	cpid=$LAST_PID
+	sleep 4
+	t0=$(date +%s.%N)
+	dp_stop
+	if ! dp_start "$BUILD/dataplane/siplb-dataplane" "$OUT/dp.conf" "$OUT/dataplane5.log"; then
+		wait "$cpid"; backends_down; ctl_stop; ip -n "$NS_C" link del "${PFX}hold" 2>/dev/null
+		fail dataplane_restart_load "the dataplane did not start again"
+		return
+	fi
+	t1=$(date +%s.%N)
+	python3 "$E2E/ctl_wait.py" "$CTL_SOCK" running 10 >/dev/null ||
+		{ wait "$cpid"; backends_down; ctl_stop; dp_stop
+		  ip -n "$NS_C" link del "${PFX}hold" 2>/dev/null
+		  fail dataplane_restart_load "control did not attach again"; return; }
+	wait "$cpid"
+	sleep 1
+	backends_down
+	ctl_stop
+	dp_stop
+	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
+	nfail=$(sipp_stat "$d/uac.csv" 'FailedCall(C)')
+	ip -n "$NS_C" link del "${PFX}hold" 2>/dev/null
+	if [ "$ok" != 300 ] || [ "$nfail" != 0 ]; then
+		fail dataplane_restart_load "$ok of 300 calls completed, $nfail failed across the restart (see $d)"
+		return
+	fi
+	pass "dataplane_restart_load (stopped and started again under 20 calls/s of 6 s calls, $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s without a dataplane; control attached again; 300 of 300 calls completed, 0 failed)"
+}

@@ -168,6 +168,7 @@ reply_483 = true;
 stats_interval = 1;
 idle_sleep_us = 50;
 branch_secret = "12345678876543211234567887654321";
+hash_secret = "0123456789abcdeffedcba9876543210";
 control: { shm = "$prefix"; socket = "$(dirname "$f")/control.sock"; metrics = "127.0.0.1:9490";
 	probe_interval_ms = 500; probe_timeout_ms = 400; fall = 2; rise = 2; };
 mempool: { size = 16383; big_size = 511; indirect_size = 2047; };

@@ -628,6 +628,17 @@ PY
 	pass "garbage ($GARBAGE_SENT junk datagrams sent, $junk counted as not SIP or malformed and dropped; the backends got only the calls' messages: $res)"
 }
 
+# E2E_ONLY="t_a t_b": only these tests, each of which starts its own dataplane (for working on
+# one of them; the README's test command runs them all).
+if [ -n "${E2E_ONLY:-}" ]; then
+	dp_stop
+	for t in $E2E_ONLY; do
+		"$t"
+	done
+	echo "E2E-RESULT $passed $failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
 t_arp_ping
 t_calls
 t_callee_bye
@@ -644,6 +655,7 @@ t_control
 t_shutdown
 t_garbage
 t_dataplane_restart
+t_dataplane_restart_load
 
 echo "--- dataplane final counters ---"
 sed -n '/^final counters/,$p' "$DP_LOG"
