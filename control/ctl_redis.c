@@ -1,5 +1,6 @@
 /* ctl_redis.c: the Redis module's face to the main loop: start, events, pins, figures, queries. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,23 @@ configure(struct ctl_redis *r, const struct slb_cfg *cfg)
 	return 0;
 }
 
+/*
+ * A thread of the module, with every signal blocked in it: SIGTERM and SIGHUP go to the main
+ * loop, whose poll() they interrupt, never into a hiredis call.
+ */
+static int
+spawn(pthread_t *t, const pthread_attr_t *at, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(t, at, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 static void
 destroy(struct ctl_redis *r)
 {
@@ -132,14 +150,14 @@ ctl_redis_start(const struct slb_cfg *cfg, bool *failed)
 		return NULL;
 	}
 	r->st.mirror_capacity = cfg->dlg_capacity;
-	if (pthread_create(&r->writer, NULL, ctl_redis_writer_main, r) != 0) {
+	if (spawn(&r->writer, NULL, ctl_redis_writer_main, r) != 0) {
 		CTL_ERR("redis: cannot start the writer thread");
 		destroy(r);
 		return NULL;
 	}
 	r->have_writer = true;
 	if (r->publish) {
-		if (pthread_create(&r->sub, NULL, ctl_redis_sub_main, r) != 0) {
+		if (spawn(&r->sub, NULL, ctl_redis_sub_main, r) != 0) {
 			CTL_ERR("redis: cannot start the subscriber thread");
 			ctl_redis_stop(r);
 			return NULL;
@@ -246,7 +264,7 @@ ctl_redis_attach(struct ctl_redis *r, const struct slb_key128 *secret, uint64_t 
 		return;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &at, ctl_redis_load_main, r) != 0) {
+	if (spawn(&t, &at, ctl_redis_load_main, r) != 0) {
 		struct ctl_redis_pin p = {.kind = CTL_REDIS_PIN_LOADED, .result = -EAGAIN};
 
 		CTL_ERR("redis: cannot start a loader thread: the dataplane starts without Redis's "
