@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ctl_redis_mirror.h"
 
@@ -20,6 +21,31 @@ home(const struct ctl_redis_mirror *m, uint64_t hash)
 	return (uint32_t)(hash >> 20) & m->mask;
 }
 
+/*
+ * The slots, zeroed, on transparent huge pages where the kernel gives them: a table of a
+ * million dialogs is 64 MB touched at random, and with 4 KB pages each insert of a load is a
+ * page fault or a TLB miss (measured under virtualisation: a load of 100k dialogs 2.4 times
+ * slower on a fresh table than on a warm one). Pages are still only taken as they are touched.
+ */
+static struct ctl_redis_dlg *
+slots_alloc(size_t n)
+{
+	void *p = mmap(NULL, n * sizeof(struct ctl_redis_dlg), PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, n * sizeof(struct ctl_redis_dlg), MADV_HUGEPAGE);
+	return p;
+}
+
+static void
+slots_free(struct ctl_redis_dlg *s, size_t n)
+{
+	if (s != NULL)
+		munmap(s, n * sizeof(*s));
+}
+
 struct ctl_redis_mirror *
 ctl_redis_mirror_create(uint32_t capacity)
 {
@@ -35,8 +61,7 @@ ctl_redis_mirror_create(uint32_t capacity)
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return NULL;
-	/* calloc: pages are only touched as the table fills */
-	m->slot = calloc(slots, sizeof(*m->slot));
+	m->slot = slots_alloc(slots);
 	if (m->slot == NULL) {
 		free(m);
 		return NULL;
@@ -56,7 +81,7 @@ ctl_redis_mirror_destroy(struct ctl_redis_mirror *m)
 		return;
 	for (i = 0; i <= m->mask; i++)
 		free(m->slot[i].callid);
-	free(m->slot);
+	slots_free(m->slot, (size_t)m->mask + 1);
 	free(m);
 }
 
@@ -223,7 +248,7 @@ ctl_redis_mirror_rehash(struct ctl_redis_mirror *m, ctl_redis_hash_fn *fn, void 
 	struct ctl_redis_dlg *old = m->slot, *d;
 	uint32_t i, slots = m->mask + 1;
 
-	m->slot = calloc(slots, sizeof(*m->slot));
+	m->slot = slots_alloc(slots);
 	if (m->slot == NULL) {
 		m->slot = old;
 		return -ENOMEM;
@@ -244,6 +269,6 @@ ctl_redis_mirror_rehash(struct ctl_redis_mirror *m, ctl_redis_hash_fn *fn, void 
 		m->count++;
 		count(m, d, 1);
 	}
-	free(old);
+	slots_free(old, slots);
 	return 0;
 }
