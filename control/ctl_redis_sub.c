@@ -68,19 +68,22 @@ static void
 on_message(struct ctl_redis *r, const char *msg, size_t len)
 {
 	struct sub s = {.r = r, .now_s = ctl_redis_now_s()};
-	const char *inst, *p, *nl;
+	const char *inst, *nl = memchr(msg, '\n', len);
 	size_t inst_len;
 	uint32_t bad = 0;
 
 	/* our own messages come back to us: recognised before any line is read */
-	nl = memchr(msg, '\n', len);
 	if (nl != NULL && (size_t)(nl - msg) == strlen(r->instance) &&
 		memcmp(msg, r->instance, (size_t)(nl - msg)) == 0)
 		return;
 	pthread_mutex_lock(&r->lock);
-	p = memchr(msg, '\n', len);
-	if (p != NULL)
-		s.owner = ctl_redis_mirror_owner(r->mirror, msg, (size_t)(p - msg));
+	/* a name is interned only from a message whose instance line is valid */
+	if (nl == NULL || !ctl_redis_name_ok(msg, (size_t)(nl - msg))) {
+		r->st.remote_bad++;
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	s.owner = ctl_redis_mirror_owner(r->mirror, msg, (size_t)(nl - msg));
 	if (ctl_redis_msg_parse(msg, len, &inst, &inst_len, on_line, &s, &bad) < 0) {
 		r->st.remote_bad++;
 	} else {
