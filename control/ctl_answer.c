@@ -476,8 +476,8 @@ ctl_answer(struct ctl *c, const char *req, size_t len, uint64_t *ticket)
 			*ticket = c->ap.want;
 		}
 	} else
-		a = ctl_answer_error("unknown cmd '%s': status, backends, backend, dialogs, dialog, "
-				     "stats or reload",
+		a = ctl_answer_error("unknown cmd '%s': status, backends, backend, dialogs, "
+				     "dialog, stats or reload",
 			cmd);
 	json_decref(r);
 	return a;

@@ -108,10 +108,12 @@ ctl_dlg_run(struct ctl *c)
 			if (c->dlg.owe_loaded) {
 				if (send_loaded(c, pins[0].count, pins[0].result) < 0)
 					return; /* no room: the next pass */
-				CTL_INFO("redis: %llu dialogs read in %.0f ms and sent: the dataplane "
+				CTL_INFO("redis: %llu dialogs read in %.0f ms and sent: the "
+					 "dataplane "
 					 "may start (%s)",
 					(unsigned long long)pins[0].count, pins[0].ms,
-					pins[0].result == 0 ? "load complete" : strerror(-pins[0].result));
+					pins[0].result == 0 ? "load complete"
+							    : strerror(-pins[0].result));
 			} else {
 				CTL_INFO("redis: %llu dialogs read in %.0f ms and pinned in the "
 					 "running dataplane (a live one wins over a pin)",
@@ -189,7 +191,8 @@ ask_local(struct ctl *c, struct ctl_dlg_query *q)
 	req.dlg[0].op = SLB_CTL_DLG_LOOKUP;
 	if (ctl_chan_send(&c->chan, &req) < 0) {
 		q->local = CTL_DLG_Q_ERROR;
-		snprintf(q->local_why, sizeof(q->local_why), "the dataplane's request ring is full");
+		snprintf(
+			q->local_why, sizeof(q->local_why), "the dataplane's request ring is full");
 		return;
 	}
 	q->req_id = req.req_id;
@@ -257,7 +260,7 @@ ctl_dlg_query_poll(struct ctl *c, int slot, bool timed_out)
 	if (q->redis == CTL_DLG_Q_WAIT && c->redis != NULL &&
 		ctl_redis_query_result(c->redis, q->redis_id, &q->ra) == 1) {
 		q->redis_id = -1;
-		q->redis = q->ra.found == 1 ? CTL_DLG_Q_FOUND
+		q->redis = q->ra.found == 1   ? CTL_DLG_Q_FOUND
 			   : q->ra.found == 0 ? CTL_DLG_Q_NONE
 					      : CTL_DLG_Q_ERROR;
 	}

@@ -13,8 +13,8 @@
 
 struct ctl;
 
-#define CTL_DLG_QUERIES 16      /* siplbctl dialog at once (CTL_MGMT_CONNS) */
-#define CTL_DLG_CALLID_MAX 1024 /* a Call-ID siplbctl may ask about (hashed whole) */
+#define CTL_DLG_QUERIES 16	    /* siplbctl dialog at once (CTL_MGMT_CONNS) */
+#define CTL_DLG_CALLID_MAX 1024	    /* a Call-ID siplbctl may ask about (hashed whole) */
 #define CTL_DLG_TICKET (1ull << 63) /* ctl_answer's ticket of a dialog query: | its slot */
 
 /* A half of a query: still waiting, or what it found. */
@@ -43,16 +43,16 @@ struct ctl_dlg_query {
 };
 
 struct ctl_dlg {
-	bool have_key;            /* hkey: the attached (or last) dataplane's hash_secret */
+	bool have_key; /* hkey: the attached (or last) dataplane's hash_secret */
 	struct slb_hash_key hkey;
-	bool owe_loaded;          /* the dataplane attached LOADING: a REQ_LOADED is owed */
+	bool owe_loaded; /* the dataplane attached LOADING: a REQ_LOADED is owed */
 	uint64_t attach_ms;
-	uint64_t pins_sent;       /* ops of SLB_CTL_REQ_DLG sent, all time */
+	uint64_t pins_sent; /* ops of SLB_CTL_REQ_DLG sent, all time */
 	uint32_t reqs_sent;
 	/* the last load, as the dataplane answered it (SLB_CTL_EVT_LOADED) */
 	bool dp_loaded;
 	uint64_t dp_loaded_n;
-	double dp_loaded_ms;      /* attach to its answer, on our clock */
+	double dp_loaded_ms; /* attach to its answer, on our clock */
 	struct ctl_dlg_query q[CTL_DLG_QUERIES];
 };
 

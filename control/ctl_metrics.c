@@ -177,7 +177,8 @@ static void
 render_redis(const struct ctl *c, FILE *f)
 {
 	static const char *const states[] = {[SLB_CTL_DLG_EARLY] = "early",
-		[SLB_CTL_DLG_CONFIRMED] = "confirmed", [SLB_CTL_DLG_ANSWERED] = "answered"};
+		[SLB_CTL_DLG_CONFIRMED] = "confirmed",
+		[SLB_CTL_DLG_ANSWERED] = "answered"};
 	const struct ctl_redis_stats *st = &c->rs;
 	unsigned int i, o;
 
@@ -203,8 +204,10 @@ render_redis(const struct ctl *c, FILE *f)
 	head(f, "siplb_redis_lag_seconds", "gauge",
 		"from the dataplane's event to Redis's reply, over the last second with writes");
 	if (st->lag_n > 0) {
-		fprintf(f, "siplb_redis_lag_seconds{quantile=\"0.5\"} %.6f\n", st->lag_p50_ms / 1e3);
-		fprintf(f, "siplb_redis_lag_seconds{quantile=\"0.99\"} %.6f\n", st->lag_p99_ms / 1e3);
+		fprintf(f, "siplb_redis_lag_seconds{quantile=\"0.5\"} %.6f\n",
+			st->lag_p50_ms / 1e3);
+		fprintf(f, "siplb_redis_lag_seconds{quantile=\"0.99\"} %.6f\n",
+			st->lag_p99_ms / 1e3);
 	}
 	counter(f, "siplb_redis_refreshed_total", "TTLs refreshed", st->refreshed);
 	counter(f, "siplb_redis_restored_total", "refreshed keys found gone and written again",
@@ -222,8 +225,8 @@ render_redis(const struct ctl *c, FILE *f)
 		st->remote_bad);
 	counter(f, "siplb_redis_pins_sent_total", "dialogs pinned or unpinned in the dataplane",
 		c->dlg.pins_sent);
-	counter(f, "siplb_redis_pins_dropped_total",
-		"pins that found no room or no dataplane", st->pins_dropped);
+	counter(f, "siplb_redis_pins_dropped_total", "pins that found no room or no dataplane",
+		st->pins_dropped);
 	head(f, "siplb_redis_mirror_dialogs", "gauge",
 		"dialogs control keeps for Redis, by state and owner");
 	for (o = 0; o < 2; o++)
@@ -234,7 +237,8 @@ render_redis(const struct ctl *c, FILE *f)
 		"dialogs written but not mirrored: dialog.capacity reached", st->mirror_full);
 	if (st->load_done) {
 		gauge(f, "siplb_redis_loaded_dialogs",
-			"dialogs read from Redis at the last attachment to a dataplane", st->loaded);
+			"dialogs read from Redis at the last attachment to a dataplane",
+			st->loaded);
 		gauge(f, "siplb_redis_load_seconds", "how long that load took", st->load_ms / 1e3);
 	}
 }

@@ -215,7 +215,8 @@ ctl_redis_event(struct ctl_redis *r, const struct slb_ctl_evt *e)
 		n = ctl_redis_rule_expired(r->mirror, e, ops, &r->rs);
 		for (i = 0; i < n; i++)
 			push_op(r, &ops[i]);
-	} else if (ctl_redis_rule_local(r->mirror, &r->ttl, e, ctl_redis_now_s(), &ops[0], &r->rs)) {
+	} else if (ctl_redis_rule_local(
+			   r->mirror, &r->ttl, e, ctl_redis_now_s(), &ops[0], &r->rs)) {
 		push_op(r, &ops[0]);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -244,8 +245,9 @@ ctl_redis_attach(struct ctl_redis *r, const struct slb_key128 *secret, uint64_t 
 		r->have_key = true;
 		/* a dataplane with another hash_secret: the same Call-IDs, other hashes */
 		if (had && ctl_redis_mirror_rehash(r->mirror, rehash_fn, r) < 0)
-			CTL_WARN("redis: out of memory rehashing the mirror for the new dataplane's "
-				 "key: its expiries will not be recognised");
+			CTL_WARN(
+				"redis: out of memory rehashing the mirror for the new dataplane's "
+				"key: its expiries will not be recognised");
 	}
 	r->attached = true;
 	r->pin_count = 0;

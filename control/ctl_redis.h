@@ -22,65 +22,65 @@ struct ctl_redis;
 
 /* What the dataplane gets from Redis's side, in order: pins and unpins, then a load's end. */
 enum ctl_redis_pin_kind {
-	CTL_REDIS_PIN_OP = 1,  /* op: a PIN or UNPIN of SLB_CTL_REQ_DLG */
-	CTL_REDIS_PIN_LOADED,  /* the load is over: count dialogs read, result 0 or -errno */
+	CTL_REDIS_PIN_OP = 1, /* op: a PIN or UNPIN of SLB_CTL_REQ_DLG */
+	CTL_REDIS_PIN_LOADED, /* the load is over: count dialogs read, result 0 or -errno */
 };
 
 struct ctl_redis_pin {
-	uint8_t kind;          /* enum ctl_redis_pin_kind */
+	uint8_t kind; /* enum ctl_redis_pin_kind */
 	int32_t result;
 	uint64_t count;
-	double ms;             /* how long the load took */
+	double ms; /* how long the load took */
 	struct slb_ctl_dlg_op op;
 };
 
 /* The figures of siplbctl dialogs and /metrics. */
 struct ctl_redis_stats {
-	bool up;                  /* the writer's connection to the master */
-	bool sub_up;              /* the subscriber's */
-	char master[64];          /* "host:port": the master, or the address tried last */
-	char error[160];          /* why it is down; "" when up */
+	bool up;	 /* the writer's connection to the master */
+	bool sub_up;	 /* the subscriber's */
+	char master[64]; /* "host:port": the master, or the address tried last */
+	char error[160]; /* why it is down; "" when up */
 	char instance[CTL_REDIS_NAME_MAX + 1];
-	uint64_t since_ms;        /* monotonic ms of the last change of up */
-	uint64_t written;         /* events written (Redis answered) */
-	uint64_t lost;            /* events that found the buffer full */
-	uint64_t buffered;        /* events waiting now */
+	uint64_t since_ms; /* monotonic ms of the last change of up */
+	uint64_t written;  /* events written (Redis answered) */
+	uint64_t lost;	   /* events that found the buffer full */
+	uint64_t buffered; /* events waiting now */
 	uint64_t buffer_size;
-	uint64_t peak;            /* the most buffered at once */
-	uint64_t errors;          /* commands Redis refused (not retried) */
-	uint64_t refreshed;       /* TTLs refreshed */
-	uint64_t restored;        /* refreshed keys found gone and written again */
-	uint64_t resyncs;         /* full writes of the live state after (re)connecting */
-	uint64_t resync_written;  /* dialogs they wrote */
-	uint64_t failovers;       /* the master moved */
-	uint64_t published;       /* lines published to other instances */
-	uint64_t remote_msgs;     /* messages of other instances */
+	uint64_t peak;		 /* the most buffered at once */
+	uint64_t errors;	 /* commands Redis refused (not retried) */
+	uint64_t refreshed;	 /* TTLs refreshed */
+	uint64_t restored;	 /* refreshed keys found gone and written again */
+	uint64_t resyncs;	 /* full writes of the live state after (re)connecting */
+	uint64_t resync_written; /* dialogs they wrote */
+	uint64_t failovers;	 /* the master moved */
+	uint64_t published;	 /* lines published to other instances */
+	uint64_t remote_msgs;	 /* messages of other instances */
 	uint64_t remote_lines;
-	uint64_t remote_bad;      /* lines or messages refused */
-	uint64_t pins_dropped;    /* pins for our dataplane that found no room (or no dataplane) */
-	uint64_t skipped;         /* local events not written (Call-ID cut or not printable) */
+	uint64_t remote_bad;	  /* lines or messages refused */
+	uint64_t pins_dropped;	  /* pins for our dataplane that found no room (or no dataplane) */
+	uint64_t skipped;	  /* local events not written (Call-ID cut or not printable) */
 	uint64_t expired_unknown; /* expiries of dialogs the mirror did not have */
-	uint64_t mirror_full;     /* dialogs written but not mirrored (full) */
-	uint32_t mirror[2][4];    /* [other instance?][enum slb_ctl_dlg_state] */
+	uint64_t mirror_full;	  /* dialogs written but not mirrored (full) */
+	uint32_t mirror[2][4];	  /* [other instance?][enum slb_ctl_dlg_state] */
 	uint32_t mirror_count;
 	uint32_t mirror_capacity;
-	double lag_p50_ms;        /* over the last second with writes; -1: none */
+	double lag_p50_ms; /* over the last second with writes; -1: none */
 	double lag_p99_ms;
 	uint64_t lag_n;
 	/* the last load */
 	bool load_done;
 	bool load_running;
 	uint64_t loaded;
-	uint64_t load_bad;        /* keys under the prefix whose Call-ID or value is unreadable */
+	uint64_t load_bad; /* keys under the prefix whose Call-ID or value is unreadable */
 	double load_ms;
 	int32_t load_result;
 };
 
 /* The result of a GET for siplbctl dialog. */
 struct ctl_redis_answer {
-	int found;                       /* 1 a key, 0 none, -1 Redis could not say (error) */
+	int found;			 /* 1 a key, 0 none, -1 Redis could not say (error) */
 	char value[CTL_REDIS_VALUE_MAX]; /* as stored */
-	long long ttl_s;                 /* seconds left, -1 none */
+	long long ttl_s;		 /* seconds left, -1 none */
 	char error[160];
 };
 

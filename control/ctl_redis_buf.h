@@ -13,7 +13,7 @@ enum ctl_redis_op_kind {
 
 /* One write, with what to tell the other instances and when the dataplane saw it. */
 struct ctl_redis_op {
-	uint64_t tsc;  /* the dataplane's event (its TSC): the lag is measured from it; 0: none */
+	uint64_t tsc; /* the dataplane's event (its TSC): the lag is measured from it; 0: none */
 	uint16_t be_id;
 	uint8_t kind;  /* enum ctl_redis_op_kind */
 	uint8_t state; /* enum slb_ctl_dlg_state */
@@ -30,12 +30,12 @@ struct ctl_redis_op {
  */
 struct ctl_redis_buf {
 	struct ctl_redis_op *op;
-	uint32_t size;  /* redis.buffer */
-	uint32_t head;  /* the oldest */
+	uint32_t size; /* redis.buffer */
+	uint32_t head; /* the oldest */
 	uint32_t count;
-	uint32_t peak;  /* the most held at once */
+	uint32_t peak; /* the most held at once */
 	uint64_t pushed;
-	uint64_t lost;  /* pushed while full: never written */
+	uint64_t lost; /* pushed while full: never written */
 };
 
 /* 0, or -ENOMEM. */

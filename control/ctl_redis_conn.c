@@ -1,4 +1,5 @@
-/* ctl_redis_conn.c: connect to the master (direct or by sentinels), AUTH, SELECT, ROLE, timeouts. */
+/* ctl_redis_conn.c: connect to the master (direct or by sentinels), AUTH, SELECT, ROLE, timeouts.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,8 +96,8 @@ dial(const struct ctl_redis_conn_cfg *cfg, const char *hp, char *err, size_t ele
 
 /* Ask one sentinel for the master: 0 with "host:port" in addr, or -1 with err. */
 static int
-ask_sentinel(const struct ctl_redis_conn_cfg *cfg, const char *sentinel, char *addr,
-	size_t alen, char *err, size_t elen)
+ask_sentinel(const struct ctl_redis_conn_cfg *cfg, const char *sentinel, char *addr, size_t alen,
+	char *err, size_t elen)
 {
 	char why[160];
 	redisContext *c = dial(cfg, sentinel, why, sizeof(why));

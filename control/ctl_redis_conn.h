@@ -8,8 +8,8 @@
 
 #include <hiredis/hiredis.h>
 
-#define CTL_REDIS_ADDR_LEN 64   /* "host:port" (SLB_CFG_ADDR_LEN) */
-#define CTL_REDIS_SENTINELS 8   /* SLB_CFG_MAX_SENTINELS */
+#define CTL_REDIS_ADDR_LEN 64 /* "host:port" (SLB_CFG_ADDR_LEN) */
+#define CTL_REDIS_SENTINELS 8 /* SLB_CFG_MAX_SENTINELS */
 #define CTL_REDIS_SECRET_LEN 128
 
 /* The redis section's connection settings (cfg.h), copied so each thread has its own. */
@@ -17,7 +17,7 @@ struct ctl_redis_conn_cfg {
 	char address[CTL_REDIS_ADDR_LEN]; /* without sentinels */
 	char sentinels[CTL_REDIS_SENTINELS][CTL_REDIS_ADDR_LEN];
 	uint32_t nb_sentinels;
-	char master[32];                  /* the sentinels' name for it */
+	char master[32]; /* the sentinels' name for it */
 	char password[CTL_REDIS_SECRET_LEN];
 	uint32_t db;
 	uint32_t connect_ms;
@@ -34,8 +34,8 @@ struct ctl_redis_conn_cfg {
  * so a thread that calls this never hangs on a silent host.
  * Returns the context, or NULL with a sentence in err. addr gets "host:port" tried last.
  */
-redisContext *ctl_redis_connect(struct ctl_redis_conn_cfg *cfg, char *addr, size_t alen,
-	char *err, size_t elen);
+redisContext *ctl_redis_connect(
+	struct ctl_redis_conn_cfg *cfg, char *addr, size_t alen, char *err, size_t elen);
 
 /* A command on c with its reply checked: the reply (free it), or NULL with a sentence in err. */
 redisReply *ctl_redis_cmd(redisContext *c, char *err, size_t elen, const char *fmt, ...);

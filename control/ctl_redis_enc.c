@@ -97,7 +97,8 @@ ctl_redis_value(char *out, size_t cap, unsigned int be_id, unsigned int state, c
 	const char *st = ctl_redis_state_name(state);
 	int w;
 
-	if (st == NULL || be_id >= CTL_REDIS_BE_MAX || !ctl_redis_name_ok(instance, strlen(instance)))
+	if (st == NULL || be_id >= CTL_REDIS_BE_MAX ||
+		!ctl_redis_name_ok(instance, strlen(instance)))
 		return 0;
 	w = snprintf(out, cap, "%u %s %s", be_id, st, instance);
 	return w > 0 && (size_t)w < cap ? (size_t)w : 0;

@@ -21,10 +21,10 @@
  * be printable and not space (RFC 3261 words are); anything else could break a line.
  */
 #define CTL_REDIS_CALLID_MAX (SLB_CTL_CALLID_MAX - 1)
-#define CTL_REDIS_NAME_MAX 31   /* an instance name: redis.instance's room (SLB_CFG_NAME_LEN) */
-#define CTL_REDIS_VALUE_MAX 64  /* "4095 confirmed " and a name, with room */
+#define CTL_REDIS_NAME_MAX 31	/* an instance name: redis.instance's room (SLB_CFG_NAME_LEN) */
+#define CTL_REDIS_VALUE_MAX 64	/* "4095 confirmed " and a name, with room */
 #define CTL_REDIS_MSG_MAX 65536 /* bytes of one published message; a batch spans several */
-#define CTL_REDIS_BE_MAX 4096   /* backend ids are 0..4095 (SLB_BE_ID_MAX) */
+#define CTL_REDIS_BE_MAX 4096	/* backend ids are 0..4095 (SLB_BE_ID_MAX) */
 
 enum ctl_redis_line_op {
 	CTL_REDIS_LINE_CREATED = 'c',
@@ -57,7 +57,7 @@ size_t ctl_redis_value(
 
 struct ctl_redis_val {
 	uint16_t be_id;
-	uint8_t state;     /* enum slb_ctl_dlg_state */
+	uint8_t state;	   /* enum slb_ctl_dlg_state */
 	const char *owner; /* into the parsed text, not NUL-terminated */
 	size_t owner_len;
 };

@@ -77,9 +77,9 @@ take_page(struct load *l, const redisReply *keys, const redisReply *vals)
 			continue;
 		}
 		owner = v.owner_len == strlen(r->instance) &&
-				memcmp(v.owner, r->instance, v.owner_len) == 0
-			? CTL_REDIS_OWNER_SELF
-			: ctl_redis_mirror_owner(r->mirror, v.owner, v.owner_len);
+					memcmp(v.owner, r->instance, v.owner_len) == 0
+				? CTL_REDIS_OWNER_SELF
+				: ctl_redis_mirror_owner(r->mirror, v.owner, v.owner_len);
 		ctl_redis_rule_loaded(r->mirror, &r->ttl, ctl_redis_hash(r, callid, n), callid, n,
 			&v, owner, l->now_s, &p.op, &r->rs);
 		ok = push_wait(l, &p);
@@ -151,7 +151,7 @@ scan_all(struct load *l, redisContext *c, char *err, size_t elen)
 	for (;;) {
 		if (!is_page(page)) {
 			snprintf(err, elen, "SCAN: %s",
-				page == NULL		       ? c->errstr
+				page == NULL			  ? c->errstr
 				: page->type == REDIS_REPLY_ERROR ? page->str
 								  : "unexpected reply");
 			goto out;

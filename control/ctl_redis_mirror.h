@@ -26,22 +26,22 @@
 #define CTL_REDIS_OWNERS 256
 
 struct ctl_redis_dlg {
-	uint64_t hash;      /* 0: a free slot (a hash of 0 is kept as 1) */
-	char *callid;       /* NUL-terminated */
+	uint64_t hash;	    /* 0: a free slot (a hash of 0 is kept as 1) */
+	char *callid;	    /* NUL-terminated */
 	uint32_t refresh_s; /* owned: when its TTL is refreshed next (monotonic seconds) */
 	uint16_t be_id;
-	uint8_t state;      /* enum slb_ctl_dlg_state */
+	uint8_t state; /* enum slb_ctl_dlg_state */
 	uint8_t owner;
-	uint8_t len;        /* bytes of callid */
+	uint8_t len; /* bytes of callid */
 };
 
 struct ctl_redis_mirror {
 	struct ctl_redis_dlg *slot;
-	uint32_t mask;      /* slots - 1 */
-	uint32_t capacity;  /* entries at most */
+	uint32_t mask;	   /* slots - 1 */
+	uint32_t capacity; /* entries at most */
 	uint32_t count;
 	uint32_t by[2][4];  /* [remote?][state]: entries by owner (self, others) and state */
-	uint64_t full;      /* puts refused: capacity reached */
+	uint64_t full;	    /* puts refused: capacity reached */
 	uint32_t nb_owners; /* names interned, index 0 unused */
 	char owners[CTL_REDIS_OWNERS][CTL_REDIS_NAME_MAX + 1];
 };

@@ -14,8 +14,8 @@
 #include "ctl_redis_rules.h"
 #include "slb_hash.h"
 
-#define CTL_REDIS_QUERIES 16   /* siplbctl dialog at once: CTL_MGMT_CONNS */
-#define CTL_REDIS_PINQ 65536   /* pins waiting for the request ring (power of two) */
+#define CTL_REDIS_QUERIES 16 /* siplbctl dialog at once: CTL_MGMT_CONNS */
+#define CTL_REDIS_PINQ 65536 /* pins waiting for the request ring (power of two) */
 #define CTL_REDIS_KEY_MAX (32 + 4 + CTL_REDIS_CALLID_MAX + 1)
 
 struct ctl_redis_query {
@@ -37,7 +37,7 @@ struct ctl_redis {
 	struct ctl_redis_conn_cfg conn; /* each thread works on its own copy */
 	char prefix[32];
 	char instance[CTL_REDIS_NAME_MAX + 1];
-	char channel[48];               /* <prefix>events */
+	char channel[48]; /* <prefix>events */
 	struct ctl_redis_ttl ttl;
 	uint32_t batch;
 	bool publish;
@@ -46,24 +46,25 @@ struct ctl_redis {
 	bool have_writer, have_sub;
 
 	pthread_mutex_t lock;
-	pthread_cond_t wake;     /* the writer: something to write, a query, or stop */
+	pthread_cond_t wake;	 /* the writer: something to write, a query, or stop */
 	pthread_cond_t pin_room; /* the loader: room in the pin queue, or a cancel */
 	pthread_cond_t loader_gone;
 	bool stop;
 
 	/* Written under lock by the main loop (events) and the threads (rules). */
 	struct ctl_redis_buf buf;
-	int writer_waiting;      /* the writer sleeps: 1 for anything, 2 for a query or stop only
-	                          * (Redis is down: new events only wait) */
+	int writer_waiting; /* the writer sleeps: 1 for anything, 2 for a query or stop only
+			     * (Redis is down: new events only wait) */
 	struct ctl_redis_mirror *mirror;
 	struct ctl_redis_rule_stats rs;
-	bool attached;           /* a dataplane to pin in */
+	bool attached; /* a dataplane to pin in */
 	bool have_key;
 	struct slb_key128 secret;
 	struct slb_hash_key hkey;
 	uint64_t tsc_hz;
 
-	/* Pins for the dataplane: a ring the subscriber and the loader fill, the main loop empties. */
+	/* Pins for the dataplane: a ring the subscriber and the loader fill, the main loop empties.
+	 */
 	struct ctl_redis_pin *pins;
 	uint32_t pin_head;
 	uint32_t pin_count;
@@ -72,7 +73,7 @@ struct ctl_redis {
 	/* The loader: one thread at a time; a new attachment abandons the running load. */
 	bool loader_active;
 	bool load_again;
-	uint64_t load_gen;       /* bumped by attach and detach: a load of an older one stops */
+	uint64_t load_gen; /* bumped by attach and detach: a load of an older one stops */
 
 	struct ctl_redis_query q[CTL_REDIS_QUERIES];
 	bool queries_pending;

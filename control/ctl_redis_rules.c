@@ -19,8 +19,8 @@ ctl_redis_refresh_at(const struct ctl_redis_ttl *t, unsigned int state, uint32_t
 }
 
 static void
-op_of(struct ctl_redis_op *op, const struct slb_ctl_evt *e, uint8_t kind, char pub,
-	uint16_t be_id, uint8_t state)
+op_of(struct ctl_redis_op *op, const struct slb_ctl_evt *e, uint8_t kind, char pub, uint16_t be_id,
+	uint8_t state)
 {
 	op->tsc = e->tsc;
 	op->kind = kind;
@@ -55,7 +55,8 @@ ctl_redis_rule_local(struct ctl_redis_mirror *m, const struct ctl_redis_ttl *t,
 		if (rc == -ENOSPC || rc == -ENOMEM)
 			st->full++; /* written all the same: only its refresh is lost */
 		op_of(op, e, CTL_REDIS_OP_SET,
-			state == SLB_CTL_DLG_EARLY ? CTL_REDIS_LINE_CREATED : CTL_REDIS_LINE_UPDATED,
+			state == SLB_CTL_DLG_EARLY ? CTL_REDIS_LINE_CREATED
+						   : CTL_REDIS_LINE_UPDATED,
 			e->be_id, state);
 		return 1;
 	case SLB_CTL_EVT_DLG_ENDED:

@@ -25,9 +25,9 @@ struct ctl_redis_ttl {
 };
 
 struct ctl_redis_rule_stats {
-	uint64_t skipped;         /* local events not written: Call-ID cut, unprintable, bad id */
+	uint64_t skipped;	  /* local events not written: Call-ID cut, unprintable, bad id */
 	uint64_t expired_unknown; /* EXPIRED hashes not in the mirror */
-	uint64_t full;            /* dialogs written but not mirrored: the mirror was full */
+	uint64_t full;		  /* dialogs written but not mirrored: the mirror was full */
 };
 
 uint32_t ctl_redis_ttl_of(const struct ctl_redis_ttl *t, unsigned int state);

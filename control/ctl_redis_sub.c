@@ -1,4 +1,5 @@
-/* ctl_redis_sub.c: the subscriber thread: other instances' dialog events, pinned in our dataplane. */
+/* ctl_redis_sub.c: the subscriber thread: other instances' dialog events, pinned in our dataplane.
+ */
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,7 +57,8 @@ on_line(void *arg, const struct ctl_redis_line *l)
 
 	s->lines++;
 	if (!r->have_key) {
-		r->st.pins_dropped++; /* no dataplane has told us its key yet: its load reads Redis */
+		r->st.pins_dropped++; /* no dataplane has told us its key yet: its load reads Redis
+				       */
 		return;
 	}
 	if (ctl_redis_rule_remote(r->mirror, &r->ttl, ctl_redis_hash(r, l->callid, l->len), l,
@@ -127,7 +129,8 @@ listen_on(struct ctl_redis *r, redisContext *c, const char *addr)
 			}
 			last_rx = now;
 			ping_at = 0;
-			while (redisGetReplyFromReader(c, (void **)&rep) == REDIS_OK && rep != NULL) {
+			while (redisGetReplyFromReader(c, (void **)&rep) == REDIS_OK &&
+				rep != NULL) {
 				on_reply(r, rep);
 				freeReplyObject(rep);
 			}

@@ -19,9 +19,9 @@
  * buffer only once Redis answered them: a connection lost mid-batch writes them again.
  */
 
-#define IDLE_MS 100          /* the longest sleep: the lag's second and the refresh pass */
-#define PASS_MS 1000         /* a refresh pass over the mirror starts at most this often */
-#define BACKOFF_MIN_MS 50    /* reconnect at once, then after 50, 100, ... 1000 ms */
+#define IDLE_MS 100	  /* the longest sleep: the lag's second and the refresh pass */
+#define PASS_MS 1000	  /* a refresh pass over the mirror starts at most this often */
+#define BACKOFF_MIN_MS 50 /* reconnect at once, then after 50, 100, ... 1000 ms */
 #define BACKOFF_MAX_MS 1000
 
 /* A dialog copied out of the mirror for a refresh or a resync. */
@@ -40,26 +40,26 @@ struct wr {
 	char master[CTL_REDIS_ADDR_LEN]; /* the last one we wrote to */
 	uint32_t batch;
 	struct ctl_redis_op *ops;
-	struct item *items;              /* 3 x batch: below a batch, plus a slice of 2 x batch */
+	struct item *items; /* 3 x batch: below a batch, plus a slice of 2 x batch */
 	uint32_t nb_items;
-	uint32_t *missing;               /* refreshed keys Redis no longer had */
+	uint32_t *missing; /* refreshed keys Redis no longer had */
 	struct ctl_redis_msg *msg;
 	char key[CTL_REDIS_KEY_MAX];
 
 	bool ever_up;
-	uint64_t down_ms;                /* when the link went down (0: up or never up) */
+	uint64_t down_ms; /* when the link went down (0: up or never up) */
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
 
 	bool resyncing;
 	uint32_t resync_cursor;
 	uint64_t resync_n;
-	uint64_t resync_down_ms;         /* the outage it repairs, for the log */
-	bool passing;                    /* a refresh pass under way */
+	uint64_t resync_down_ms; /* the outage it repairs, for the log */
+	bool passing;		 /* a refresh pass under way */
 	uint32_t refresh_cursor;
 	uint64_t next_pass_ms;
-	uint64_t lag_ms;                 /* when this second's lag began */
-	uint32_t now_s;                  /* for the scan callbacks */
+	uint64_t lag_ms; /* when this second's lag began */
+	uint32_t now_s;	 /* for the scan callbacks */
 };
 
 static void
@@ -113,7 +113,8 @@ try_connect(struct wr *w)
 		}
 		set_link(w, false, err);
 		w->next_try_ms = now + w->backoff_ms;
-		w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
+		w->backoff_ms =
+			w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
 		return;
 	}
 	if (w->master[0] != '\0' && strcmp(w->master, w->addr) != 0) {
@@ -270,7 +271,8 @@ write_buffered(struct wr *w)
 			pubs++;
 			lines += w->msg->lines;
 			ctl_redis_msg_init(w->msg, r->instance);
-			ctl_redis_msg_add(w->msg, op->pub, op->be_id, op->state, op->callid, op->len);
+			ctl_redis_msg_add(
+				w->msg, op->pub, op->be_id, op->state, op->callid, op->len);
 		}
 	}
 	if (rc == 0 && w->msg->lines > 0) {
@@ -612,7 +614,8 @@ run(struct wr *w)
 		if (queries_pending(w->r))
 			answer_queries(w);
 		if (did == 0)
-			idle(w, now + IDLE_MS < w->next_pass_ms ? now + IDLE_MS : w->next_pass_ms, 1);
+			idle(w, now + IDLE_MS < w->next_pass_ms ? now + IDLE_MS : w->next_pass_ms,
+				1);
 	}
 }
 

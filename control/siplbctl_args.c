@@ -67,9 +67,10 @@ static const struct cmd_info cmds[SLBCTL__COUNT] = {
 		"The dialog table: live dialogs and slots, and how many were created, confirmed,\n"
 		"ended, expired, refused (table full) and routed by hash. With redis.enabled also\n"
 		"the dialogs control keeps for Redis by state (ours, other instances'), and the\n"
-		"Redis link: up or down, master, lag p50/p99 from the dataplane's event to Redis's\n"
-		"reply, events written, buffered and lost, TTL refreshes, full writes after an\n"
-		"outage, failovers, pub/sub traffic, and the last load at a dataplane's start.\n"
+		"Redis link: up or down, master, lag p50/p99 from the dataplane's event to\n"
+		"Redis's reply, events written, buffered and lost, TTL refreshes, full writes\n"
+		"after an outage, failovers, pub/sub traffic, and the last load at a dataplane's\n"
+		"start.\n"
 		WATCH_HELP COMMON_HELP},
 	[SLBCTL_DIALOG] = {"dialog", NULL, F_READ,
 		"usage: siplbctl " OPTS " dialog CALLID [--watch [SECONDS]] [--count N]",
@@ -455,8 +456,8 @@ check_command(struct parser *p, const struct seen *s, int used, struct slbctl_ar
 	if (a->socket != NULL && a->config != NULL)
 		fail(p, "-s and -c both name the socket: give one");
 	if (!(ci->flags & F_READ) && (s->watch != NULL || s->count != NULL))
-		fail(p, "%s: --%s is for read commands (status, backends, dialogs, dialog, stats)", what,
-			s->watch != NULL ? "watch" : "count");
+		fail(p, "%s: --%s is for read commands (status, backends, dialogs, dialog, "
+			"stats)", what, s->watch != NULL ? "watch" : "count");
 	if (s->count != NULL && s->watch == NULL)
 		fail(p, "--count needs --watch");
 	if (s->all != NULL && a->cmd != SLBCTL_STATS)

@@ -407,7 +407,8 @@ fmt_mirror(struct slbctl_buf *b, const json_t *m)
 
 	get_num(m, "own", &own);
 	get_num(m, "other", &other);
-	slbctl_buf_printf(b, "\nmirror     %.0f dialogs for Redis: early %s, answered %s, confirmed %s\n",
+	slbctl_buf_printf(b,
+		"\nmirror     %.0f dialogs for Redis: early %s, answered %s, confirmed %s\n",
 		own + other, n_of(m, "early", c1), n_of(m, "answered", c2),
 		n_of(m, "confirmed", c3));
 	slbctl_buf_printf(b, "           ours %s, other instances' %s; capacity %s (full: %s not "
@@ -456,7 +457,8 @@ fmt_redis(struct slbctl_buf *b, const json_t *r, double now)
 		slbctl_buf_printf(b, "           why: %s\n", err);
 	}
 	slbctl_buf_printf(b, "           instance %s, subscriber %s\n", in, sub);
-	slbctl_buf_printf(b, "           lag p50 %s, p99 %s (%s writes in the last second with any)\n",
+	slbctl_buf_printf(b,
+		"           lag p50 %s, p99 %s (%s writes in the last second with any)\n",
 		ms_of(r, "lag_p50_ms", c1), ms_of(r, "lag_p99_ms", c2), n_of(r, "lag_samples", c3));
 	slbctl_buf_printf(b, "           written %s, buffered %s of %s (peak %s), lost %s\n",
 		n_of(r, "written", c1), n_of(r, "buffered", c2), n_of(r, "buffer_size", c3),
@@ -550,7 +552,8 @@ slbctl_fmt_dialog(struct slbctl_buf *b, const json_t *ans)
 		}
 		slbctl_buf_printf(b, ", %s\n", c2);
 	} else if (json_is_null(loc)) {
-		slbctl_buf_printf(b, "local      not in the dataplane's table (it goes by the hash)\n");
+		slbctl_buf_printf(
+			b, "local      not in the dataplane's table (it goes by the hash)\n");
 	} else {
 		str_cell(ans, "local_error", c1, sizeof(c1));
 		slbctl_buf_printf(b, "local      unknown: %s\n", c1);
@@ -559,7 +562,8 @@ slbctl_fmt_dialog(struct slbctl_buf *b, const json_t *ans)
 		if (json_is_string(json_object_get(red, "state"))) {
 			str_cell(red, "state", c2, sizeof(c2));
 			str_cell(red, "instance", c3, sizeof(c3));
-			slbctl_buf_printf(b, "redis      backend %s, %s, owned by %s, expires in %s s\n",
+			slbctl_buf_printf(b,
+				"redis      backend %s, %s, owned by %s, expires in %s s\n",
 				n_of(red, "backend", c1), c2, c3, n_of(red, "ttl_s", c4));
 		} else {
 			str_cell(red, "value", c1, sizeof(c1));

@@ -1,4 +1,5 @@
-/* test_ctl_redis_buf.c: the bounded buffer of Redis writes: fills, counts lost, flushes in batches. */
+/* test_ctl_redis_buf.c: the bounded buffer of Redis writes: fills, counts lost, flushes in batches.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,8 @@ op_n(uint64_t seq)
 	memset(&op, 0, sizeof(op));
 	op.tsc = seq;
 	op.kind = seq % 2 ? CTL_REDIS_OP_SET : CTL_REDIS_OP_DEL;
-	op.len = (uint8_t)snprintf(op.callid, sizeof(op.callid), "call-%llu",
-		(unsigned long long)seq);
+	op.len = (uint8_t)snprintf(
+		op.callid, sizeof(op.callid), "call-%llu", (unsigned long long)seq);
 	return op;
 }
 

@@ -1,4 +1,5 @@
-/* test_ctl_redis_enc.c: dialog keys, values and pub/sub lines, written and read, bad input refused. */
+/* test_ctl_redis_enc.c: dialog keys, values and pub/sub lines, written and read, bad input refused.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,8 @@
 static void
 test_states(void)
 {
-	static const unsigned int st[] = {SLB_CTL_DLG_EARLY, SLB_CTL_DLG_ANSWERED,
-		SLB_CTL_DLG_CONFIRMED};
+	static const unsigned int st[] = {
+		SLB_CTL_DLG_EARLY, SLB_CTL_DLG_ANSWERED, SLB_CTL_DLG_CONFIRMED};
 	unsigned int i;
 
 	for (i = 0; i < 3; i++) {
@@ -92,8 +93,8 @@ test_value(void)
 	CU_ASSERT_EQUAL(v.owner_len, 3);
 	CU_ASSERT_NSTRING_EQUAL(v.owner, "lb1", 3);
 
-	n = ctl_redis_value(val, sizeof(val), 4095, SLB_CTL_DLG_ANSWERED,
-		"a-very-long-instance-name-of-31");
+	n = ctl_redis_value(
+		val, sizeof(val), 4095, SLB_CTL_DLG_ANSWERED, "a-very-long-instance-name-of-31");
 	CU_ASSERT(n > 0);
 	CU_ASSERT_EQUAL(ctl_redis_value_parse(val, n, &v), 0);
 	CU_ASSERT_EQUAL(v.be_id, 4095);
@@ -114,10 +115,26 @@ static void
 test_value_malformed(void)
 {
 	static const char *const bad[] = {
-		"", "3", "3 early", "3 early ", " 3 early lb1", "03 early lb1", "4096 early lb1",
-		"-1 early lb1", "+1 early lb1", "3 Early lb1", "3  early lb1", "3 early  lb1",
-		"3 early lb 1", "3 early lb1\n", "x early lb1", "3 free lb1", "99999 early lb1",
-		"3 early a-name-that-is-32-bytes-long-xxx", "3\tearly\tlb1", "3 early lb1 ",
+		"",
+		"3",
+		"3 early",
+		"3 early ",
+		" 3 early lb1",
+		"03 early lb1",
+		"4096 early lb1",
+		"-1 early lb1",
+		"+1 early lb1",
+		"3 Early lb1",
+		"3  early lb1",
+		"3 early  lb1",
+		"3 early lb 1",
+		"3 early lb1\n",
+		"x early lb1",
+		"3 free lb1",
+		"99999 early lb1",
+		"3 early a-name-that-is-32-bytes-long-xxx",
+		"3\tearly\tlb1",
+		"3 early lb1 ",
 	};
 	struct ctl_redis_val v;
 	size_t i;
@@ -206,16 +223,16 @@ test_msg_full(void)
 
 	memset(cid, 'k', sizeof(cid));
 	ctl_redis_msg_init(&msg, "lb");
-	while ((rc = ctl_redis_msg_add(&msg, 'c', added % 4096, SLB_CTL_DLG_EARLY, cid,
-			sizeof(cid))) == 0)
+	while ((rc = ctl_redis_msg_add(
+			&msg, 'c', added % 4096, SLB_CTL_DLG_EARLY, cid, sizeof(cid))) == 0)
 		added++;
 	CU_ASSERT_EQUAL(rc, -ENOSPC);
 	CU_ASSERT_EQUAL(msg.lines, added);
 	CU_ASSERT(msg.len <= CTL_REDIS_MSG_MAX);
 	/* full means no room for one more such line */
 	CU_ASSERT(msg.len + sizeof(cid) + 16 > CTL_REDIS_MSG_MAX);
-	CU_ASSERT_EQUAL(ctl_redis_msg_parse(msg.buf, msg.len, &inst, &il, collect, &g, &bad),
-		(int)added);
+	CU_ASSERT_EQUAL(
+		ctl_redis_msg_parse(msg.buf, msg.len, &inst, &il, collect, &g, &bad), (int)added);
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT_EQUAL(g.n, added);
 }
@@ -235,13 +252,28 @@ static void
 test_msg_malformed(void)
 {
 	static const char *const whole_bad[] = {
-		"", "lb1", "\nc 1 early a\n", "l b\nc 1 early a\n", "lb1 \nc 1 early a\n",
+		"",
+		"lb1",
+		"\nc 1 early a\n",
+		"l b\nc 1 early a\n",
+		"lb1 \nc 1 early a\n",
 		"an-instance-name-of-32-bytes-xxx\nc 1 early a\n",
 	};
 	static const char *const line_bad[] = {
-		"x 1 early abc", "c 1 early", "c 1 early ", "c 99999 early abc", "c 1 weird abc",
-		"cc 1 early abc", "c 1 early a b", "", "c 1 early abc\r", "c  1 early abc",
-		"c 01 early abc", "c 1 early abc ", "C 1 early abc", "c -1 early abc",
+		"x 1 early abc",
+		"c 1 early",
+		"c 1 early ",
+		"c 99999 early abc",
+		"c 1 weird abc",
+		"cc 1 early abc",
+		"c 1 early a b",
+		"",
+		"c 1 early abc\r",
+		"c  1 early abc",
+		"c 01 early abc",
+		"c 1 early abc ",
+		"C 1 early abc",
+		"c -1 early abc",
 	};
 	char text[512];
 	struct got g;
@@ -278,8 +310,8 @@ test_msg_malformed(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(big);
 		memset(big, '\n', CTL_REDIS_MSG_MAX + 1);
 		memcpy(big, "lb1\n", 4);
-		CU_ASSERT_EQUAL(ctl_redis_msg_parse(big, CTL_REDIS_MSG_MAX + 1, &inst, &il, collect,
-					&g, &bad),
+		CU_ASSERT_EQUAL(ctl_redis_msg_parse(
+					big, CTL_REDIS_MSG_MAX + 1, &inst, &il, collect, &g, &bad),
 			-1);
 		free(big);
 	}

@@ -101,11 +101,13 @@ test_churn(void)
 		i = (unsigned int)rand_r(&seed) % N;
 		snprintf(cid, sizeof(cid), "call-%u", i);
 		if (rand_r(&seed) % 2) {
-			CU_ASSERT_EQUAL(put(m, crowded(i), cid, SLB_CTL_DLG_EARLY, 0), in[i] ? 1 : 0);
+			CU_ASSERT_EQUAL(
+				put(m, crowded(i), cid, SLB_CTL_DLG_EARLY, 0), in[i] ? 1 : 0);
 			live += !in[i];
 			in[i] = true;
 		} else {
-			CU_ASSERT_EQUAL(ctl_redis_mirror_del(m, crowded(i), NULL, NULL), in[i] ? 1 : 0);
+			CU_ASSERT_EQUAL(
+				ctl_redis_mirror_del(m, crowded(i), NULL, NULL), in[i] ? 1 : 0);
 			live -= in[i];
 			in[i] = false;
 		}
@@ -353,8 +355,8 @@ test_rules_expired(void)
 static struct ctl_redis_line
 line(char op, const char *cid, uint16_t be, uint8_t state)
 {
-	struct ctl_redis_line l = {.op = op, .be_id = be, .state = state, .callid = cid,
-		.len = strlen(cid)};
+	struct ctl_redis_line l = {
+		.op = op, .be_id = be, .state = state, .callid = cid, .len = strlen(cid)};
 
 	return l;
 }
@@ -433,8 +435,8 @@ test_rules_loaded_and_full(void)
 {
 	struct ctl_redis_mirror *m = ctl_redis_mirror_create(2);
 	struct ctl_redis_rule_stats st = {0};
-	struct ctl_redis_val v = {.be_id = 9, .state = SLB_CTL_DLG_CONFIRMED, .owner = "lb-a",
-		.owner_len = 4};
+	struct ctl_redis_val v = {
+		.be_id = 9, .state = SLB_CTL_DLG_CONFIRMED, .owner = "lb-a", .owner_len = 4};
 	struct slb_ctl_dlg_op pin;
 	struct ctl_redis_op op;
 	struct slb_ctl_evt e;
@@ -444,7 +446,8 @@ test_rules_loaded_and_full(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	/* ours again: refreshed within a third of the TTL, not all at once */
 	for (h = 100; h < 102; h++) {
-		ctl_redis_rule_loaded(m, &ttl, h, "l@h", 3, &v, CTL_REDIS_OWNER_SELF, 50, &pin, &st);
+		ctl_redis_rule_loaded(
+			m, &ttl, h, "l@h", 3, &v, CTL_REDIS_OWNER_SELF, 50, &pin, &st);
 		CU_ASSERT_EQUAL(pin.op, SLB_CTL_DLG_PIN);
 		CU_ASSERT_EQUAL(pin.be_id, 9);
 		CU_ASSERT_EQUAL(pin.state, SLB_CTL_DLG_CONFIRMED);
@@ -452,7 +455,8 @@ test_rules_loaded_and_full(void)
 		r = ctl_redis_mirror_get(m, h)->refresh_s;
 		CU_ASSERT(r > 50 && r <= 50 + 1 + 7210 / 3);
 	}
-	CU_ASSERT(ctl_redis_mirror_get(m, 100)->refresh_s != ctl_redis_mirror_get(m, 101)->refresh_s);
+	CU_ASSERT(
+		ctl_redis_mirror_get(m, 100)->refresh_s != ctl_redis_mirror_get(m, 101)->refresh_s);
 	/* full: still pinned, counted */
 	ctl_redis_rule_loaded(m, &ttl, 102, "l@h", 3, &v, 1, 50, &pin, &st);
 	CU_ASSERT_EQUAL(pin.op, SLB_CTL_DLG_PIN);

@@ -1,5 +1,6 @@
 /* test_ctl_redis_server.c: the Redis module against real redis-servers this test starts:
- * writes with TTLs, the load, pub/sub between instances, refresh, an outage, a sentinel failover. */
+ * writes with TTLs, the load, pub/sub between instances, refresh, an outage, a sentinel failover.
+ */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,8 +220,7 @@ test_write_with_ttl(void)
 	CU_ASSERT_EQUAL(st.mirror[0][SLB_CTL_DLG_CONFIRMED], 100);
 	CU_ASSERT_EQUAL(st.mirror[0][SLB_CTL_DLG_EARLY], 50);
 	CU_ASSERT(st.lag_n > 0 && st.lag_p50_ms > 0 && st.lag_p99_ms >= st.lag_p50_ms);
-	printf("\n    lag of 350 writes: p50 %.3f ms, p99 %.3f ms\n", st.lag_p50_ms,
-		st.lag_p99_ms);
+	printf("\n    lag of 350 writes: p50 %.3f ms, p99 %.3f ms\n", st.lag_p50_ms, st.lag_p99_ms);
 }
 
 static void
@@ -249,8 +249,8 @@ test_load(void)
 				continue;
 			matched++;
 			CU_ASSERT_EQUAL(o->be_id, i % 7);
-			CU_ASSERT_EQUAL(o->state,
-				i < 100 ? SLB_CTL_DLG_CONFIRMED : SLB_CTL_DLG_EARLY);
+			CU_ASSERT_EQUAL(
+				o->state, i < 100 ? SLB_CTL_DLG_CONFIRMED : SLB_CTL_DLG_EARLY);
 		}
 	}
 	CU_ASSERT_EQUAL(matched, 150);
@@ -423,7 +423,8 @@ test_outage(void)
 			break;
 	}
 	if (!(st.up && st.resyncs == resyncs + 1 && st.buffered == 0 && st.resync_written >= 130))
-		printf("\n    up %d, resyncs %llu (were %llu), buffered %llu, resync_written %llu\n",
+		printf("\n    up %d, resyncs %llu (were %llu), buffered %llu, resync_written "
+		       "%llu\n",
 			st.up, (unsigned long long)st.resyncs, (unsigned long long)resyncs,
 			(unsigned long long)st.buffered, (unsigned long long)st.resync_written);
 	CU_ASSERT(st.up && st.resyncs == resyncs + 1 && st.buffered == 0);
@@ -469,7 +470,8 @@ test_sentinel_failover(void)
 	CU_ASSERT_FATAL(pm > 0 && redis_srv_start(&m, top, "master", pm, NULL, NULL) == 0);
 	pr = redis_srv_free_port(pm + 1);
 	snprintf(portstr, sizeof(portstr), "%d", pm);
-	CU_ASSERT_FATAL(pr > 0 && redis_srv_start(&rp, top, "replica", pr, NULL, replica_args) == 0);
+	CU_ASSERT_FATAL(
+		pr > 0 && redis_srv_start(&rp, top, "replica", pr, NULL, replica_args) == 0);
 	for (t0 = redis_srv_now(); !info_has(pm, "connected_slaves:1") && redis_srv_now() - t0 < 5;)
 		usleep(20000);
 	ps = redis_srv_free_port(pr + 1);
@@ -561,8 +563,9 @@ main(void)
 	tsc_hz = measure_tsc_hz();
 	port = redis_srv_free_port(26100 + (int)(getpid() % 40) * 20);
 	if (port < 0 || redis_srv_start(&srv, top, "main", port, NULL, NULL) < 0) {
-		fprintf(stderr, "cannot start redis-server on 127.0.0.1:%d (is it installed? "
-				"scripts/setup.sh)\n",
+		fprintf(stderr,
+			"cannot start redis-server on 127.0.0.1:%d (is it installed? "
+			"scripts/setup.sh)\n",
 			port);
 		printf("RESULT ctl_redis_server: 0 passed, 1 failed\n");
 		return 1;
