@@ -1,5 +1,6 @@
 /* bench_redis.c: the Redis writer and loader alone against a redis-server of the bench's own:
  * events/s written, lag at a paced rate, Redis memory per dialog, the load of N dialogs. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include "slb_hash.h"
 
 /*
- * bench_redis [DIALOGS]   (default 1000000)
+ * bench_redis [DIALOGS [nopub]]   (default 1000000, redis.publish on)
  * Starts redis-server on a free loopback port (own directory, no persistence, killed by its PID
  * at the end) and siplb-control's Redis module (ctl_redis.c: writer, subscriber and loader
  * threads, batches of 512) with no dataplane: the bench pushes the dialog events a dataplane
@@ -33,6 +34,7 @@
 static struct slb_key128 secret = {{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6}};
 static struct slb_hash_key hk;
 static uint64_t tsc_hz;
+static bool publish = true;
 
 static struct ctl_redis *
 start(const char *instance, int port)
@@ -50,7 +52,7 @@ start(const char *instance, int port)
 	c->redis_command_timeout_ms = 2000;
 	c->redis_buffer = BUFFER;
 	c->redis_batch = 512;
-	c->redis_publish = true;
+	c->redis_publish = publish;
 	c->dlg_capacity = 2000000;
 	c->dlg_early_timeout = 180;
 	c->dlg_confirmed_timeout = 7200;
@@ -162,7 +164,11 @@ main(int argc, char **argv)
 	int port;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* as siplb-control's main() does */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	ctl_log_max = CTL_LOG_WARN;
+	publish = !(argc > 2 && strcmp(argv[2], "nopub") == 0);
 	slb_hash_key_init(&hk, &secret);
 	t0 = redis_srv_now();
 	c0 = __rdtsc();
@@ -174,8 +180,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	printf("redis-server 127.0.0.1:%d (no persistence), Call-IDs of %d bytes, batches of 512, "
-	       "pub/sub on\n",
-		port, CALLID_LEN);
+	       "pub/sub %s\n",
+		port, CALLID_LEN, publish ? "on" : "off");
 	w = start("bench-w", port);
 	usleep(200000);
 

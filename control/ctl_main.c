@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -385,6 +386,14 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* hiredis writes to sockets a dead Redis closed, too */
+	/*
+	 * The Redis threads allocate and free a reply per key and a Call-ID per dialog: glibc
+	 * would hand freed heap back to the kernel (madvise) and map big replies anew (mmap) each
+	 * time, and every such unmapping is a TLB shootdown of the other CPUs. Measured under
+	 * virtualisation: a load of a million dialogs 15-25% faster with memory kept.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 
 	c.redis = ctl_redis_start(c.cfg, &failed);
 	if (failed)

@@ -51,39 +51,71 @@ push_wait(struct load *l, const struct ctl_redis_pin *p)
 	return true;
 }
 
-/* One page: keys and their values. false when abandoned. */
+#define CHUNK 32 /* keys hashed, and their slots prefetched, before they are inserted */
+
+/* A key and its value, checked: its Call-ID and hash. */
+struct item {
+	const char *callid;
+	size_t n;
+	uint64_t hash;
+	struct ctl_redis_val v;
+};
+
+/* keys[from, to) into it[]: the readable ones (the others counted bad). Returns how many. */
+static size_t
+check_chunk(struct load *l, const redisReply *keys, const redisReply *vals, size_t from, size_t to,
+	struct item *it)
+{
+	struct ctl_redis *r = l->r;
+	size_t i, nb = 0;
+
+	for (i = from; i < to; i++) {
+		const redisReply *k = keys->element[i], *x = vals->element[i];
+		struct item *t = &it[nb];
+
+		if (x->type == REDIS_REPLY_NIL)
+			continue; /* expired or deleted since the SCAN */
+		if (k->type != REDIS_REPLY_STRING || x->type != REDIS_REPLY_STRING ||
+			ctl_redis_key_callid(k->str, k->len, r->prefix, &t->callid, &t->n) < 0 ||
+			!ctl_redis_callid_ok(t->callid, t->n) ||
+			ctl_redis_value_parse(x->str, x->len, &t->v) < 0) {
+			l->bad++;
+			continue;
+		}
+		t->hash = ctl_redis_hash(r, t->callid, t->n);
+		ctl_redis_mirror_prefetch(r->mirror, t->hash);
+		nb++;
+	}
+	return nb;
+}
+
+/* One page: keys and their values, a chunk at a time. false when abandoned. */
 static bool
 take_page(struct load *l, const redisReply *keys, const redisReply *vals)
 {
 	struct ctl_redis *r = l->r;
 	struct ctl_redis_pin p = {.kind = CTL_REDIS_PIN_OP};
-	struct ctl_redis_val v;
-	const char *callid;
-	size_t i, n;
+	struct item it[CHUNK];
+	size_t from, nb, i;
 	uint8_t owner;
 	bool ok = true;
 
 	pthread_mutex_lock(&r->lock);
-	for (i = 0; i < keys->elements && ok; i++) {
-		const redisReply *k = keys->element[i], *x = vals->element[i];
+	for (from = 0; from < keys->elements && ok; from += CHUNK) {
+		nb = check_chunk(l, keys, vals, from,
+			from + CHUNK < keys->elements ? from + CHUNK : keys->elements, it);
+		for (i = 0; i < nb && ok; i++) {
+			const struct ctl_redis_val *v = &it[i].v;
 
-		if (x->type == REDIS_REPLY_NIL)
-			continue; /* expired or deleted since the SCAN */
-		if (k->type != REDIS_REPLY_STRING || x->type != REDIS_REPLY_STRING ||
-			ctl_redis_key_callid(k->str, k->len, r->prefix, &callid, &n) < 0 ||
-			!ctl_redis_callid_ok(callid, n) ||
-			ctl_redis_value_parse(x->str, x->len, &v) < 0) {
-			l->bad++;
-			continue;
+			owner = v->owner_len == strlen(r->instance) &&
+						memcmp(v->owner, r->instance, v->owner_len) == 0
+					? CTL_REDIS_OWNER_SELF
+					: ctl_redis_mirror_owner(r->mirror, v->owner, v->owner_len);
+			ctl_redis_rule_loaded(r->mirror, &r->ttl, it[i].hash, it[i].callid, it[i].n,
+				v, owner, l->now_s, &p.op, &r->rs);
+			ok = push_wait(l, &p);
+			l->n++;
 		}
-		owner = v.owner_len == strlen(r->instance) &&
-					memcmp(v.owner, r->instance, v.owner_len) == 0
-				? CTL_REDIS_OWNER_SELF
-				: ctl_redis_mirror_owner(r->mirror, v.owner, v.owner_len);
-		ctl_redis_rule_loaded(r->mirror, &r->ttl, ctl_redis_hash(r, callid, n), callid, n,
-			&v, owner, l->now_s, &p.op, &r->rs);
-		ok = push_wait(l, &p);
-		l->n++;
 	}
 	ok = ok && current(l);
 	pthread_mutex_unlock(&r->lock);

@@ -165,6 +165,12 @@ ctl_redis_mirror_put(struct ctl_redis_mirror *m, uint64_t hash, const char *call
 	return 0;
 }
 
+void
+ctl_redis_mirror_prefetch(const struct ctl_redis_mirror *m, uint64_t hash)
+{
+	__builtin_prefetch(&m->slot[home(m, norm(hash))], 1);
+}
+
 struct ctl_redis_dlg *
 ctl_redis_mirror_get(struct ctl_redis_mirror *m, uint64_t hash)
 {

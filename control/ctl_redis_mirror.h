@@ -63,6 +63,10 @@ const char *ctl_redis_mirror_owner_name(const struct ctl_redis_mirror *m, uint8_
 int ctl_redis_mirror_put(struct ctl_redis_mirror *m, uint64_t hash, const char *callid, size_t n,
 	uint16_t be_id, uint8_t state, uint8_t owner, uint32_t refresh_s);
 
+/* Start loading the cache line where hash's entry begins its probe (a load inserts pages of
+ * keys: prefetching a few ahead hides the miss of each insert into a large table). */
+void ctl_redis_mirror_prefetch(const struct ctl_redis_mirror *m, uint64_t hash);
+
 /* The entry of hash or NULL; valid until the next put or del. The caller may change
  * refresh_s in it, and state or owner through ctl_redis_mirror_set(). */
 struct ctl_redis_dlg *ctl_redis_mirror_get(struct ctl_redis_mirror *m, uint64_t hash);
