@@ -459,20 +459,24 @@ test_sentinel_failover(void)
 	int pm = redis_srv_free_port(srv.port + 10), pr, ps;
 	char portstr[16], conf[512], sentinel[32], val[64];
 	const char *replica_args[] = {"--replicaof", "127.0.0.1", portstr, NULL};
+	const char *master_args[] = {"--repl-diskless-sync-delay", "0", NULL};
 	struct ctl_redis_stats st;
 	struct slb_cfg *c;
 	struct ctl_redis *S;
 	unsigned int i, present = 0;
+	uint64_t resyncs;
 	bool failed;
 	long long ttl;
 	double t0;
 
-	CU_ASSERT_FATAL(pm > 0 && redis_srv_start(&m, top, "master", pm, NULL, NULL) == 0);
+	/* no 5 s wait before the first sync of a replica */
+	CU_ASSERT_FATAL(pm > 0 && redis_srv_start(&m, top, "master", pm, NULL, master_args) == 0);
 	pr = redis_srv_free_port(pm + 1);
 	snprintf(portstr, sizeof(portstr), "%d", pm);
 	CU_ASSERT_FATAL(
 		pr > 0 && redis_srv_start(&rp, top, "replica", pr, NULL, replica_args) == 0);
-	for (t0 = redis_srv_now(); !info_has(pm, "connected_slaves:1") && redis_srv_now() - t0 < 5;)
+	for (t0 = redis_srv_now();
+		!info_has(pr, "master_link_status:up") && redis_srv_now() - t0 < 5;)
 		usleep(20000);
 	ps = redis_srv_free_port(pr + 1);
 	snprintf(conf, sizeof(conf),
@@ -499,12 +503,15 @@ test_sentinel_failover(void)
 	snprintf(val, sizeof(val), "127.0.0.1:%d", pm);
 	CU_ASSERT_STRING_EQUAL(st.master, val);
 
+	resyncs = st.resyncs; /* one may have run at the first connection */
 	redis_srv_kill(&m, SIGKILL);
 	t0 = redis_srv_now();
 	for (i = 20; i < 40; i++)
 		event(S, SLB_CTL_EVT_DLG_CONFIRMED, "s", i, 5);
 	CU_ASSERT(wait_written(S, 40, 25));
-	st = snap(S);
+	/* and the full write after the failover (what the replica had not got yet) */
+	for (st = snap(S); st.resyncs <= resyncs && redis_srv_now() - t0 < 25; st = snap(S))
+		usleep(10000);
 	printf("\n    master killed: writes resumed on 127.0.0.1:%d after %.1f s (failovers %llu, "
 	       "lost %llu)\n",
 		pr, redis_srv_now() - t0, (unsigned long long)st.failovers,
@@ -512,6 +519,7 @@ test_sentinel_failover(void)
 	snprintf(val, sizeof(val), "127.0.0.1:%d", pr);
 	CU_ASSERT_STRING_EQUAL(st.master, val);
 	CU_ASSERT_EQUAL(st.failovers, 1);
+	CU_ASSERT_EQUAL(st.resyncs, resyncs + 1);
 	CU_ASSERT_EQUAL(st.lost, 0);
 	for (i = 0; i < 40; i++) {
 		key_state(pr, "s", i, val, sizeof(val), &ttl);
