@@ -253,6 +253,7 @@ main(int argc, char **argv)
 		end.result);
 	ctl_redis_stop(l);
 	redis_srv_kill(&srv, SIGTERM);
+	redis_srv_kill_all();
 	snprintf(key, sizeof(key), "rm -rf '%s'", top);
 	return system(key) == 0 ? 0 : 1;
 }

@@ -28,6 +28,36 @@ struct redis_srv {
 	char dir[384];
 };
 
+/* Every server started and not yet killed: a test that stops half-way leaves none behind. */
+#define REDIS_SRV_MAX 16
+static pid_t redis_srv_pids[REDIS_SRV_MAX];
+
+static inline void
+redis_srv_track(pid_t pid, pid_t gone)
+{
+	int i;
+
+	for (i = 0; i < REDIS_SRV_MAX; i++)
+		if (redis_srv_pids[i] == gone) {
+			redis_srv_pids[i] = pid;
+			return;
+		}
+}
+
+/* Kill (SIGTERM) and reap every server still tracked. */
+static inline void
+redis_srv_kill_all(void)
+{
+	int i;
+
+	for (i = 0; i < REDIS_SRV_MAX; i++)
+		if (redis_srv_pids[i] > 0) {
+			kill(redis_srv_pids[i], SIGTERM);
+			waitpid(redis_srv_pids[i], NULL, 0);
+			redis_srv_pids[i] = 0;
+		}
+}
+
 static inline double
 redis_srv_now(void)
 {
@@ -65,7 +95,10 @@ redis_srv_pings(int port)
 	if (c == NULL)
 		return 0;
 	r = redisCommand(c, "PING");
-	ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+	/* one with a password answers NOAUTH: alive all the same */
+	ok = r != NULL &&
+	     (r->type == REDIS_REPLY_STATUS ||
+		     (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOAUTH", 6) == 0));
 	if (r != NULL)
 		freeReplyObject(r);
 	redisFree(c);
@@ -86,6 +119,18 @@ redis_srv_free_port(int base)
 		redisFree(c);
 	}
 	return -1;
+}
+
+/* Kill it by its PID (sig: SIGTERM, or SIGKILL for a crash) and reap it. */
+static inline void
+redis_srv_kill(struct redis_srv *s, int sig)
+{
+	if (s->pid <= 0)
+		return;
+	kill(s->pid, sig);
+	waitpid(s->pid, NULL, 0);
+	redis_srv_track(0, s->pid);
+	s->pid = 0;
 }
 
 /*
@@ -155,28 +200,20 @@ redis_srv_start(struct redis_srv *s, const char *top, const char *name, int port
 		execvp("redis-server", (char *const *)argv);
 		_exit(127);
 	}
+	redis_srv_track(s->pid, 0);
 	for (t0 = redis_srv_now(); redis_srv_now() - t0 < 5.0; usleep(20000)) {
 		int st;
 
 		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+			redis_srv_track(0, s->pid);
 			s->pid = 0;
 			return -1;
 		}
 		if (redis_srv_pings(port))
 			return 0;
 	}
+	redis_srv_kill(s, SIGKILL); /* started but silent: not left behind */
 	return -1;
-}
-
-/* Kill it by its PID (sig: SIGTERM, or SIGKILL for a crash) and reap it. */
-static inline void
-redis_srv_kill(struct redis_srv *s, int sig)
-{
-	if (s->pid <= 0)
-		return;
-	kill(s->pid, sig);
-	waitpid(s->pid, NULL, 0);
-	s->pid = 0;
 }
 
 /* A command's reply on a fresh connection to port (free it), or NULL. */

@@ -440,6 +440,63 @@ test_outage(void)
 	redis_srv_kill(&s2, SIGTERM);
 }
 
+/* A password (AUTH) and a database (SELECT) on every connection; a wrong password says so. */
+static void
+test_auth_select(void)
+{
+	const char *args[] = {"--requirepass", "s3cret pass", NULL};
+	int port = redis_srv_free_port(srv.port + 30);
+	struct redis_srv s3;
+	struct ctl_redis_stats st;
+	struct slb_cfg *c;
+	struct ctl_redis *P;
+	redisContext *rc;
+	redisReply *rep;
+	char key[160], cid[64];
+	bool failed;
+	double t0;
+
+	CU_ASSERT_FATAL(port > 0 && redis_srv_start(&s3, top, "auth", port, NULL, args) == 0);
+	c = mkcfg("lbP", port, 64, 180, 10);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	snprintf(c->redis_password, sizeof(c->redis_password), "wrong");
+	P = ctl_redis_start(c, &failed);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(P);
+	for (t0 = redis_srv_now();
+		strstr(snap(P).error, "AUTH") == NULL && redis_srv_now() - t0 < 3;)
+		usleep(10000);
+	st = snap(P);
+	CU_ASSERT(!st.up);
+	CU_ASSERT_PTR_NOT_NULL(strstr(st.error, "AUTH"));
+	ctl_redis_stop(P);
+
+	snprintf(c->redis_password, sizeof(c->redis_password), "s3cret pass");
+	c->redis_db = 3;
+	P = ctl_redis_start(c, &failed);
+	free(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(P);
+	ctl_redis_attach(P, &secret, tsc_hz);
+	event(P, SLB_CTL_EVT_DLG_CREATED, "a", 1, 4);
+	CU_ASSERT(wait_written(P, 1, 3));
+	ctl_redis_stop(P);
+	/* in database 3, behind the password */
+	callid(cid, "a", 1);
+	snprintf(key, sizeof(key), "%sdlg:%s", prefix, cid);
+	rc = redis_srv_connect(port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	freeReplyObject(redisCommand(rc, "AUTH %s", "s3cret pass"));
+	rep = redisCommand(rc, "GET %s", key);
+	CU_ASSERT(rep != NULL && rep->type == REDIS_REPLY_NIL);
+	freeReplyObject(rep);
+	freeReplyObject(redisCommand(rc, "SELECT 3"));
+	rep = redisCommand(rc, "GET %s", key);
+	CU_ASSERT(rep != NULL && rep->type == REDIS_REPLY_STRING &&
+		  strcmp(rep->str, "4 early lbP") == 0);
+	freeReplyObject(rep);
+	redisFree(rc);
+	redis_srv_kill(&s3, SIGTERM);
+}
+
 /* INFO replication of port has the line want. */
 static bool
 info_has(int port, const char *want)
@@ -550,6 +607,7 @@ static CU_TestInfo tests[] = {
 	{"GET for siplbctl dialog", test_query},
 	{"TTL refresh, a key gone written again", test_refresh},
 	{"outage: buffer, lost, full write on return", test_outage},
+	{"AUTH and SELECT", test_auth_select},
 	{"sentinel failover", test_sentinel_failover},
 	CU_TEST_INFO_NULL,
 };
@@ -582,6 +640,7 @@ main(void)
 	if (A != NULL)
 		ctl_redis_stop(A);
 	redis_srv_kill(&srv, SIGTERM);
+	redis_srv_kill_all(); /* those of a test that stopped half-way */
 	if (rc == 0) {
 		char cmd[300];
 
