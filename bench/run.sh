@@ -20,6 +20,11 @@ echo "== dialog table: $B/bench/bench_dialog 500000 (a second thread on the othe
 "$B/bench/bench_dialog" 500000
 echo
 
+ninja -C "$B" bench/bench_redis >/dev/null
+echo "== Redis: $B/bench/bench_redis 1000000 (writer and loader alone, a redis-server of its own)"
+"$B/bench/bench_redis" 1000000
+echo
+
 calls=1024
 rounds=2
 echo "== callgrind: instructions inside slb_fwd_process, $calls calls x 7 messages x $rounds rounds"

@@ -8,7 +8,9 @@
 
 #include "cfg.h"
 #include "ctl_chan.h"
+#include "ctl_dlg.h"
 #include "ctl_health.h"
+#include "ctl_redis.h"
 #include "slb_ctl.h"
 
 /* One backend as control runs it: identity and weight (the operator's), health (the probes'). */
@@ -63,8 +65,11 @@ struct ctl {
 	uint64_t started_us;	  /* monotonic */
 	struct slb_stats_ctr sum; /* the dataplane's counters at the last sample */
 	bool sum_valid;
-	uint64_t evt_dlg;     /* dialog events seen (the Redis issue will use them) */
+	uint64_t evt_dlg;     /* dialog events seen */
 	uint64_t evt_unknown; /* events about no backend we know */
+	struct ctl_redis *redis; /* NULL: redis.enabled is false */
+	struct ctl_redis_stats rs; /* its figures at the last sample (metrics) */
+	struct ctl_dlg dlg;
 };
 
 #endif /* CTL_H */

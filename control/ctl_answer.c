@@ -52,6 +52,8 @@ dp_name(const struct ctl_chan *ch)
 		return "starting";
 	case SLB_CTL_RUNNING:
 		return "running";
+	case SLB_CTL_LOADING:
+		return "loading";
 	default:
 		return "stopping";
 	}
@@ -128,19 +130,179 @@ answer_backends(struct ctl *c)
 }
 
 static json_t *
+num_or_null(bool have, double v)
+{
+	return have ? json_real(v) : json_null();
+}
+
+static void
+set_u(json_t *o, const char *k, uint64_t v)
+{
+	json_object_set_new(o, k, json_integer((json_int_t)v));
+}
+
+/* The mirror's counts: dialogs Redis has from us and from the other instances. */
+static json_t *
+mirror_json(const struct ctl_redis_stats *st)
+{
+	json_t *o = json_object();
+	uint32_t own = 0, other = 0, i;
+
+	for (i = 1; i < 4; i++) {
+		own += st->mirror[0][i];
+		other += st->mirror[1][i];
+	}
+	set_u(o, "early", st->mirror[0][SLB_CTL_DLG_EARLY] + st->mirror[1][SLB_CTL_DLG_EARLY]);
+	set_u(o, "answered",
+		st->mirror[0][SLB_CTL_DLG_ANSWERED] + st->mirror[1][SLB_CTL_DLG_ANSWERED]);
+	set_u(o, "confirmed",
+		st->mirror[0][SLB_CTL_DLG_CONFIRMED] + st->mirror[1][SLB_CTL_DLG_CONFIRMED]);
+	set_u(o, "own", own);
+	set_u(o, "other", other);
+	set_u(o, "capacity", st->mirror_capacity);
+	set_u(o, "full", st->mirror_full);
+	return o;
+}
+
+static json_t *
+load_json(const struct ctl *c, const struct ctl_redis_stats *st)
+{
+	json_t *o = json_pack("{s:s}", "state",
+		st->load_running ? "running" : st->load_done ? "done" : "none");
+
+	if (!st->load_done)
+		return o;
+	set_u(o, "dialogs", st->loaded);
+	json_object_set_new(o, "ms", json_real(st->load_ms));
+	json_object_set_new(o, "result",
+		json_string(st->load_result == 0 ? "ok" : strerror(-st->load_result)));
+	set_u(o, "unreadable", st->load_bad);
+	json_object_set_new(o, "dataplane_pinned",
+		c->dlg.dp_loaded ? json_integer((json_int_t)c->dlg.dp_loaded_n) : json_null());
+	return o;
+}
+
+static json_t *
+redis_json(const struct ctl *c, const struct ctl_redis_stats *st)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:s}", "state", st->up ? "up" : "down",
+		"master", st->master, "instance", st->instance, "since",
+		wall_of(c, st->since_ms * 1000), "subscriber", st->sub_up ? "up" : "down");
+
+	if (!st->up)
+		json_object_set_new(o, "error", json_string(st->error));
+	json_object_set_new(o, "lag_p50_ms", num_or_null(st->lag_n > 0, st->lag_p50_ms));
+	json_object_set_new(o, "lag_p99_ms", num_or_null(st->lag_n > 0, st->lag_p99_ms));
+	set_u(o, "lag_samples", st->lag_n);
+	set_u(o, "written", st->written);
+	set_u(o, "buffered", st->buffered);
+	set_u(o, "buffer_size", st->buffer_size);
+	set_u(o, "buffer_peak", st->peak);
+	set_u(o, "lost", st->lost);
+	set_u(o, "errors", st->errors);
+	set_u(o, "skipped", st->skipped);
+	set_u(o, "refreshed", st->refreshed);
+	set_u(o, "restored", st->restored);
+	set_u(o, "resyncs", st->resyncs);
+	set_u(o, "resync_written", st->resync_written);
+	set_u(o, "failovers", st->failovers);
+	set_u(o, "published", st->published);
+	set_u(o, "remote_events", st->remote_lines);
+	set_u(o, "remote_bad", st->remote_bad);
+	set_u(o, "pins_sent", c->dlg.pins_sent);
+	set_u(o, "pins_dropped", st->pins_dropped);
+	json_object_set_new(o, "load", load_json(c, st));
+	return o;
+}
+
+static json_t *
 answer_dialogs(struct ctl *c)
 {
 	const struct slb_stats_ctr *s = &c->sum;
 	const struct slb_stats_hdr *h;
+	struct ctl_redis_stats st;
+	json_t *a;
 
-	if (!c->chan.attached || !c->sum_valid)
+	if ((!c->chan.attached || !c->sum_valid) && c->redis == NULL)
 		return ctl_answer_error("siplb-dataplane is not running");
-	h = &c->chan.stats->hdr;
-	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ok", 1, "live",
-		(json_int_t)h->dlg_live, "slots", (json_int_t)h->dlg_slots, "created",
-		(json_int_t)s->dlg_created, "confirmed", (json_int_t)s->dlg_confirmed, "ended",
-		(json_int_t)s->dlg_ended, "expired", (json_int_t)s->dlg_expired, "full",
-		(json_int_t)s->dlg_full, "by_hash", (json_int_t)s->dlg_by_hash);
+	if (c->chan.attached && c->sum_valid) {
+		h = &c->chan.stats->hdr;
+		a = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ok", 1, "live",
+			(json_int_t)h->dlg_live, "slots", (json_int_t)h->dlg_slots, "created",
+			(json_int_t)s->dlg_created, "confirmed", (json_int_t)s->dlg_confirmed,
+			"ended", (json_int_t)s->dlg_ended, "expired", (json_int_t)s->dlg_expired,
+			"full", (json_int_t)s->dlg_full, "by_hash", (json_int_t)s->dlg_by_hash);
+	} else {
+		/* Redis's side still speaks while the dataplane is away */
+		a = json_pack("{s:b, s:s}", "ok", 1, "dataplane", "absent");
+	}
+	if (c->redis != NULL) {
+		ctl_redis_snapshot(c->redis, &st);
+		json_object_set_new(a, "mirror", mirror_json(&st));
+		json_object_set_new(a, "redis", redis_json(c, &st));
+	}
+	return a;
+}
+
+static json_t *
+answer_dialog(struct ctl *c, const json_t *req, uint64_t *ticket)
+{
+	const json_t *j = json_object_get(req, "callid");
+	char err[160];
+	int slot;
+
+	if (!json_is_string(j))
+		return ctl_answer_error("dialog: \"callid\": a string");
+	slot = ctl_dlg_query(c, json_string_value(j), json_string_length(j), err, sizeof(err));
+	if (slot < 0)
+		return ctl_answer_error("dialog: %s", err);
+	*ticket = CTL_DLG_TICKET | (uint64_t)slot;
+	return NULL;
+}
+
+/* A query's answer: where the dataplane pins it, what Redis holds. */
+static json_t *
+dialog_json(struct ctl *c, const struct ctl_dlg_query *q)
+{
+	json_t *a = ok(), *o;
+	struct ctl_redis_val v;
+	struct ctl_be *be;
+	char hash[20];
+
+	json_object_set_new(a, "callid", json_stringn(q->callid, q->len));
+	if (q->local != CTL_DLG_Q_ERROR) {
+		snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)q->hash);
+		json_object_set_new(a, "hash", json_string(hash));
+	}
+	if (q->local == CTL_DLG_Q_FOUND) {
+		const char *st = ctl_redis_state_name(q->state);
+
+		o = json_pack("{s:I, s:s}", "backend", (json_int_t)q->be_id, "state",
+			st != NULL ? st : "unknown");
+		if ((be = ctl_be_by_id(c, q->be_id)) != NULL)
+			json_object_set_new(o, "name", json_string(be->name));
+		json_object_set_new(a, "local", o);
+	} else if (q->local == CTL_DLG_Q_NONE) {
+		json_object_set_new(a, "local", json_null());
+	} else {
+		json_object_set_new(a, "local_error", json_string(q->local_why));
+	}
+	if (q->redis == CTL_DLG_Q_FOUND) {
+		o = json_pack("{s:s, s:I}", "value", q->ra.value, "ttl_s", (json_int_t)q->ra.ttl_s);
+		if (ctl_redis_value_parse(q->ra.value, strlen(q->ra.value), &v) == 0) {
+			json_object_set_new(o, "backend", json_integer(v.be_id));
+			json_object_set_new(o, "state", json_string(ctl_redis_state_name(v.state)));
+			json_object_set_new(o, "instance", json_stringn(v.owner, v.owner_len));
+		}
+		json_object_set_new(a, "redis", o);
+	} else if (q->redis == CTL_DLG_Q_NONE) {
+		json_object_set_new(a, "redis", json_null());
+		if (q->ra.error[0] != '\0')
+			json_object_set_new(a, "redis_note", json_string(q->ra.error));
+	} else {
+		json_object_set_new(a, "redis_error", json_string(q->ra.error));
+	}
+	return a;
 }
 
 static json_t *
@@ -302,6 +464,8 @@ ctl_answer(struct ctl *c, const char *req, size_t len, uint64_t *ticket)
 		a = answer_backend(c, r, ticket);
 	else if (strcmp(cmd, "dialogs") == 0)
 		a = answer_dialogs(c);
+	else if (strcmp(cmd, "dialog") == 0)
+		a = answer_dialog(c, r, ticket);
 	else if (strcmp(cmd, "stats") == 0)
 		a = answer_stats(c);
 	else if (strcmp(cmd, "reload") == 0) {
@@ -312,8 +476,8 @@ ctl_answer(struct ctl *c, const char *req, size_t len, uint64_t *ticket)
 			*ticket = c->ap.want;
 		}
 	} else
-		a = ctl_answer_error("unknown cmd '%s': status, backends, backend, dialogs, stats "
-				     "or reload",
+		a = ctl_answer_error("unknown cmd '%s': status, backends, backend, dialogs, "
+				     "dialog, stats or reload",
 			cmd);
 	json_decref(r);
 	return a;
@@ -322,7 +486,18 @@ ctl_answer(struct ctl *c, const char *req, size_t len, uint64_t *ticket)
 json_t *
 ctl_answer_wait(struct ctl *c, uint64_t ticket, bool timed_out)
 {
+	struct ctl_dlg_query *q;
 	json_t *a;
+
+	if (ticket & CTL_DLG_TICKET) {
+		int slot = (int)(ticket & ~CTL_DLG_TICKET);
+
+		if ((q = ctl_dlg_query_poll(c, slot, timed_out)) == NULL)
+			return timed_out ? ctl_answer_error("dialog: the lookup was lost") : NULL;
+		a = dialog_json(c, q);
+		ctl_dlg_query_free(c, slot);
+		return a;
+	}
 
 	if (c->ap.done >= ticket) {
 		a = ok();

@@ -75,6 +75,12 @@ ring_at(const struct ctl_chan *c, uint64_t off, size_t esize)
 	return r;
 }
 
+static bool
+live_state(uint32_t state)
+{
+	return state == SLB_CTL_RUNNING || state == SLB_CTL_LOADING;
+}
+
 /* Map the file and check everything in the header; keeps the mapping only when all is well. */
 static int
 try_attach(struct ctl_chan *c, uint64_t now_ms)
@@ -116,7 +122,8 @@ try_attach(struct ctl_chan *c, uint64_t now_ms)
 		waiting(c, "%s %s", "size differs from its header");
 		goto fail;
 	}
-	if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != SLB_CTL_RUNNING) {
+	/* LOADING: it waits for us to load Redis's dialogs into it before it takes traffic */
+	if (!live_state(__atomic_load_n(&h->state, __ATOMIC_ACQUIRE))) {
 		waiting(c, "%s %s", h->state == SLB_CTL_STARTING ? "starting" : "stopping");
 		goto fail;
 	}
@@ -168,7 +175,7 @@ gone(struct ctl_chan *c, uint64_t now_ms)
 	uint64_t hb = __atomic_load_n(&h->heartbeat_ms, __ATOMIC_ACQUIRE);
 	struct stat st;
 
-	if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != SLB_CTL_RUNNING)
+	if (!live_state(__atomic_load_n(&h->state, __ATOMIC_ACQUIRE)))
 		return "it is stopping";
 	if (h->epoch != c->epoch)
 		return "it restarted (new epoch)";
@@ -309,6 +316,21 @@ ctl_chan_read_stats(const struct ctl_chan *c, struct slb_stats_ctr *sum)
 		slb_stats_add(sum, &slot.c);
 	}
 	return 0;
+}
+
+void
+ctl_chan_beat(struct ctl_chan *c, uint64_t now_ms)
+{
+	struct slb_ctl_hdr *h = c->base;
+
+	if (c->attached)
+		__atomic_store_n(&h->ctl_heartbeat_ms, now_ms, __ATOMIC_RELEASE);
+}
+
+uint32_t
+ctl_chan_state(const struct ctl_chan *c)
+{
+	return c->attached ? __atomic_load_n(&c->hdr->state, __ATOMIC_ACQUIRE) : SLB_CTL_STOPPING;
 }
 
 double

@@ -45,8 +45,9 @@ enum ctl_chan_change {
 void ctl_chan_init(struct ctl_chan *c, const char *shm_name);
 
 /*
- * Look at the segment (cheap: call it every loop). Attaches when a valid, RUNNING segment is
- * there; detaches when it stops, its heartbeat is older than CTL_CHAN_DEAD_MS, its epoch
+ * Look at the segment (cheap: call it every loop). Attaches when a valid segment is there,
+ * RUNNING or LOADING (a dataplane with redis.enabled waits for control before it takes
+ * traffic); detaches when it stops, its heartbeat is older than CTL_CHAN_DEAD_MS, its epoch
  * changes or the file is replaced (then attaches again at a later call).
  */
 enum ctl_chan_change ctl_chan_poll(struct ctl_chan *c, uint64_t now_ms);
@@ -70,6 +71,15 @@ int ctl_chan_read_dlg(const struct ctl_chan *c, struct slb_ctl_dlg_count *out);
 
 /* Sum every lcore slot's counters into sum (zeroed first). 0, or -1 when not attached. */
 int ctl_chan_read_stats(const struct ctl_chan *c, struct slb_stats_ctr *sum);
+
+/*
+ * Control's heartbeat in the header (hdr.ctl_heartbeat_ms), at every loop: the dataplane emits
+ * dialog events, and a LOADING one waits, only while it is under 2 s old.
+ */
+void ctl_chan_beat(struct ctl_chan *c, uint64_t now_ms);
+
+/* The attached dataplane's enum slb_ctl_state (SLB_CTL_STOPPING when not attached). */
+uint32_t ctl_chan_state(const struct ctl_chan *c);
 
 /* Age of the heartbeat in ms, at now_ms. */
 double ctl_chan_heartbeat_age(const struct ctl_chan *c, uint64_t now_ms);

@@ -158,6 +158,91 @@ render_counters(const struct ctl *c, FILE *f)
 			(unsigned long long)s->fwd_drop[i]);
 }
 
+static void
+gauge(FILE *f, const char *name, const char *help, double v)
+{
+	head(f, name, "gauge", help);
+	fprintf(f, "%s %.6g\n", name, v);
+}
+
+static void
+counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	head(f, name, "counter", help);
+	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
+/* The Redis link and the mirror (the figures of siplbctl dialogs), as of the last sample. */
+static void
+render_redis(const struct ctl *c, FILE *f)
+{
+	static const char *const states[] = {[SLB_CTL_DLG_EARLY] = "early",
+		[SLB_CTL_DLG_CONFIRMED] = "confirmed",
+		[SLB_CTL_DLG_ANSWERED] = "answered"};
+	const struct ctl_redis_stats *st = &c->rs;
+	unsigned int i, o;
+
+	gauge(f, "siplb_redis_up", "1 when the writer is connected to the Redis master",
+		st->up ? 1 : 0);
+	head(f, "siplb_redis_info", "gauge", "this instance's name and the master it writes to");
+	fputs("siplb_redis_info{instance=\"", f);
+	label(f, st->instance);
+	fputs("\",master=\"", f);
+	label(f, st->master);
+	fputs("\"} 1\n", f);
+	gauge(f, "siplb_redis_subscriber_up",
+		"1 when other instances' events are received (pub/sub)", st->sub_up ? 1 : 0);
+	counter(f, "siplb_redis_events_written_total", "dialog events written to Redis",
+		st->written);
+	counter(f, "siplb_redis_events_lost_total",
+		"dialog events that found the buffer full (Redis down or slow)", st->lost);
+	gauge(f, "siplb_redis_events_buffered", "dialog events waiting for Redis", st->buffered);
+	gauge(f, "siplb_redis_buffer_size", "redis.buffer", st->buffer_size);
+	counter(f, "siplb_redis_errors_total", "writes Redis refused", st->errors);
+	counter(f, "siplb_redis_events_skipped_total",
+		"dialog events not written: Call-ID cut or unprintable", st->skipped);
+	head(f, "siplb_redis_lag_seconds", "gauge",
+		"from the dataplane's event to Redis's reply, over the last second with writes");
+	if (st->lag_n > 0) {
+		fprintf(f, "siplb_redis_lag_seconds{quantile=\"0.5\"} %.6f\n",
+			st->lag_p50_ms / 1e3);
+		fprintf(f, "siplb_redis_lag_seconds{quantile=\"0.99\"} %.6f\n",
+			st->lag_p99_ms / 1e3);
+	}
+	counter(f, "siplb_redis_refreshed_total", "TTLs refreshed", st->refreshed);
+	counter(f, "siplb_redis_restored_total", "refreshed keys found gone and written again",
+		st->restored);
+	counter(f, "siplb_redis_resyncs_total",
+		"full writes of our live dialogs after Redis came back", st->resyncs);
+	counter(f, "siplb_redis_resync_dialogs_total", "dialogs those full writes wrote",
+		st->resync_written);
+	counter(f, "siplb_redis_failovers_total", "times the master moved", st->failovers);
+	counter(f, "siplb_redis_published_total", "events published to other instances",
+		st->published);
+	counter(f, "siplb_redis_remote_events_total", "events received from other instances",
+		st->remote_lines);
+	counter(f, "siplb_redis_remote_bad_total", "other instances' lines or messages refused",
+		st->remote_bad);
+	counter(f, "siplb_redis_pins_sent_total", "dialogs pinned or unpinned in the dataplane",
+		c->dlg.pins_sent);
+	counter(f, "siplb_redis_pins_dropped_total", "pins that found no room or no dataplane",
+		st->pins_dropped);
+	head(f, "siplb_redis_mirror_dialogs", "gauge",
+		"dialogs control keeps for Redis, by state and owner");
+	for (o = 0; o < 2; o++)
+		for (i = 1; i < 4; i++)
+			fprintf(f, "siplb_redis_mirror_dialogs{state=\"%s\",owner=\"%s\"} %u\n",
+				states[i], o == 0 ? "self" : "other", st->mirror[o][i]);
+	counter(f, "siplb_redis_mirror_full_total",
+		"dialogs written but not mirrored: dialog.capacity reached", st->mirror_full);
+	if (st->load_done) {
+		gauge(f, "siplb_redis_loaded_dialogs",
+			"dialogs read from Redis at the last attachment to a dataplane",
+			st->loaded);
+		gauge(f, "siplb_redis_load_seconds", "how long that load took", st->load_ms / 1e3);
+	}
+}
+
 void
 ctl_metrics_render(const struct ctl *c, FILE *f)
 {
@@ -208,6 +293,8 @@ ctl_metrics_render(const struct ctl *c, FILE *f)
 		fprintf(f, ",result=\"failed\"} %llu\n",
 			(unsigned long long)c->be[i].h.probes_failed);
 	}
+	if (c->redis != NULL)
+		render_redis(c, f);
 }
 
 void

@@ -55,6 +55,27 @@ load_captured(struct slb_cfg *cfg, const char *path, const struct slb_cfg *runni
 	return rc;
 }
 
+/* Whether two files agree on what the Redis module took at start. */
+static bool
+redis_same(const struct slb_cfg *a, const struct slb_cfg *b)
+{
+	return a->redis_enabled == b->redis_enabled &&
+	       strcmp(a->redis_address, b->redis_address) == 0 &&
+	       a->redis_nb_sentinels == b->redis_nb_sentinels &&
+	       memcmp(a->redis_sentinels, b->redis_sentinels, sizeof(a->redis_sentinels)) == 0 &&
+	       strcmp(a->redis_master, b->redis_master) == 0 &&
+	       strcmp(a->redis_password, b->redis_password) == 0 && a->redis_db == b->redis_db &&
+	       strcmp(a->redis_prefix, b->redis_prefix) == 0 &&
+	       strcmp(a->redis_instance, b->redis_instance) == 0 &&
+	       a->redis_connect_timeout_ms == b->redis_connect_timeout_ms &&
+	       a->redis_command_timeout_ms == b->redis_command_timeout_ms &&
+	       a->redis_buffer == b->redis_buffer && a->redis_batch == b->redis_batch &&
+	       a->redis_publish == b->redis_publish && a->dlg_capacity == b->dlg_capacity &&
+	       a->dlg_early_timeout == b->dlg_early_timeout &&
+	       a->dlg_confirmed_timeout == b->dlg_confirmed_timeout &&
+	       a->dlg_sweep_period == b->dlg_sweep_period;
+}
+
 int
 ctl_reload(struct ctl *c, char *err, size_t errlen)
 {
@@ -74,6 +95,10 @@ ctl_reload(struct ctl *c, char *err, size_t errlen)
 		strcmp(fresh->ctl_socket, c->cfg->ctl_socket) != 0 ||
 		strcmp(fresh->ctl_metrics, c->cfg->ctl_metrics) != 0)
 		CTL_WARN("reload: control.shm, control.socket and control.metrics change at the "
+			 "next start of siplb-control only");
+	/* the Redis module's threads run on the section they were started with */
+	if (!redis_same(fresh, c->cfg))
+		CTL_WARN("reload: the redis section (and dialog timeouts or capacity) change at the "
 			 "next start of siplb-control only");
 	/* keep what this process runs on: the names above */
 	memcpy(fresh->ctl_shm, c->cfg->ctl_shm, sizeof(fresh->ctl_shm));

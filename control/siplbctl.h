@@ -17,12 +17,14 @@
 #define SLBCTL_TIMEOUT_MS 5000   /* connect, write and read together, per request */
 #define SLBCTL_WATCH_MS 2000     /* --watch without SECONDS */
 #define SLBCTL_ERR_LEN 256
+#define SLBCTL_CALLID_MAX 1024   /* as siplb-control takes them (CTL_DLG_CALLID_MAX) */
 
 enum slbctl_cmd {
 	SLBCTL_NONE = 0,   /* no command (yet): the top-level usage */
 	SLBCTL_STATUS,
 	SLBCTL_BACKENDS,
 	SLBCTL_DIALOGS,
+	SLBCTL_DIALOG,     /* dialog CALLID */
 	SLBCTL_STATS,
 	SLBCTL_RELOAD,
 	SLBCTL_BACKEND,    /* "backend" without a (known) subcommand: its usage lists them */
@@ -50,6 +52,9 @@ struct slbctl_args {
 	uint32_t count;        /* --count N: refreshes, 0 until Ctrl-C */
 	bool all;              /* stats --all: zero counters too */
 
+	/* dialog */
+	const char *callid;    /* CALLID: 1..SLBCTL_CALLID_MAX bytes */
+
 	/* backend ... */
 	bool by_name;          /* the target is name, not id */
 	uint32_t id;           /* 0..SLB_BE_ID_MAX-1 */
@@ -75,7 +80,7 @@ const char *slbctl_help(enum slbctl_cmd cmd);
 /* The words that name cmd on the command line: "stats", "backend add", "backend"; "" for none. */
 const char *slbctl_cmd_words(enum slbctl_cmd cmd);
 
-/* True for commands that only read (status, backends, dialogs, stats). */
+/* True for commands that only read (status, backends, dialogs, dialog, stats). */
 bool slbctl_cmd_reads(enum slbctl_cmd cmd);
 
 /* The request the command sends (slb_mgmt.h); NULL for SLBCTL_NONE/SLBCTL_BACKEND, or no memory. */
@@ -105,7 +110,10 @@ void slbctl_fmt_duration(double secs, char *out, size_t n);
  */
 int slbctl_fmt_status(struct slbctl_buf *b, const json_t *ans, double now);
 int slbctl_fmt_backends(struct slbctl_buf *b, const json_t *ans, double now);
-int slbctl_fmt_dialogs(struct slbctl_buf *b, const json_t *ans);
+/* dialogs: the table's rows, then the mirror and the Redis link when the answer has them. */
+int slbctl_fmt_dialogs(struct slbctl_buf *b, const json_t *ans, double now);
+/* dialog CALLID: where it is pinned, in the dataplane and in Redis. */
+int slbctl_fmt_dialog(struct slbctl_buf *b, const json_t *ans);
 /*
  * "counters" by name with their meaning (slb_stats_fields), then any other object of numbers in
  * the answer as "object.name" (drops by reason); zeros only with all. prev (may be NULL): the

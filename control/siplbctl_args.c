@@ -39,7 +39,8 @@ static const struct cmd_info cmds[SLBCTL__COUNT] = {
 		"  status                      siplb-control and the dataplane\n"
 		"  backends                    the backends: state, load, probe RTT\n"
 		"  backend add|remove|drain|enable|disable|weight ...   change a backend\n"
-		"  dialogs                     dialog counts by state\n"
+		"  dialogs                     dialog counts by state, the Redis link\n"
+		"  dialog CALLID               where a call is pinned: dataplane and Redis\n"
 		"  stats                       the dataplane's counters\n"
 		"  reload                      re-read the config file (as SIGHUP)\n"
 		"  help [COMMAND]              a command's help (as COMMAND --help)\n"
@@ -64,7 +65,18 @@ static const struct cmd_info cmds[SLBCTL__COUNT] = {
 	[SLBCTL_DIALOGS] = {"dialogs", NULL, F_READ,
 		"usage: siplbctl " OPTS " dialogs [--watch [SECONDS]] [--count N]",
 		"The dialog table: live dialogs and slots, and how many were created, confirmed,\n"
-		"ended, expired, refused (table full) and routed by hash.\n"
+		"ended, expired, refused (table full) and routed by hash. With redis.enabled also\n"
+		"the dialogs control keeps for Redis by state (ours, other instances'), and the\n"
+		"Redis link: up or down, master, lag p50/p99 from the dataplane's event to\n"
+		"Redis's reply, events written, buffered and lost, TTL refreshes, full writes\n"
+		"after an outage, failovers, pub/sub traffic, and the last load at a dataplane's\n"
+		"start.\n"
+		WATCH_HELP COMMON_HELP},
+	[SLBCTL_DIALOG] = {"dialog", NULL, F_READ,
+		"usage: siplbctl " OPTS " dialog CALLID [--watch [SECONDS]] [--count N]",
+		"Where the call CALLID is pinned: in the dataplane's dialog table (backend and\n"
+		"state), and in Redis (the key's backend, state, owning instance and time to\n"
+		"live). A Call-ID that begins with '-' goes after \"--\".\n"
 		WATCH_HELP COMMON_HELP},
 	[SLBCTL_STATS] = {"stats", NULL, F_READ,
 		"usage: siplbctl " OPTS " stats [--all] [--watch [SECONDS]] [--count N]",
@@ -438,13 +450,14 @@ check_command(struct parser *p, const struct seen *s, int used, struct slbctl_ar
 {
 	const struct cmd_info *ci = &cmds[a->cmd];
 	const char *what = ci->name;
+	json_t *j = NULL;
 	int want = 0, i;
 
 	if (a->socket != NULL && a->config != NULL)
 		fail(p, "-s and -c both name the socket: give one");
 	if (!(ci->flags & F_READ) && (s->watch != NULL || s->count != NULL))
-		fail(p, "%s: --%s is for read commands (status, backends, dialogs, stats)", what,
-			s->watch != NULL ? "watch" : "count");
+		fail(p, "%s: --%s is for read commands (status, backends, dialogs, dialog, "
+			"stats)", what, s->watch != NULL ? "watch" : "count");
 	if (s->count != NULL && s->watch == NULL)
 		fail(p, "--count needs --watch");
 	if (s->all != NULL && a->cmd != SLBCTL_STATS)
@@ -455,7 +468,18 @@ check_command(struct parser *p, const struct seen *s, int used, struct slbctl_ar
 	a->watch = s->watch != NULL;
 	a->all = s->all != NULL;
 
-	if (a->cmd == SLBCTL_BE_ADD) {
+	if (a->cmd == SLBCTL_DIALOG) {
+		want = 1;
+		if (s->nb_pos < used + 1)
+			fail(p, "dialog: missing CALLID");
+		else if (strlen(s->pos[used]) == 0 || strlen(s->pos[used]) > SLBCTL_CALLID_MAX)
+			fail(p, "dialog: a Call-ID is 1 to %d bytes", SLBCTL_CALLID_MAX);
+		else if ((j = json_string(s->pos[used])) == NULL)
+			fail(p, "dialog: the Call-ID is not valid UTF-8");
+		else
+			a->callid = s->pos[used];
+		json_decref(j);
+	} else if (a->cmd == SLBCTL_BE_ADD) {
 		want = 2;
 		if (s->nb_pos < used + 1)
 			fail(p, "backend add: missing ID");
@@ -527,6 +551,8 @@ slbctl_request_json(const struct slbctl_args *a)
 		return NULL;
 	if (ci->action == NULL) {
 		bad |= json_object_set_new(r, "cmd", json_string(ci->name));
+		if (a->cmd == SLBCTL_DIALOG)
+			bad |= json_object_set_new(r, "callid", json_string(a->callid));
 		goto out;
 	}
 	bad |= json_object_set_new(r, "cmd", json_string("backend"));

@@ -378,10 +378,111 @@ static const struct {
 	{"by_hash", "mid-dialog requests without a dialog, routed by hash"},
 };
 
+/* "12" from an integer member, "-" when absent (a short name for the Redis lines). */
+static const char *
+n_of(const json_t *o, const char *k, char *out)
+{
+	int_cell(o, k, out, CELL);
+	return out;
+}
+
+/* A duration in ms: "0.42 ms", "-" when absent or null. */
+static const char *
+ms_of(const json_t *o, const char *k, char *out)
+{
+	double v;
+
+	if (get_num(o, k, &v))
+		snprintf(out, CELL, v < 10 ? "%.2f ms" : "%.0f ms", v);
+	else
+		snprintf(out, CELL, "-");
+	return out;
+}
+
+static void
+fmt_mirror(struct slbctl_buf *b, const json_t *m)
+{
+	char c1[CELL], c2[CELL], c3[CELL], c4[CELL], c5[CELL], c6[CELL];
+	double own = 0, other = 0;
+
+	get_num(m, "own", &own);
+	get_num(m, "other", &other);
+	slbctl_buf_printf(b,
+		"\nmirror     %.0f dialogs for Redis: early %s, answered %s, confirmed %s\n",
+		own + other, n_of(m, "early", c1), n_of(m, "answered", c2),
+		n_of(m, "confirmed", c3));
+	slbctl_buf_printf(b, "           ours %s, other instances' %s; capacity %s (full: %s not "
+			     "kept)\n",
+		n_of(m, "own", c4), n_of(m, "other", c5), n_of(m, "capacity", c6),
+		n_of(m, "full", c1));
+}
+
+static void
+fmt_load(struct slbctl_buf *b, const json_t *l)
+{
+	char st[CELL], c1[CELL], c2[CELL], c3[CELL], c4[CELL];
+
+	str_cell(l, "state", st, sizeof(st));
+	if (strcmp(st, "done") != 0) {
+		slbctl_buf_printf(b, "           last load: %s\n",
+			strcmp(st, "running") == 0 ? "running" : "none yet");
+		return;
+	}
+	str_cell(l, "result", c3, sizeof(c3));
+	slbctl_buf_printf(b, "           last load: %s dialogs in %s (%s), %s keys unreadable",
+		n_of(l, "dialogs", c1), ms_of(l, "ms", c2), c3, n_of(l, "unreadable", c4));
+	if (json_is_number(json_object_get(l, "dataplane_pinned")))
+		slbctl_buf_printf(b, "; the dataplane pinned %s", n_of(l, "dataplane_pinned", c1));
+	slbctl_buf_printf(b, "\n");
+}
+
+static void
+fmt_redis(struct slbctl_buf *b, const json_t *r, double now)
+{
+	char st[CELL], m[CELL], in[CELL], sub[CELL], since[CELL], err[CELL];
+	char c1[CELL], c2[CELL], c3[CELL], c4[CELL], c5[CELL];
+	double t;
+
+	str_cell(r, "state", st, sizeof(st));
+	str_cell(r, "master", m, sizeof(m));
+	str_cell(r, "instance", in, sizeof(in));
+	str_cell(r, "subscriber", sub, sizeof(sub));
+	if (get_num(r, "since", &t))
+		fmt_since(t, now, since, sizeof(since));
+	else
+		snprintf(since, sizeof(since), "-");
+	slbctl_buf_printf(b, "redis      %s, master %s, since %s\n", st, m, since);
+	if (strcmp(st, "up") != 0) {
+		str_cell(r, "error", err, sizeof(err));
+		slbctl_buf_printf(b, "           why: %s\n", err);
+	}
+	slbctl_buf_printf(b, "           instance %s, subscriber %s\n", in, sub);
+	slbctl_buf_printf(b,
+		"           lag p50 %s, p99 %s (%s writes in the last second with any)\n",
+		ms_of(r, "lag_p50_ms", c1), ms_of(r, "lag_p99_ms", c2), n_of(r, "lag_samples", c3));
+	slbctl_buf_printf(b, "           written %s, buffered %s of %s (peak %s), lost %s\n",
+		n_of(r, "written", c1), n_of(r, "buffered", c2), n_of(r, "buffer_size", c3),
+		n_of(r, "buffer_peak", c4), n_of(r, "lost", c5));
+	slbctl_buf_printf(b, "           refused by Redis %s, not writable (Call-ID) %s\n",
+		n_of(r, "errors", c1), n_of(r, "skipped", c2));
+	slbctl_buf_printf(b, "           TTLs refreshed %s (keys gone, written again %s)\n",
+		n_of(r, "refreshed", c1), n_of(r, "restored", c2));
+	slbctl_buf_printf(b, "           resyncs %s (%s dialogs written again), failovers %s\n",
+		n_of(r, "resyncs", c1), n_of(r, "resync_written", c2), n_of(r, "failovers", c3));
+	slbctl_buf_printf(b, "           published %s, from other instances %s (refused %s), "
+			     "pins sent %s (dropped %s)\n",
+		n_of(r, "published", c1), n_of(r, "remote_events", c2), n_of(r, "remote_bad", c3),
+		n_of(r, "pins_sent", c4), n_of(r, "pins_dropped", c5));
+	if (json_is_object(json_object_get(r, "load")))
+		fmt_load(b, json_object_get(r, "load"));
+}
+
 int
-slbctl_fmt_dialogs(struct slbctl_buf *b, const json_t *ans)
+slbctl_fmt_dialogs(struct slbctl_buf *b, const json_t *ans, double now)
 {
 	const size_t nb = sizeof(dlg_rows) / sizeof(dlg_rows[0]);
+	const json_t *mirror = json_object_get(ans, "mirror");
+	const json_t *redis = json_object_get(ans, "redis");
 	char v[CELL];
 	double live, slots;
 	const char *key;
@@ -391,9 +492,11 @@ slbctl_fmt_dialogs(struct slbctl_buf *b, const json_t *ans)
 
 	for (i = 0; i < nb; i++)
 		found += json_is_number(json_object_get(ans, dlg_rows[i].key));
-	if (found == 0)
+	if (found == 0 && !json_is_object(redis))
 		return -1;
-	for (i = 0; i < nb; i++) {
+	if (found == 0)
+		slbctl_buf_printf(b, "dataplane  absent (its table's figures when it runs)\n");
+	for (i = 0; i < nb && found > 0; i++) {
 		int_cell(ans, dlg_rows[i].key, v, sizeof(v));
 		slbctl_buf_printf(b, "%-10s %12s  %s", dlg_rows[i].key, v, dlg_rows[i].what);
 		if (i == 0 && get_num(ans, "live", &live) && get_num(ans, "slots", &slots) &&
@@ -414,6 +517,69 @@ slbctl_fmt_dialogs(struct slbctl_buf *b, const json_t *ans)
 		safe_copy(key, k, sizeof(k));
 		int_cell(ans, key, v, sizeof(v));
 		slbctl_buf_printf(b, "%-10s %12s\n", k, v);
+	}
+	if (json_is_object(mirror))
+		fmt_mirror(b, mirror);
+	if (json_is_object(redis))
+		fmt_redis(b, redis, now);
+	return 0;
+}
+
+/* ---- dialog CALLID ---- */
+
+int
+slbctl_fmt_dialog(struct slbctl_buf *b, const json_t *ans)
+{
+	const json_t *loc = json_object_get(ans, "local"), *red = json_object_get(ans, "redis");
+	char cid[CELL * 2], c1[CELL], c2[CELL], c3[CELL], c4[CELL];
+	const char *s;
+
+	if (!json_is_string(json_object_get(ans, "callid")))
+		return -1;
+	safe_copy(json_string_value(json_object_get(ans, "callid")), cid, sizeof(cid));
+	slbctl_buf_printf(b, "Call-ID    %s", cid);
+	if ((s = json_string_value(json_object_get(ans, "hash"))) != NULL) {
+		safe_copy(s, c1, sizeof(c1));
+		slbctl_buf_printf(b, " (hash %s)", c1);
+	}
+	slbctl_buf_printf(b, "\n");
+	if (json_is_object(loc)) {
+		str_cell(loc, "state", c2, sizeof(c2));
+		slbctl_buf_printf(b, "local      backend %s", n_of(loc, "backend", c1));
+		if ((s = json_string_value(json_object_get(loc, "name"))) != NULL) {
+			safe_copy(s, c3, sizeof(c3));
+			slbctl_buf_printf(b, " (%s)", c3);
+		}
+		slbctl_buf_printf(b, ", %s\n", c2);
+	} else if (json_is_null(loc)) {
+		slbctl_buf_printf(
+			b, "local      not in the dataplane's table (it goes by the hash)\n");
+	} else {
+		str_cell(ans, "local_error", c1, sizeof(c1));
+		slbctl_buf_printf(b, "local      unknown: %s\n", c1);
+	}
+	if (json_is_object(red)) {
+		if (json_is_string(json_object_get(red, "state"))) {
+			str_cell(red, "state", c2, sizeof(c2));
+			str_cell(red, "instance", c3, sizeof(c3));
+			slbctl_buf_printf(b,
+				"redis      backend %s, %s, owned by %s, expires in %s s\n",
+				n_of(red, "backend", c1), c2, c3, n_of(red, "ttl_s", c4));
+		} else {
+			str_cell(red, "value", c1, sizeof(c1));
+			slbctl_buf_printf(b, "redis      a value this siplbctl cannot read: '%s'\n",
+				c1);
+		}
+	} else if (json_is_null(red)) {
+		slbctl_buf_printf(b, "redis      no key");
+		if ((s = json_string_value(json_object_get(ans, "redis_note"))) != NULL) {
+			safe_copy(s, c1, sizeof(c1));
+			slbctl_buf_printf(b, ": %s", c1);
+		}
+		slbctl_buf_printf(b, "\n");
+	} else {
+		str_cell(ans, "redis_error", c1, sizeof(c1));
+		slbctl_buf_printf(b, "redis      unknown: %s\n", c1);
 	}
 	return 0;
 }
@@ -583,7 +749,9 @@ slbctl_fmt_answer(struct slbctl_buf *b, const struct slbctl_args *a, const json_
 	case SLBCTL_BACKENDS:
 		return slbctl_fmt_backends(b, ans, now);
 	case SLBCTL_DIALOGS:
-		return slbctl_fmt_dialogs(b, ans);
+		return slbctl_fmt_dialogs(b, ans, now);
+	case SLBCTL_DIALOG:
+		return slbctl_fmt_dialog(b, ans);
 	case SLBCTL_STATS:
 		return slbctl_fmt_stats(b, ans, prev, dt, a->all);
 	default:

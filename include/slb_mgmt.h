@@ -12,7 +12,7 @@
  *
  * {"cmd":"status"}
  *   -> {"ok":true, "control":{"pid":N, "started":T, "config":"path"},
- *       "dataplane":{"state":"running"|"starting"|"stopping"|"absent", "epoch":T,
+ *       "dataplane":{"state":"running"|"loading"|"starting"|"stopping"|"absent", "epoch":T,
  *                    "workers":N, "heartbeat_age_ms":F, "table_version":N,
  *                    "caller_ip":"a.b.c.d", "backend_ip":"a.b.c.d", "sip_port":N}}
  *   With no dataplane (control waits for it), state is "absent" and the rest is missing.
@@ -34,7 +34,30 @@
  *
  * {"cmd":"dialogs"}
  *   -> {"ok":true, "live":N, "slots":N, "created":N, "confirmed":N, "ended":N, "expired":N,
- *       "full":N, "by_hash":N}
+ *       "full":N, "by_hash":N,
+ *       "mirror":{"early":N, "answered":N, "confirmed":N, "own":N, "other":N, "capacity":N,
+ *                 "full":N},
+ *       "redis":{"state":"up"|"down", "error":"s" (down only), "master":"host:port",
+ *                "instance":"s", "since":T, "subscriber":"up"|"down",
+ *                "lag_p50_ms":F|null, "lag_p99_ms":F|null, "lag_samples":N,
+ *                "written":N, "buffered":N, "buffer_size":N, "buffer_peak":N, "lost":N,
+ *                "errors":N, "skipped":N, "refreshed":N, "restored":N, "resyncs":N,
+ *                "resync_written":N, "failovers":N, "published":N, "remote_events":N,
+ *                "remote_bad":N, "pins_sent":N, "pins_dropped":N,
+ *                "load":{"state":"none"|"running"|"done", "dialogs":N, "ms":F,
+ *                        "result":"ok"|"s", "unreadable":N, "dataplane_pinned":N|null}}}
+ *   The table's figures come from the dataplane; mirror and redis only with redis.enabled
+ *   (mirror: the dialogs control keeps for Redis, ours and other instances'; lag: from the
+ *   dataplane's event to Redis's reply, over the last second with writes). With no dataplane
+ *   and redis.enabled: {"ok":true, "dataplane":"absent", "mirror":..., "redis":...}.
+ *
+ * {"cmd":"dialog", "callid":"s"}
+ *   -> {"ok":true, "callid":"s", "hash":"16 hex digits",
+ *       "local":{"backend":N, "name":"s", "state":"early"|"answered"|"confirmed"}|null,
+ *       "redis":{"value":"s", "backend":N, "state":"s", "instance":"s", "ttl_s":N}|null}
+ *   local: the dataplane's table (null: not there); redis: the key <prefix>dlg:<Call-ID>
+ *   (null: none). A half that could not be asked has "local_error" or "redis_error" instead
+ *   (and no "hash" without a dataplane); "redis_note" says why a Call-ID is never in Redis.
  *
  * {"cmd":"stats"}
  *   -> {"ok":true, "epoch":T, "counters":{"<name>":N, ...}}   every counter of slb_stats.h,

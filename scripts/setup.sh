@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
 	build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
 	dpdk dpdk-dev libdpdk-dev libconfig-dev libhiredis-dev libcunit1-dev libxxhash-dev libsodium-dev libpcap-dev libjansson-dev
-	sip-tester redis-server iproute2 iputils-ping ethtool procps kmod valgrind python3 ca-certificates
+	sip-tester redis-server redis-sentinel iproute2 iputils-ping ethtool procps kmod valgrind python3 ca-certificates
 	nftables libjansson-dev libmicrohttpd-dev
 )
 

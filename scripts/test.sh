@@ -86,6 +86,21 @@ if [ -x "$BUILD/tests/tools/ctl_fakedp" ]; then
 	fi
 fi
 
+# siplb-control with Redis, against the fake dataplane and a redis-server of its own
+if [ -x "$BUILD/tests/tools/ctl_fakedp" ]; then
+	python3 tests/tools/ctl_redis_smoke.py "$BUILD" >"$BUILD/ctl_redis_smoke.log" 2>&1
+	grep -E '^(FAIL|RESULT)' "$BUILD/ctl_redis_smoke.log"
+	line=$(grep -E '^RESULT ' "$BUILD/ctl_redis_smoke.log" | tail -n 1)
+	if [ -n "$line" ]; then
+		pass "$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/' <<<"$line")"
+		f=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/' <<<"$line")
+		[ "$f" -gt 0 ] && fail "$f" "ctl_redis_smoke (see $BUILD/ctl_redis_smoke.log)"
+	else
+		tail -n 20 "$BUILD/ctl_redis_smoke.log"
+		fail 1 "ctl_redis_smoke (no result)"
+	fi
+fi
+
 # 3. Fuzz targets, built with clang (libFuzzer, ASan, UBSan), each run for FUZZ_SECONDS.
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
 	if ./scripts/fuzz.sh --seconds "$FUZZ_SECONDS"; then pass 1; else fail 1 "fuzz"; fi

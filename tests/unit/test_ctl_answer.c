@@ -124,6 +124,49 @@ test_bad_requests(void)
 		"0..65535");
 }
 
+/* siplbctl dialog: a lookup that waits, answered with what each half could say. */
+static void
+test_dialog_lookup(void)
+{
+	uint64_t t = 0, t2 = 0;
+	json_t *a;
+	char big[1100];
+	int i;
+
+	refused("{\"cmd\":\"dialog\"}", "\"callid\": a string");
+	refused("{\"cmd\":\"dialog\",\"callid\":7}", "\"callid\": a string");
+	refused("{\"cmd\":\"dialog\",\"callid\":\"\"}", "1 to 1024 bytes");
+	snprintf(big, sizeof(big), "{\"cmd\":\"dialog\",\"callid\":\"%01030d\"}", 0);
+	refused(big, "1 to 1024 bytes");
+
+	a = ask("{\"cmd\":\"dialog\",\"callid\":\"a84b@pc33\"}", &t);
+	CU_ASSERT_PTR_NULL(a);
+	CU_ASSERT((t & CTL_DLG_TICKET) != 0);
+	/* no dataplane, no Redis: both halves are known at once */
+	a = ctl_answer_wait(&c, t, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT(json_is_true(json_object_get(a, "ok")));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(a, "callid")), "a84b@pc33");
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(a, "local_error")),
+		"not running"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(a, "redis_error")),
+		"redis.enabled is false"));
+	CU_ASSERT_PTR_NULL(json_object_get(a, "hash"));
+	json_decref(a);
+
+	/* every slot taken: refused, not queued; a slot answered is free again */
+	for (i = 0; i < CTL_DLG_QUERIES; i++)
+		CU_ASSERT_PTR_NULL(ask("{\"cmd\":\"dialog\",\"callid\":\"x\"}", &t));
+	refused("{\"cmd\":\"dialog\",\"callid\":\"x\"}", "too many");
+	a = ctl_answer_wait(&c, t, false);
+	CU_ASSERT_PTR_NOT_NULL(a);
+	json_decref(a);
+	CU_ASSERT_PTR_NULL(ask("{\"cmd\":\"dialog\",\"callid\":\"y\"}", &t2));
+	CU_ASSERT_EQUAL(t2, t);
+	for (i = 0; i < CTL_DLG_QUERIES; i++)
+		json_decref(ctl_answer_wait(&c, CTL_DLG_TICKET | (uint64_t)i, true));
+}
+
 static void
 test_add_checks(void)
 {
@@ -248,6 +291,7 @@ main(void)
 		{"status and backends without a dataplane", test_status_backends},
 		{"bad requests say what is wrong", test_bad_requests},
 		{"add checks id, address, port, name, route", test_add_checks},
+		{"dialog lookups wait, and are bounded", test_dialog_lookup},
 		{"changes wait: taken, refused, not answered", test_changes_wait},
 		{"reload keeps operator state; refused keeps all", test_reload},
 		CU_TEST_INFO_NULL,

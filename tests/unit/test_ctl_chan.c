@@ -225,6 +225,30 @@ test_refused_segments(void)
 	ctl_seg_destroy(&seg, 1);
 }
 
+/* A dataplane LOADING (redis.enabled) is attached at once; control's heartbeat goes in its
+ * header; LOADING to RUNNING is no change; not attached, nothing is written. */
+static void
+test_loading_and_heartbeat(void)
+{
+	ctl_chan_init(&ch, name);
+	CU_ASSERT_FATAL(ctl_seg_create(&seg, name, 1, 444) == 0);
+	seg.hdr->state = SLB_CTL_LOADING;
+	CU_ASSERT_EQUAL(beat(300), CTL_CHAN_ATTACHED);
+	CU_ASSERT_EQUAL(ctl_chan_state(&ch), SLB_CTL_LOADING);
+	CU_ASSERT_EQUAL(seg.hdr->ctl_heartbeat_ms, 0);
+	ctl_chan_beat(&ch, 123456);
+	CU_ASSERT_EQUAL(seg.hdr->ctl_heartbeat_ms, 123456);
+	seg.hdr->state = SLB_CTL_RUNNING;
+	CU_ASSERT_EQUAL(beat(300), CTL_CHAN_SAME);
+	CU_ASSERT_EQUAL(ctl_chan_state(&ch), SLB_CTL_RUNNING);
+	seg.hdr->state = SLB_CTL_STOPPING;
+	CU_ASSERT_EQUAL(beat(1), CTL_CHAN_DETACHED);
+	ctl_chan_beat(&ch, 999);
+	CU_ASSERT_EQUAL(seg.hdr->ctl_heartbeat_ms, 123456);
+	ctl_chan_close(&ch);
+	ctl_seg_destroy(&seg, 1);
+}
+
 int
 main(void)
 {
@@ -234,6 +258,7 @@ main(void)
 		{"cur by seqlock; stats summed over the lcores in use", test_cur_and_stats},
 		{"dead, restarted, stopping, replaced, removed", test_dead_and_restarted},
 		{"wrong version, size, offsets; not initialised", test_refused_segments},
+		{"LOADING attaches; control's heartbeat", test_loading_and_heartbeat},
 		CU_TEST_INFO_NULL,
 	};
 

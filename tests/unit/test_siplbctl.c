@@ -63,6 +63,9 @@ test_requests(void)
 		{"status", "{\"cmd\":\"status\"}"},
 		{"backends", "{\"cmd\":\"backends\"}"},
 		{"dialogs", "{\"cmd\":\"dialogs\"}"},
+		{"dialog a84b4c76e66710@pc33.atlanta.com",
+			"{\"cmd\":\"dialog\",\"callid\":\"a84b4c76e66710@pc33.atlanta.com\"}"},
+		{"dialog -- -odd@h", "{\"cmd\":\"dialog\",\"callid\":\"-odd@h\"}"},
 		{"stats", "{\"cmd\":\"stats\"}"},
 		{"reload", "{\"cmd\":\"reload\"}"},
 		{"backend add 7 10.0.0.7",
@@ -159,6 +162,10 @@ test_usage_errors(void)
 		{"reload --watch", SLBCTL_RELOAD, "--watch is for read commands"},
 		{"backend drain 2 --watch 1", SLBCTL_BE_DRAIN, "--watch is for read commands"},
 		{"backends --all", SLBCTL_BACKENDS, "--all is an option of stats"},
+		{"dialog", SLBCTL_DIALOG, "dialog: missing CALLID"},
+		{"dialog a@h b", SLBCTL_DIALOG, "unexpected argument 'b'"},
+		{"dialog a@h --all", SLBCTL_DIALOG, "--all is an option of stats"},
+		{"dialog a@h --weight 3", SLBCTL_DIALOG, "--weight is an option of backend add"},
 		{"-s /a -c /b status", SLBCTL_STATUS, "-s and -c"},
 		{"status -s", SLBCTL_STATUS, "-s needs a value"},
 		{"-c", SLBCTL_NONE, "-c needs a value"},
@@ -240,14 +247,16 @@ test_json(void)
 		"--json status", "backends --json", "dialogs --json", "stats --json --all",
 		"backends --watch 1 --json", "--json reload", "backend drain 3 --json",
 		"--json backend add 3 10.0.0.3", "backend weight b3 7 --json",
+		"dialog x@y --json", "dialog x@y --watch 1 --count 2",
 	};
 	struct slbctl_args a;
 	size_t i;
 
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		CU_ASSERT_EQUAL(parse(&a, lines[i]), SLBCTL_EXIT_OK);
-		CU_ASSERT_TRUE(a.json);
+		CU_ASSERT_TRUE(a.json || strstr(lines[i], "--json") == NULL);
 	}
+	CU_ASSERT_TRUE(slbctl_cmd_reads(SLBCTL_DIALOG));
 	CU_ASSERT_EQUAL(parse(&a, "status"), 0);
 	CU_ASSERT_FALSE(a.json);
 	CU_ASSERT_TRUE(slbctl_cmd_reads(SLBCTL_STATS));
@@ -278,6 +287,8 @@ test_help(void)
 		{"backend weight b1 70000 --help", SLBCTL_BE_WEIGHT},
 		{"-h backend remove", SLBCTL_BE_REMOVE},
 		{"help dialogs", SLBCTL_DIALOGS},
+		{"help dialog", SLBCTL_DIALOG},
+		{"dialog -h", SLBCTL_DIALOG},
 		{"help backend drain", SLBCTL_BE_DRAIN},
 		{"reload -h", SLBCTL_RELOAD},
 	};
@@ -518,7 +529,7 @@ test_fmt_dialogs(void)
 		"\"ended\":46900,\"expired\":2076,\"full\":0,\"by_hash\":17,\"rehashed\":4}");
 	struct slbctl_buf b = {0};
 
-	CU_ASSERT_EQUAL(slbctl_fmt_dialogs(&b, ans), 0);
+	CU_ASSERT_EQUAL(slbctl_fmt_dialogs(&b, ans, NOW), 0);
 	check_text(&b,
 		"live               1234  dialogs in the table now (0.9% of the slots)\n"
 		"slots            131072  slots in the table\n"
@@ -532,7 +543,116 @@ test_fmt_dialogs(void)
 	json_decref(ans);
 	slbctl_buf_reset(&b);
 	ans = load("{\"ok\":true}");
-	CU_ASSERT_EQUAL(slbctl_fmt_dialogs(&b, ans), -1);
+	CU_ASSERT_EQUAL(slbctl_fmt_dialogs(&b, ans, NOW), -1);
+	json_decref(ans);
+	slbctl_buf_free(&b);
+}
+
+/* With Redis: the mirror and the link after the table; with no dataplane, Redis alone. */
+static void
+test_fmt_dialogs_redis(void)
+{
+	static const char *const redis =
+		"\"mirror\":{\"early\":10,\"answered\":2,\"confirmed\":1188,\"own\":1100,"
+		"\"other\":100,\"capacity\":1048576,\"full\":0},"
+		"\"redis\":{\"state\":\"down\",\"error\":\"Connection refused\","
+		"\"master\":\"10.0.0.9:6379\",\"instance\":\"lb1\",\"since\":%.0f,"
+		"\"subscriber\":\"down\",\"lag_p50_ms\":0.42,\"lag_p99_ms\":12.5,"
+		"\"lag_samples\":900,\"written\":123456,\"buffered\":5000,"
+		"\"buffer_size\":65536,\"buffer_peak\":5000,\"lost\":0,\"errors\":1,"
+		"\"skipped\":2,\"refreshed\":5000,\"restored\":3,\"resyncs\":1,"
+		"\"resync_written\":1200,\"failovers\":0,\"published\":40000,"
+		"\"remote_events\":3000,\"remote_bad\":0,\"pins_sent\":4200,"
+		"\"pins_dropped\":0,\"load\":{\"state\":\"done\",\"dialogs\":1200,"
+		"\"ms\":35.4,\"result\":\"ok\",\"unreadable\":0,\"dataplane_pinned\":1200}}";
+	static const char *const text =
+		"\nmirror     1200 dialogs for Redis: early 10, answered 2, confirmed 1188\n"
+		"           ours 1100, other instances' 100; capacity 1048576 (full: 0 not kept)\n"
+		"redis      down, master 10.0.0.9:6379, since 12m ago (%s)\n"
+		"           why: Connection refused\n"
+		"           instance lb1, subscriber down\n"
+		"           lag p50 0.42 ms, p99 12 ms (900 writes in the last second with any)\n"
+		"           written 123456, buffered 5000 of 65536 (peak 5000), lost 0\n"
+		"           refused by Redis 1, not writable (Call-ID) 2\n"
+		"           TTLs refreshed 5000 (keys gone, written again 3)\n"
+		"           resyncs 1 (1200 dialogs written again), failovers 0\n"
+		"           published 40000, from other instances 3000 (refused 0), pins sent 4200 "
+		"(dropped 0)\n"
+		"           last load: 1200 dialogs in 35 ms (ok), 0 keys unreadable; the dataplane "
+		"pinned 1200\n";
+	char js[2048], want[2048], at[16];
+	struct slbctl_buf b = {0};
+	time_t t = (time_t)(NOW - 720);
+	struct tm tm;
+	json_t *ans;
+
+	gmtime_r(&t, &tm);
+	strftime(at, sizeof(at), "%H:%M:%S", &tm);
+	snprintf(js, sizeof(js), "{\"ok\":true,\"live\":1,\"slots\":8,%s}", redis);
+	snprintf(want, sizeof(want), js, NOW - 720);
+	ans = load(want);
+	CU_ASSERT_EQUAL(slbctl_fmt_dialogs(&b, ans, NOW), 0);
+	snprintf(want, sizeof(want),
+		"live                  1  dialogs in the table now (12.5%% of the slots)\n"
+		"slots                 8  slots in the table\n"
+		"created               -  created by an initial INVITE\n"
+		"confirmed             -  confirmed by a 2xx\n"
+		"ended                 -  ended (BYE, or the INVITE failed)\n"
+		"expired               -  expired by the idle sweep\n"
+		"full                  -  new calls routed by hash: table full\n"
+		"by_hash               -  mid-dialog requests without a dialog, routed by hash\n");
+	snprintf(js, sizeof(js), text, at);
+	strncat(want, js, sizeof(want) - strlen(want) - 1);
+	check_text(&b, want);
+	json_decref(ans);
+
+	slbctl_buf_reset(&b);
+	snprintf(js, sizeof(js), "{\"ok\":true,\"dataplane\":\"absent\",%s}", redis);
+	snprintf(want, sizeof(want), js, NOW - 720);
+	ans = load(want);
+	CU_ASSERT_EQUAL(slbctl_fmt_dialogs(&b, ans, NOW), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.s, "dataplane  absent"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.s, "redis      down, master 10.0.0.9:6379"));
+	CU_ASSERT_PTR_NULL(strstr(b.s, "live "));
+	json_decref(ans);
+	slbctl_buf_free(&b);
+}
+
+static void
+test_fmt_dialog(void)
+{
+	struct slbctl_buf b = {0};
+	json_t *ans;
+
+	ans = load("{\"ok\":true,\"callid\":\"a84b@pc33\",\"hash\":\"00000000deadbeef\","
+		   "\"local\":{\"backend\":2,\"state\":\"confirmed\",\"name\":\"b2\"},"
+		   "\"redis\":{\"value\":\"2 confirmed lb1\",\"backend\":2,"
+		   "\"state\":\"confirmed\",\"instance\":\"lb1\",\"ttl_s\":7190}}");
+	CU_ASSERT_EQUAL(slbctl_fmt_dialog(&b, ans), 0);
+	check_text(&b, "Call-ID    a84b@pc33 (hash 00000000deadbeef)\n"
+		       "local      backend 2 (b2), confirmed\n"
+		       "redis      backend 2, confirmed, owned by lb1, expires in 7190 s\n");
+	json_decref(ans);
+
+	slbctl_buf_reset(&b);
+	ans = load("{\"ok\":true,\"callid\":\"x\\u001b[2J\",\"local\":null,"
+		   "\"redis_error\":\"Redis is down: Connection refused\"}");
+	CU_ASSERT_EQUAL(slbctl_fmt_dialog(&b, ans), 0);
+	check_text(&b, "Call-ID    x?[2J\n"
+		       "local      not in the dataplane's table (it goes by the hash)\n"
+		       "redis      unknown: Redis is down: Connection refused\n");
+	json_decref(ans);
+
+	slbctl_buf_reset(&b);
+	ans = load("{\"ok\":true,\"callid\":\"x\",\"local_error\":\"siplb-dataplane is not "
+		   "running\",\"redis\":null,\"redis_note\":\"too long\"}");
+	CU_ASSERT_EQUAL(slbctl_fmt_dialog(&b, ans), 0);
+	check_text(&b, "Call-ID    x\n"
+		       "local      unknown: siplb-dataplane is not running\n"
+		       "redis      no key: too long\n");
+	json_decref(ans);
+	ans = load("{\"ok\":true}");
+	CU_ASSERT_EQUAL(slbctl_fmt_dialog(&b, ans), -1);
 	json_decref(ans);
 	slbctl_buf_free(&b);
 }
@@ -579,6 +699,8 @@ static CU_TestInfo tests[] = {
 	{"status, dataplane absent or running", test_fmt_status},
 	{"stats counters", test_fmt_stats},
 	{"dialogs", test_fmt_dialogs},
+	{"dialogs with Redis", test_fmt_dialogs_redis},
+	{"dialog CALLID", test_fmt_dialog},
 	{"change answers", test_fmt_change},
 	CU_TEST_INFO_NULL,
 };

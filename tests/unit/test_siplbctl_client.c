@@ -286,6 +286,26 @@ test_json_answer(void)
 	json_decref(w);
 }
 
+/* dialog CALLID: the request carries it, the answer is shown as two lines. */
+static void
+test_dialog(void)
+{
+	static const char ans[] =
+		"{\"ok\":true,\"callid\":\"a84b@pc33\",\"hash\":\"00000000deadbeef\","
+		"\"local\":{\"backend\":2,\"state\":\"confirmed\",\"name\":\"b2\"},"
+		"\"redis\":null}";
+	struct fake f;
+
+	fake_start(&f, 1, ans, NULL);
+	CU_ASSERT_EQUAL(run("-s @ dialog a84b@pc33"), SLBCTL_EXIT_OK);
+	fake_stop(&f);
+	check_request(f.req[0], "{\"cmd\":\"dialog\",\"callid\":\"a84b@pc33\"}");
+	CU_ASSERT_STRING_EQUAL(out, "Call-ID    a84b@pc33 (hash 00000000deadbeef)\n"
+				    "local      backend 2 (b2), confirmed\n"
+				    "redis      no key\n");
+	CU_ASSERT_STRING_EQUAL(err, "");
+}
+
 /*
  * --watch with --count: one request per refresh, the rate per second from the second on; when
  * siplb-control goes away the loop says so and goes on, and the exit code is the last answer's.
@@ -484,6 +504,7 @@ static CU_TestInfo tests[] = {
 	{"ok:false: the error, exit 1", test_refused},
 	{"nothing answers: exit 1, one line", test_nothing_answers},
 	{"--json prints the answer", test_json_answer},
+	{"dialog CALLID", test_dialog},
 	{"--watch --count", test_watch},
 	{"--watch until Ctrl-C", test_watch_ctrl_c},
 	{"a silent control: bounded wait", test_timeout},
