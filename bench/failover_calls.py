@@ -174,9 +174,9 @@ def cmd_line(a):
     return 0
 
 
-COLS = [('balancer', '%-17s', 's'), ('failure', '%-8s', 's'), ('detected_s', '%10s', 'f'),
-        ('last_new_s', '%10s', 'f'), ('calls', '%6s', 'i'), ('failed_after_failure', '%20s', 'i'),
-        ('failed_in_progress', '%18s', 'i'), ('rescued', '%8s', 'i')]
+COLS = [('balancer', 's'), ('failure', 's'), ('detected_s', 'f'), ('last_new_s', 'f'),
+        ('calls', 'i'), ('failed_after_failure', 'i'), ('failed_in_progress', 'i'),
+        ('rescued', 'i')]
 
 
 def fmt(vals, kind):
@@ -201,18 +201,17 @@ def cmd_table(a):
             rows[k] = []
             order.append(k)
         rows[k].append(r)
-    multi = any(len(v) > 1 for v in rows.values())
-    print(' '.join(f % n for n, f, _ in COLS))
+    lines = [[name for name, _ in COLS]]
     for k in order:
         runs = rows[k]
-        out = []
-        for name, f, kind in COLS:
-            if kind == 's':
-                out.append(f % runs[0].get(name, '?'))
-            else:
-                out.append(f % fmt([x.get(name) for x in runs], kind))
-        print(' '.join(out))
-    if multi:
+        lines.append([str(runs[0].get(name, '?')) if kind == 's' else
+                      fmt([x.get(name) for x in runs], kind) for name, kind in COLS])
+    width = [max(len(l[c]) for l in lines) for c in range(len(COLS))]
+    for l in lines:
+        # names left, figures right
+        print('  '.join(l[c].ljust(width[c]) if COLS[c][1] == 's' else l[c].rjust(width[c])
+                        for c in range(len(COLS))))
+    if any(len(v) > 1 for v in rows.values()):
         print('(medians over the runs; each run in parentheses)')
     return 0
 
