@@ -55,7 +55,7 @@ slb_slow_loop(struct slb_dp *dp)
 		slb_ctl_service(dp);
 
 		if (tsc >= next_tick) {
-			uint32_t expired = slb_dlg_expire(dp->fwd.dlg, now, cursor, slice);
+			uint32_t expired = slb_dlg_expire(dp->fwd.dlg, now, cursor, slice, NULL, 0, NULL);
 
 			cursor = (uint32_t)(((uint64_t)cursor + slice) % buckets);
 			slb_dlg_count_be(dp->fwd.dlg, now, count_cur,

@@ -415,7 +415,7 @@ track_dialog(const struct slb_fwd_ctx *ctx, const uint8_t *sip, const struct slb
 				out->events |= SLB_FWD_EV_DLG_CONFIRMED;
 			return;
 		}
-		if (slb_dlg_end(ctx->dlg, h))
+		if (slb_dlg_end(ctx->dlg, h, NULL))
 			out->events |= SLB_FWD_EV_DLG_ENDED;
 		if (msg->status == 503 && out->src_be != SLB_BE_NONE) {
 			out->events |= SLB_FWD_EV_INVITE_503;
@@ -423,7 +423,7 @@ track_dialog(const struct slb_fwd_ctx *ctx, const uint8_t *sip, const struct slb
 			out->retry_after = retry_after(sip, msg);
 		}
 	} else if (msg->cseq_method == SLB_M_BYE && msg->status >= 200 && msg->status < 300) {
-		if (slb_dlg_end(ctx->dlg, h))
+		if (slb_dlg_end(ctx->dlg, h, NULL))
 			out->events |= SLB_FWD_EV_DLG_ENDED;
 	}
 }
