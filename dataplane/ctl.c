@@ -43,8 +43,10 @@ slb_ctl_init(struct slb_dp *dp)
 	char path[sizeof(SHM_DIR) + SLB_CFG_SHM_LEN];
 	int rc;
 
+	memcpy(p.hash_secret, dp->hash_key.b, sizeof(p.hash_secret));
 	snprintf(path, sizeof(path), SHM_DIR "%s", dp->cfg->ctl_shm);
 	rc = slb_ctl_seg_create(&seg, path, &p);
+	memset(p.hash_secret, 0, sizeof(p.hash_secret));
 	if (rc < 0) {
 		SLB_LOG(ctl, ERR, "control segment %s: %s", path, strerror(-rc));
 		return -1;

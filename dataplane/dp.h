@@ -58,6 +58,8 @@ struct slb_dp {
 	struct rte_ring *ctl_probe_ring; /* main lcore -> worker 0: control's probes (mbufs) */
 	struct slb_ctl_hdr *ctl;      /* the control segment (ctl.c): rings, stats, backend sets */
 
+	struct slb_key128 branch_key; /* branch_secret and hash_secret, from the file or new */
+	struct slb_key128 hash_key;
 	struct slb_fwd_ctx fwd;
 	void *dlg_mem;
 

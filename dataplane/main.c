@@ -73,6 +73,7 @@ static const struct module {
 	int (*init)(struct slb_dp *dp);
 	void (*term)(struct slb_dp *dp);
 } modules[] = {
+	{"secrets", slb_sip_secrets_init, slb_sip_secrets_term},
 	{"control", slb_ctl_init, slb_ctl_term},
 	{"stats", slb_stats_init, slb_stats_term},
 	{"mempool", slb_pool_init, slb_pool_term},
