@@ -68,6 +68,13 @@ struct slb_dp {
 
 	uint64_t tsc_hz;
 	uint64_t tsc0;                /* TSC at start: second 1 of slb_dp_now_s() */
+
+	/*
+	 * What siplb-control wants from the workers now, SLB_FWD_WANT_* bits: computed by the
+	 * main lcore from control's heartbeat (slb_ctl_service()), stored only when it changes,
+	 * loaded by each worker once per burst (relaxed: a burst late is fine).
+	 */
+	uint32_t ctl_want;
 };
 
 extern struct slb_dp slb_dp;

@@ -203,6 +203,9 @@ main(int argc, char **argv)
 		}
 	}
 
+	/* redis.enabled: the dialogs Redis knows go into the table before any packet is read */
+	slb_ctl_load_wait(&slb_dp);
+
 	for (w = 0; w < slb_dp.nb_workers; w++) {
 		rc = rte_eal_remote_launch(slb_worker_main, slb_dp.worker[w],
 			slb_dp.worker_lcore[w]);
