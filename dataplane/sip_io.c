@@ -82,14 +82,37 @@ dlg_event(struct slb_worker *w, const struct slb_be_table *bt, const struct slb_
 			e.ip = bt->be[idx].ip;
 			e.port = bt->be[idx].port;
 		}
-	} else {
+	} else if (out->events & (SLB_FWD_EV_DLG_CREATED | SLB_FWD_EV_DLG_CONFIRMED |
+					 SLB_FWD_EV_DLG_ENDED)) {
 		if (!(w->fl.want & SLB_FWD_WANT_DLG))
 			return;
 		e.type = out->events & SLB_FWD_EV_DLG_CREATED ? SLB_CTL_EVT_DLG_CREATED :
 			out->events & SLB_FWD_EV_DLG_CONFIRMED ? SLB_CTL_EVT_DLG_CONFIRMED :
 								SLB_CTL_EVT_DLG_ENDED;
+	} else {
+		return;
 	}
 	memcpy(e.callid, d->callid, d->callid_len);
+	slb_ctl_worker_emit(w->ctl_evt, &e, slb_w_ctr(w));
+}
+
+/*
+ * A new call took the slot of a dialog that had expired but was not swept yet: the sweep will
+ * not see it, so its expiry goes out from here, as the sweep's would (one hash).
+ */
+static void
+reused_event(struct slb_worker *w, const struct slb_fwd_out *out)
+{
+	struct slb_ctl_evt e = {
+		.type = SLB_CTL_EVT_DLG_EXPIRED,
+		.be_id = SLB_BE_NONE,
+		.tsc = w->tsc,
+		.callid_len = sizeof(uint64_t),
+	};
+
+	if (!(w->fl.want & SLB_FWD_WANT_DLG))
+		return;
+	memcpy(e.callid, &out->dlg.expired_hash, sizeof(uint64_t));
 	slb_ctl_worker_emit(w->ctl_evt, &e, slb_w_ctr(w));
 }
 
@@ -128,8 +151,11 @@ finish(struct slb_worker *w, const struct slb_be_table *bt, uint16_t i, enum slb
 	if (likely(out->sip_err < SLB_SIP_E__COUNT))
 		c->sip_err[out->sip_err]++;
 	count_events(c, out->events);
-	if (unlikely(out->events & SLB_FWD_EV_DLG_DETAILED) && w->fl.want != 0)
+	if (unlikely(out->events & SLB_FWD_EV_DLG_DETAILED) && w->fl.want != 0) {
+		if (out->events & SLB_FWD_EV_DLG_REUSED)
+			reused_event(w, out);
 		dlg_event(w, bt, out);
+	}
 	if (unlikely(out->events & SLB_FWD_EV_INVITE_503)) {
 		c->invite_503++;
 		ctl_event(w, bt, SLB_CTL_EVT_INVITE_503, i, out);

@@ -373,10 +373,14 @@ look(struct slb_dlg_table *t, uint64_t key, uint32_t now, struct dlg_slot **foun
 	return LOOK_NONE;
 }
 
-/* Claim a free slot for key as PENDING, the emptier bucket first. */
+/*
+ * Claim a free slot for key as PENDING, the emptier bucket first. *expired_key: the key of the
+ * expired dialog whose slot it took (read before ours replaces it: only the claimer writes the
+ * key of a slot it holds), else 0.
+ */
 static struct dlg_slot *
 claim(struct slb_dlg_table *t, uint64_t key, uint64_t pending, uint32_t now,
-	const uint32_t nfree[2], int *expired)
+	const uint32_t nfree[2], uint64_t *expired_key)
 {
 	uint32_t b[2], nb = key_buckets(t, key, b), first, j, i;
 
@@ -391,7 +395,7 @@ claim(struct slb_dlg_table *t, uint64_t key, uint64_t pending, uint32_t now,
 				continue;
 			if (__atomic_compare_exchange_n(&sl[i].val, &v, pending, false,
 				    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
-				*expired = v != 0;
+				*expired_key = v != 0 ? __atomic_load_n(&sl[i].key, __ATOMIC_RELAXED) : 0;
 				__atomic_store_n(&sl[i].key, key, __ATOMIC_SEQ_CST);
 				return &sl[i];
 			}
@@ -449,12 +453,11 @@ again:
  */
 static int
 create(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t st, uint32_t now,
-	int *expired_out)
+	uint64_t *expired_out)
 {
 	uint32_t nfree[2], tag;
 	struct dlg_slot *s;
-	uint64_t v;
-	int expired;
+	uint64_t v, expired;
 
 	if (expired_out != NULL)
 		*expired_out = 0;
@@ -478,9 +481,12 @@ create(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t st, uint
 		s = claim(t, key, mk_val(tag, *be_id, ST_PENDING, now), now, nfree, &expired);
 		if (s == NULL)
 			return -ENOSPC;
-		/* The expired dialog is gone whatever we decide next: count it. */
-		if (expired && expired_out != NULL)
-			*expired_out = 1;
+		/*
+		 * The expired dialog is gone whatever we decide next: count it. (A create that
+		 * starts over and takes a second one reports the second.)
+		 */
+		if (expired != 0 && expired_out != NULL)
+			*expired_out = expired;
 		switch (decide(t, key, s, now, &v)) {
 		case DECIDE_COMMIT:
 			__atomic_store_n(&s->val, mk_val(tag, *be_id, st, now), __ATOMIC_RELEASE);
@@ -498,7 +504,7 @@ create(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t st, uint
 
 int
 slb_dlg_create_entry(
-	struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t now, int *expired_out)
+	struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t now, uint64_t *expired_out)
 {
 	return create(t, key, be_id, SLB_DLG_EARLY, now, expired_out);
 }

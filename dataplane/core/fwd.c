@@ -239,7 +239,8 @@ pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_fwd_lcore *lc,
 {
 	uint16_t be_id, idx;
 	uint8_t state;
-	int rc, expired = 0;
+	uint64_t expired;
+	int rc;
 
 	if (slb_dlg_lookup(ctx->dlg, h, now, &be_id, &state)) {
 		idx = slb_be_index(bt, be_id);
@@ -282,10 +283,14 @@ pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_fwd_lcore *lc,
 	}
 	be_id = bt->be[idx].id;
 	rc = slb_dlg_create_entry(ctx->dlg, h, &be_id, now, &expired);
+	if (unlikely(expired != 0)) {
+		/* it expired here, not in the sweep: the sweep will not report it */
+		out->events |= SLB_FWD_EV_DLG_REUSED;
+		if (lc->want & SLB_FWD_WANT_DLG)
+			out->dlg.expired_hash = expired;
+	}
 	if (rc == 0) {
 		dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_CREATED, sip, msg, h, be_id, out);
-		if (expired)
-			out->events |= SLB_FWD_EV_DLG_REUSED;
 	} else if (rc == 1) {
 		/* another worker created it first, or a stale entry to a DOWN backend: theirs wins */
 		uint16_t other = slb_be_index(bt, be_id);

@@ -76,11 +76,12 @@ int slb_dlg_peek(struct slb_dlg_table *t, uint64_t key, uint32_t now, uint16_t *
  * time is refreshed), -ENOSPC when full, -EBUSY when another worker's create of the same key
  * stayed undecided for too long (a bounded spin, never a system call: route this one by hash),
  * -EINVAL when *be_id >= SLB_BE_ID_MAX.
- * *expired_out (if not NULL) is set on every return: 1 when this call took an expired dialog's
- * slot (count it as expired, even when the call returns 1), else 0.
+ * *expired_key (if not NULL) is set on every return: the key of the expired dialog whose slot
+ * this call took (it expired here, not in the sweep: count it and report it, even when the call
+ * returns 1), else 0 (no key is 0: a hash of 0 is kept as 1).
  */
 int slb_dlg_create_entry(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t now,
-	int *expired_out);
+	uint64_t *expired_key);
 
 /*
  * Mark a live EARLY dialog ANSWERED (a provisional response came back) and refresh it. 1 if it

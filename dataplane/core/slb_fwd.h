@@ -54,7 +54,8 @@ enum slb_fwd_drop {
 #define SLB_FWD_EV_DLG_CONFIRMED 0x02u
 #define SLB_FWD_EV_DLG_ENDED 0x04u
 #define SLB_FWD_EV_DLG_FULL 0x08u     /* the table was full: the call went by hash */
-#define SLB_FWD_EV_DLG_REUSED 0x10u   /* an expired dialog's slot was taken (it expired) */
+#define SLB_FWD_EV_DLG_REUSED 0x10u   /* an expired dialog's slot was taken (it expired here,
+                                       * not in the sweep: out->dlg.expired_hash) */
 #define SLB_FWD_EV_BY_HASH 0x20u      /* a mid-dialog request found no dialog and went by hash */
 #define SLB_FWD_EV_POLICY_PASS 0x40u  /* malformed, forwarded by Call-ID alone (policy) */
 #define SLB_FWD_EV_REPLIED 0x80u      /* answered by the balancer itself (483): the caller
@@ -70,14 +71,14 @@ enum slb_fwd_drop {
                                               * nothing, not even 100 Trying, to the first copy */
 
 /*
- * The events whose details (struct slb_fwd_dlg_ev) the caller may want: CREATED, CONFIRMED and
- * ENDED for siplb-control's Redis (SLB_FWD_WANT_DLG), INVITE_UNANSWERED for its health checks
- * (SLB_FWD_WANT_UNANSWERED). Unwanted, an event is its bit alone: the details cost a copy of
- * the Call-ID, paid only while someone listens (slb_fwd_lcore.want).
+ * The events whose details (struct slb_fwd_dlg_ev) the caller may want: CREATED, CONFIRMED,
+ * ENDED and REUSED (an expiry) for siplb-control's Redis (SLB_FWD_WANT_DLG), INVITE_UNANSWERED
+ * for its health checks (SLB_FWD_WANT_UNANSWERED). Unwanted, an event is its bit alone: the
+ * details cost a copy of the Call-ID, paid only while someone listens (slb_fwd_lcore.want).
  */
 #define SLB_FWD_EV_DLG_DETAILED                                                              \
 	(SLB_FWD_EV_DLG_CREATED | SLB_FWD_EV_DLG_CONFIRMED | SLB_FWD_EV_DLG_ENDED |           \
-		SLB_FWD_EV_INVITE_UNANSWERED)
+		SLB_FWD_EV_DLG_REUSED | SLB_FWD_EV_INVITE_UNANSWERED)
 #define SLB_FWD_WANT_DLG 0x1u        /* details of CREATED, CONFIRMED, ENDED */
 #define SLB_FWD_WANT_UNANSWERED 0x2u /* details of INVITE_UNANSWERED */
 
@@ -149,9 +150,10 @@ slb_fwd_lcore_init(struct slb_fwd_lcore *lc, uint16_t worker, uint16_t nb_worker
 
 /* A dialog event's details, for siplb-control (slb_ctl.h's dialog events). */
 struct slb_fwd_dlg_ev {
-	uint64_t hash;       /* the keyed Call-ID hash: the dialog table's key */
-	uint16_t be_id;      /* the backend id of the dialog */
-	uint16_t callid_len; /* bytes in callid[]; the Call-ID was longer when it equals the max */
+	uint64_t hash;         /* the keyed Call-ID hash: the dialog table's key */
+	uint64_t expired_hash; /* SLB_FWD_EV_DLG_REUSED: the key of the dialog that expired */
+	uint16_t be_id;        /* the backend id of the dialog */
+	uint16_t callid_len;   /* bytes in callid[]; the Call-ID was longer when it equals max */
 	char callid[SLB_FWD_CALLID_MAX];
 };
 

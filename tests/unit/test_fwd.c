@@ -1128,6 +1128,45 @@ t_dialog_event_details(void)
 }
 
 /*
+ * A new call that takes an expired (unswept) dialog's slot reports that expiry itself, with the
+ * expired dialog's hash: the sweep will never see it.
+ */
+static void
+t_reused_slot_reports_expiry(void)
+{
+	char inv[1024], cid[32];
+	uint64_t first[8];
+	uint32_t i;
+
+	setup_tables(3, 8); /* one bucket of 8 */
+	for (i = 0; i < 8; i++) {
+		snprintf(cid, sizeof(cid), "old-%u@x", i);
+		first[i] = hash_of(cid);
+		CU_ASSERT_EQUAL_FATAL(feed(invite(inv, sizeof(inv), cid, "z9hG4bKo"), CALLER, 5062,
+			LB_C, 1), SLB_FWD_SEND);
+		CU_ASSERT(!(out.events & SLB_FWD_EV_DLG_REUSED));
+	}
+	/* 60 s on, all eight have expired; none swept */
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "new-0@x", "z9hG4bKn"), CALLER, 5062, LB_C,
+		61), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_REUSED);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_CREATED);
+	CU_ASSERT(dlg_untouched()); /* not wanted */
+	lc.want = SLB_FWD_WANT_DLG;
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "new-1@x", "z9hG4bKn"), CALLER, 5062, LB_C,
+		61), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_REUSED);
+	CU_ASSERT(dlg_is("new-1@x", bt->be[out.be_idx].id));
+	for (i = 0; i < 8 && first[i] != out.dlg.expired_hash; i++)
+		;
+	CU_ASSERT(i < 8);
+	CU_ASSERT_NOT_EQUAL(out.dlg.expired_hash, hash_of("new-0@x"));
+	lc.want = 0;
+}
+
+/*
  * An initial INVITE seen again while its dialog is EARLY: its backend has not answered even
  * 100 Trying. Not once it answered, not for a CANCEL, not when the INVITE moves to a live
  * backend because its own FAILED (that is REHASHED).
@@ -1220,6 +1259,7 @@ static CU_TestInfo tests[] = {
 	{"no backend: 503 or drop", t_no_backend_503},
 	{"dialog events: details only when wanted", t_dialog_event_details},
 	{"an INVITE its backend never answered, seen again", t_invite_unanswered},
+	{"a reused slot reports its expiry", t_reused_slot_reports_expiry},
 	CU_TEST_INFO_NULL,
 };
 
