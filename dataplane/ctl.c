@@ -332,10 +332,12 @@ watch_control(struct slb_dp *dp, uint64_t now_ms)
 		want = SLB_FWD_WANT_UNANSWERED | (dp->cfg->redis_enabled ? SLB_FWD_WANT_DLG : 0);
 	if (want != dp->ctl_want)
 		__atomic_store_n(&dp->ctl_want, want, __ATOMIC_RELAXED);
-	if (now_alive != alive)
-		SLB_LOG(ctl, NOTICE, "siplb-control %s%s", now_alive ? "is there" : "silent for 2 s",
-			!dp->cfg->redis_enabled ? "" : now_alive ? ": dialog events on" :
-			": dialog events off");
+	if (now_alive != alive && now_alive)
+		SLB_LOG(ctl, NOTICE, "siplb-control is there%s",
+			dp->cfg->redis_enabled ? ": dialog events on" : "");
+	else if (now_alive != alive)
+		SLB_LOG(ctl, NOTICE, "siplb-control silent for 2 s%s",
+			dp->cfg->redis_enabled ? ": dialog events off" : "");
 	alive = now_alive;
 }
 

@@ -106,8 +106,8 @@ slb_ctl_load_wait(struct slb_dp *dp)
 			"went silent %" PRIu64 " ms into the load", ld->pinned, took);
 		return;
 	case END_TIMEOUT:
-		SLB_LOG(ctl, WARNING, "starting with %" PRIu64 " dialogs from Redis: the load timed "
-			"out after %" PRIu64 " ms (redis.load_wait_ms)", ld->pinned, took);
+		SLB_LOG(ctl, WARNING, "starting with %" PRIu64 " dialogs from Redis: the load "
+			"timed out after %" PRIu64 " ms (redis.load_wait_ms)", ld->pinned, took);
 		return;
 	case END_QUIT:
 		SLB_LOG(ctl, NOTICE, "stopping during the load from Redis (%" PRIu64 " dialogs "

@@ -395,7 +395,8 @@ claim(struct slb_dlg_table *t, uint64_t key, uint64_t pending, uint32_t now,
 				continue;
 			if (__atomic_compare_exchange_n(&sl[i].val, &v, pending, false,
 				    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
-				*expired_key = v != 0 ? __atomic_load_n(&sl[i].key, __ATOMIC_RELAXED) : 0;
+				*expired_key =
+					v != 0 ? __atomic_load_n(&sl[i].key, __ATOMIC_RELAXED) : 0;
 				__atomic_store_n(&sl[i].key, key, __ATOMIC_SEQ_CST);
 				return &sl[i];
 			}

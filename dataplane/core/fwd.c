@@ -234,8 +234,8 @@ dlg_event(const struct slb_fwd_lcore *lc, uint32_t want, uint16_t ev, const uint
  */
 static uint16_t
 pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_fwd_lcore *lc,
-	const struct slb_be_table *bt, const uint8_t *sip, const struct slb_sip_msg *msg, uint64_t h,
-	uint32_t now, struct slb_fwd_out *out)
+	const struct slb_be_table *bt, const uint8_t *sip, const struct slb_sip_msg *msg,
+	uint64_t h, uint32_t now, struct slb_fwd_out *out)
 {
 	uint16_t be_id, idx;
 	uint8_t state;
@@ -445,12 +445,13 @@ track_dialog(const struct slb_fwd_ctx *ctx, const struct slb_fwd_lcore *lc, cons
 			return; /* a failed re-INVITE leaves the dialog as it was (§14.1) */
 		if (msg->status < 300) {
 			if (slb_dlg_confirm(ctx->dlg, h, now))
-				dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_CONFIRMED, sip, msg, h,
-					be_id, out);
+				dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_CONFIRMED, sip, msg,
+					h, be_id, out);
 			return;
 		}
 		if (slb_dlg_end(ctx->dlg, h, NULL))
-			dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_ENDED, sip, msg, h, be_id, out);
+			dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_ENDED, sip, msg, h, be_id,
+				out);
 		if (msg->status == 503 && out->src_be != SLB_BE_NONE) {
 			out->events |= SLB_FWD_EV_INVITE_503;
 			out->status = msg->status;
@@ -458,7 +459,8 @@ track_dialog(const struct slb_fwd_ctx *ctx, const struct slb_fwd_lcore *lc, cons
 		}
 	} else if (msg->cseq_method == SLB_M_BYE && msg->status >= 200 && msg->status < 300) {
 		if (slb_dlg_end(ctx->dlg, h, &be_id))
-			dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_ENDED, sip, msg, h, be_id, out);
+			dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_ENDED, sip, msg, h, be_id,
+				out);
 	}
 }
 

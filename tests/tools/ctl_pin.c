@@ -18,12 +18,14 @@
 #include "slb_hash.h"
 
 /*
- * ctl_pin SHM load N [LOOKUPS]   attach to a LOADING dataplane as control would: heartbeat,
+ * ctl_pin SHM load N [LOOKUPS [SECONDS]]
+ *                                attach to a LOADING dataplane as control would: heartbeat,
  *                                N pins (Call-IDs "pin-<i>@ctl-pin" hashed with the header's
  *                                key; backend 1 + i % 3; states confirmed, answered, early in
  *                                turn) in requests of 64 as the ring takes them, REQ_LOADED,
  *                                wait for SLB_CTL_EVT_LOADED; then LOOKUPS lookups of pinned
- *                                dialogs (default 200) and one of a dialog never pinned.
+ *                                dialogs (default 200) and one of a dialog never pinned; then
+ *                                listen for SECONDS (below) without the heartbeat lapsing.
  * ctl_pin SHM refuse             attach and answer the load at once "Redis unreachable".
  * ctl_pin SHM listen SECONDS     keep the heartbeat fresh and count the events on every ring;
  *                                prints "events created C confirmed F ended E expired X
@@ -78,7 +80,8 @@ attach(const char *shm)
 	for (;;) {
 		fd = open(path, O_RDWR);
 		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size >= (off_t)sizeof(*hdr)) {
-			p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+				0);
 			close(fd);
 			if (p == MAP_FAILED)
 				return -1;
@@ -259,9 +262,10 @@ do_listen(uint32_t seconds)
 
 			while (rte_ring_sc_dequeue_elem(r, &e, sizeof(e)) == 0) {
 				got++;
-				if (e.type <= SLB_CTL_EVT_LOADED)
-					count[e.type] +=
-						e.type == SLB_CTL_EVT_DLG_EXPIRED ? e.callid_len / 8 : 1;
+				if (e.type == SLB_CTL_EVT_DLG_EXPIRED)
+					count[e.type] += e.callid_len / 8;
+				else if (e.type <= SLB_CTL_EVT_LOADED)
+					count[e.type]++;
 				if (e.type == SLB_CTL_EVT_DLG_CREATED && sample[0] == '\0')
 					snprintf(sample, sizeof(sample), "%.*s", (int)e.callid_len,
 						e.callid);
@@ -291,16 +295,23 @@ main(int argc, char **argv)
 {
 	if (argc < 3 || attach(argv[1]) < 0) {
 		if (argc < 3)
-			fprintf(stderr, "usage: ctl_pin SHM load N [LOOKUPS] | refuse | listen S\n");
+			fprintf(stderr, "usage: ctl_pin SHM load N [LOOKUPS [S]] | refuse | "
+				"listen S\n");
 		return 2;
 	}
-	if (strcmp(argv[2], "load") == 0 && argc >= 4)
-		return do_load((uint32_t)strtoul(argv[3], NULL, 10),
+	if (strcmp(argv[2], "load") == 0 && argc >= 4) {
+		int rc = do_load((uint32_t)strtoul(argv[3], NULL, 10),
 			argc >= 5 ? (uint32_t)strtoul(argv[4], NULL, 10) : 200);
+
+		fflush(stdout);
+		if (rc == 0 && argc >= 6)
+			rc = do_listen((uint32_t)strtoul(argv[5], NULL, 10));
+		return rc;
+	}
 	if (strcmp(argv[2], "refuse") == 0)
 		return loaded(0, -ECONNREFUSED) < 0;
 	if (strcmp(argv[2], "listen") == 0 && argc >= 4)
 		return do_listen((uint32_t)strtoul(argv[3], NULL, 10));
-	fprintf(stderr, "usage: ctl_pin SHM load N [LOOKUPS] | refuse | listen S\n");
+	fprintf(stderr, "usage: ctl_pin SHM load N [LOOKUPS [S]] | refuse | listen S\n");
 	return 2;
 }

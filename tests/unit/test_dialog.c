@@ -998,12 +998,15 @@ t_expire_lists_keys(void)
 		}
 		if (cap < 8) {
 			/* not even one bucket fits: nothing swept, nothing freed */
-			CU_ASSERT_EQUAL(slb_dlg_expire(t, 1000 + EARLY_TO, 0, nb, keys, cap, &swept), 0);
+			CU_ASSERT_EQUAL(
+				slb_dlg_expire(t, 1000 + EARLY_TO, 0, nb, keys, cap, &swept), 0);
 			CU_ASSERT_EQUAL(swept, 0);
 			CU_ASSERT_EQUAL(slb_dlg_count(t, 1000), 300);
-			CU_ASSERT_EQUAL(slb_dlg_expire(t, 1000 + EARLY_TO, 0, nb, NULL, 0, &swept), 200);
+			CU_ASSERT_EQUAL(
+				slb_dlg_expire(t, 1000 + EARLY_TO, 0, nb, NULL, 0, &swept), 200);
 			CU_ASSERT_EQUAL(swept, nb);
-			CU_ASSERT_EQUAL(slb_dlg_expire(t, 5000 + CONFIRMED_TO, 0, nb, NULL, 0, NULL), 100);
+			CU_ASSERT_EQUAL(
+				slb_dlg_expire(t, 5000 + CONFIRMED_TO, 0, nb, NULL, 0, NULL), 100);
 			continue;
 		}
 		/* from the middle, as the sweep's cursor goes, until every bucket is swept once */
@@ -1025,7 +1028,8 @@ t_expire_lists_keys(void)
 		CU_ASSERT_EQUAL(memcmp(keys, want, sizeof(want)), 0);
 		CU_ASSERT_EQUAL(slb_dlg_count(t, 1000 + EARLY_TO), 100);
 		/* the rest go at their own timeout */
-		CU_ASSERT_EQUAL(slb_dlg_expire(t, 5000 + CONFIRMED_TO, 0, nb, keys, 1024, NULL), 100);
+		CU_ASSERT_EQUAL(
+			slb_dlg_expire(t, 5000 + CONFIRMED_TO, 0, nb, keys, 1024, NULL), 100);
 	}
 	/* the hash 0 is kept as 1: listed as 1 */
 	be = 1;
