@@ -49,7 +49,7 @@ churner(void *arg)
 		uint16_t be = 1;
 
 		slb_dlg_create_entry(c->t, key(i), &be, 100, NULL);
-		slb_dlg_end(c->t, key(i));
+		slb_dlg_end(c->t, key(i), NULL);
 		i++;
 		c->ops++;
 	}
@@ -108,7 +108,7 @@ main(int argc, char **argv)
 		uint16_t be = 3;
 
 		slb_dlg_create_entry(t, k, &be, 100, NULL);
-		slb_dlg_end(t, k);
+		slb_dlg_end(t, k, NULL);
 	}
 	ce = (now_ns() - start) / OPS;
 

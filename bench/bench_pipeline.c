@@ -316,22 +316,27 @@ main(int argc, char **argv)
 	double *t[M__COUNT + 1], med[M__COUNT + 1], copy_ns, start, mix = 0;
 	struct slb_fwd_out out;
 	struct slb_pkt p;
+	bool events = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:c:b:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:c:b:eh")) != -1) {
 		switch (opt) {
 		case 'r': rounds = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'c': ncalls = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'b': burst = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'e': events = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-r rounds] [-c calls] [-b burst (1..%d)]\n",
-				argv[0], SLB_FWD_BURST);
+			fprintf(stderr, "usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-e]\n"
+				"  -e  fill dialog events' details, as a worker does while "
+				"siplb-control listens\n", argv[0], SLB_FWD_BURST);
 			return 2;
 		}
 	}
 	if (rounds == 0 || ncalls == 0 || burst == 0 || burst > SLB_FWD_BURST)
 		return 2;
 	setup();
+	if (events)
+		lc.want = SLB_FWD_WANT_DLG | SLB_FWD_WANT_UNANSWERED;
 	for (k = 0; k <= M__COUNT; k++)
 		t[k] = calloc(rounds, sizeof(double));
 
@@ -383,6 +388,8 @@ main(int argc, char **argv)
 		copy_ns);
 	if (burst > 1)
 		printf("burst size %u\n", burst);
+	if (events)
+		printf("dialog events' details filled (-e)\n");
 	printf("%-8s %7s %10s %10s %14s\n", "message", "bytes", "ns/msg", "net ns", "net msgs/s");
 	for (k = 0; k < M__COUNT; k++) {
 		double net = med[k] - copy_ns;

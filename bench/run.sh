@@ -27,13 +27,21 @@ echo
 
 calls=1024
 rounds=2
-echo "== callgrind: instructions inside slb_fwd_process, $calls calls x 7 messages x $rounds rounds"
 out=$(mktemp -d)
-valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" --toggle-collect=slb_fwd_process \
-	"$B/bench/bench_pipeline" -r "$rounds" -c "$calls" >/dev/null 2>"$out/vg.log"
-ir=$(grep -E '^(summary|totals):' "$out/cg.out" | head -n 1 | awk '{print $2}')
 # set-up passes each call's INVITE and BYE through once: 2 more per call
 msgs=$((calls * (7 * rounds + 2)))
-echo "instructions: $ir over $msgs messages = $((ir / msgs)) per message (mix)"
-callgrind_annotate "$out/cg.out" 2>/dev/null | sed -n '/Ir/,$p' | head -n 25
+for mode in "" -e; do
+	what="dialog events not wanted"
+	[ -n "$mode" ] && what="dialog events' details filled (-e: siplb-control listening)"
+	echo "== callgrind: instructions inside slb_fwd_process, $calls calls x 7 messages x" \
+		"$rounds rounds, $what"
+	valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" \
+		--toggle-collect=slb_fwd_process \
+		"$B/bench/bench_pipeline" -r "$rounds" -c "$calls" $mode >/dev/null 2>"$out/vg.log"
+	ir=$(grep -E '^(summary|totals):' "$out/cg.out" | head -n 1 | awk '{print $2}')
+	echo "instructions: $ir over $msgs messages = $((ir / msgs)) per message (mix)"
+	[ -z "$mode" ] && callgrind_annotate "$out/cg.out" 2>/dev/null | sed -n '/Ir/,$p' |
+		head -n 25
+	rm -f "$out/cg.out"
+done
 rm -rf "$out"

@@ -13,6 +13,7 @@
 
 #include "be_swap.h"
 #include "ctl.h"
+#include "ctl_dlg.h"
 #include "ctl_pkt.h"
 #include "ctl_shm.h"
 #include "dp.h"
@@ -22,13 +23,20 @@
 RTE_LOG_REGISTER(slb_logtype_ctl, siplb.ctl, INFO);
 
 #define SHM_DIR "/dev/shm/"
-#define REQ_BURST 8           /* requests applied per main-loop iteration (1 ms) */
 #define PROBE_RING_SIZE 256   /* probes from the main lcore to worker 0 */
+#define ALIVE_MS 2000         /* control's heartbeat younger than this: it is there */
 #define L2_LEN ((uint16_t)sizeof(struct rte_ether_hdr))
 
 static_assert(SLB_CTL_MAX_WORKERS == SLB_MAX_WORKERS, "an evt ring for every worker");
+static_assert(sizeof(((struct slb_ctl_hdr *)0)->hash_secret) == sizeof(struct slb_key128),
+	"slb_ctl.h: the hash key is a whole slb_key128");
 
 static struct slb_ctl_seg seg;
+
+/* Main lcore only: control's dialog requests since start, and the load from Redis. */
+static struct slb_ctl_dlg_tally tally;
+static struct slb_ctl_load load;
+static bool alive;
 
 int
 slb_ctl_init(struct slb_dp *dp)
@@ -43,8 +51,10 @@ slb_ctl_init(struct slb_dp *dp)
 	char path[sizeof(SHM_DIR) + SLB_CFG_SHM_LEN];
 	int rc;
 
+	memcpy(p.hash_secret, dp->hash_key.b, sizeof(p.hash_secret));
 	snprintf(path, sizeof(path), SHM_DIR "%s", dp->cfg->ctl_shm);
 	rc = slb_ctl_seg_create(&seg, path, &p);
+	memset(p.hash_secret, 0, sizeof(p.hash_secret));
 	if (rc < 0) {
 		SLB_LOG(ctl, ERR, "control segment %s: %s", path, strerror(-rc));
 		return -1;
@@ -226,6 +236,55 @@ req_probe(struct slb_dp *dp, const struct slb_ctl_req *rq)
 	return 0;
 }
 
+/*
+ * Pins and unpins (a load from Redis, another balancer's dialogs) go into the table unanswered;
+ * a lookup and a refused request are answered. Pins applied are counted (dlg_pinned).
+ */
+static void
+req_dlg(struct slb_dp *dp, const struct slb_ctl_req *rq)
+{
+	struct slb_ctl_dlg_tally before = tally;
+	struct slb_stats_lcore *st;
+	struct slb_ctl_evt e;
+	int rc;
+
+	rc = slb_ctl_dlg_apply(dp->fwd.dlg, rq, slb_dp_now_s(rte_rdtsc()), &tally, &e);
+	if (rc < 0) {
+		reply(dp, rq, rc, 0);
+		return;
+	}
+	if (rc == 1) {
+		e.tsc = rte_rdtsc();
+		slb_ctl_main_emit(dp, &e);
+		return;
+	}
+	if (tally.pinned + tally.kept == before.pinned + before.kept || dp->shm == NULL)
+		return;
+	st = slb_stats_main_slot(dp);
+	slb_stats_begin(st);
+	st->c.dlg_pinned += tally.pinned + tally.kept - before.pinned - before.kept;
+	slb_stats_end(st);
+}
+
+/* The load is over (whatever the state: a LOADING dataplane starts on it). */
+static void
+req_loaded(struct slb_dp *dp, const struct slb_ctl_req *rq)
+{
+	struct slb_ctl_evt e = {
+		.type = SLB_CTL_EVT_LOADED,
+		.be_id = SLB_BE_NONE,
+		.req_id = rq->req_id,
+		.result = rq->result,
+		.gen = tally.pinned,
+		.tsc = rte_rdtsc(),
+	};
+
+	load.done = true;
+	load.result = rq->result;
+	load.sent = rq->gen;
+	slb_ctl_main_emit(dp, &e);
+}
+
 static void
 apply(struct slb_dp *dp, const struct slb_ctl_req *rq)
 {
@@ -245,29 +304,93 @@ apply(struct slb_dp *dp, const struct slb_ctl_req *rq)
 		rc = slb_be_reload(dp);
 		reply(dp, rq, rc, table_version());
 		return;
+	case SLB_CTL_REQ_DLG:
+		req_dlg(dp, rq);
+		return;
+	case SLB_CTL_REQ_LOADED:
+		req_loaded(dp, rq);
+		return;
 	default:
 		reply(dp, rq, -EOPNOTSUPP, 0);
 		return;
 	}
 }
 
-void
-slb_ctl_service(struct slb_dp *dp)
+/*
+ * Control is there while its heartbeat is younger than ALIVE_MS (both clocks are this host's
+ * CLOCK_MONOTONIC; a heartbeat a little ahead of ours is young). The workers learn what it
+ * wants through dp->ctl_want: unanswered INVITEs always, dialog events with redis.enabled.
+ */
+static void
+watch_control(struct slb_dp *dp, uint64_t now_ms)
+{
+	uint64_t hb = __atomic_load_n(&dp->ctl->ctl_heartbeat_ms, __ATOMIC_RELAXED);
+	bool now_alive = hb != 0 && (int64_t)(now_ms - hb) < ALIVE_MS;
+	uint32_t want = 0;
+
+	if (now_alive)
+		want = SLB_FWD_WANT_UNANSWERED | (dp->cfg->redis_enabled ? SLB_FWD_WANT_DLG : 0);
+	if (want != dp->ctl_want)
+		__atomic_store_n(&dp->ctl_want, want, __ATOMIC_RELAXED);
+	if (now_alive != alive && now_alive)
+		SLB_LOG(ctl, NOTICE, "siplb-control is there%s",
+			dp->cfg->redis_enabled ? ": dialog events on" : "");
+	else if (now_alive != alive)
+		SLB_LOG(ctl, NOTICE, "siplb-control silent for 2 s%s",
+			dp->cfg->redis_enabled ? ": dialog events off" : "");
+	alive = now_alive;
+}
+
+unsigned int
+slb_ctl_service(struct slb_dp *dp, unsigned int max)
 {
 	static struct slb_ctl_req rq; /* main lcore only; a kilobyte */
 	struct rte_ring *r;
 	struct timespec ts;
+	uint64_t now_ms;
 	unsigned int i;
 
 	if (dp->ctl == NULL)
-		return;
+		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	__atomic_store_n(&dp->ctl->heartbeat_ms,
-		(uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u, __ATOMIC_RELAXED);
+	now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	__atomic_store_n(&dp->ctl->heartbeat_ms, now_ms, __ATOMIC_RELAXED);
+	watch_control(dp, now_ms);
 	r = slb_ctl_req_ring(dp->ctl);
-	for (i = 0; i < REQ_BURST; i++) {
+	for (i = 0; i < max; i++) {
 		if (rte_ring_sc_dequeue_elem(r, &rq, sizeof(rq)) != 0)
 			break;
 		apply(dp, &rq);
+	}
+	return i;
+}
+
+bool
+slb_ctl_alive(void)
+{
+	return alive;
+}
+
+const struct slb_ctl_load *
+slb_ctl_load_state(void)
+{
+	load.pinned = tally.pinned;
+	load.kept = tally.kept;
+	load.refused = tally.refused;
+	return &load;
+}
+
+void
+slb_ctl_dlg_expired(struct slb_dp *dp, const uint64_t *keys, uint32_t n)
+{
+	uint64_t tsc = rte_rdtsc();
+	struct slb_ctl_evt e;
+	uint32_t k;
+
+	while (n > 0) {
+		k = slb_ctl_dlg_expired_evt(&e, keys, n, tsc);
+		slb_ctl_main_emit(dp, &e);
+		keys += k;
+		n -= k;
 	}
 }

@@ -133,6 +133,7 @@ slb_ctl_seg_create(struct slb_ctl_seg *seg, const char *path, const struct slb_c
 	h->caller_ip = p->caller_ip;
 	h->backend_ip = p->backend_ip;
 	h->sip_port = p->sip_port;
+	memcpy(h->hash_secret, p->hash_secret, sizeof(h->hash_secret));
 	/* a reader that sees the magic sees everything above */
 	__atomic_store_n(&h->magic, SLB_CTL_MAGIC, __ATOMIC_RELEASE);
 

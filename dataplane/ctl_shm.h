@@ -32,6 +32,7 @@ struct slb_ctl_params {
 	uint32_t caller_ip;  /* host order */
 	uint32_t backend_ip;
 	uint16_t sip_port;
+	uint8_t hash_secret[16]; /* control hashes the Call-IDs of its dialog requests with it */
 };
 
 /* The dataplane's mapping of the segment. */

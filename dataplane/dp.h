@@ -58,6 +58,8 @@ struct slb_dp {
 	struct rte_ring *ctl_probe_ring; /* main lcore -> worker 0: control's probes (mbufs) */
 	struct slb_ctl_hdr *ctl;      /* the control segment (ctl.c): rings, stats, backend sets */
 
+	struct slb_key128 branch_key; /* branch_secret and hash_secret, from the file or new */
+	struct slb_key128 hash_key;
 	struct slb_fwd_ctx fwd;
 	void *dlg_mem;
 
@@ -66,6 +68,13 @@ struct slb_dp {
 
 	uint64_t tsc_hz;
 	uint64_t tsc0;                /* TSC at start: second 1 of slb_dp_now_s() */
+
+	/*
+	 * What siplb-control wants from the workers now, SLB_FWD_WANT_* bits: computed by the
+	 * main lcore from control's heartbeat (slb_ctl_service()), stored only when it changes,
+	 * loaded by each worker once per burst (relaxed: a burst late is fine).
+	 */
+	uint32_t ctl_want;
 };
 
 extern struct slb_dp slb_dp;

@@ -73,6 +73,7 @@ static const struct module {
 	int (*init)(struct slb_dp *dp);
 	void (*term)(struct slb_dp *dp);
 } modules[] = {
+	{"secrets", slb_sip_secrets_init, slb_sip_secrets_term},
 	{"control", slb_ctl_init, slb_ctl_term},
 	{"stats", slb_stats_init, slb_stats_term},
 	{"mempool", slb_pool_init, slb_pool_term},
@@ -201,6 +202,9 @@ main(int argc, char **argv)
 			return EXIT_RUNTIME;
 		}
 	}
+
+	/* redis.enabled: the dialogs Redis knows go into the table before any packet is read */
+	slb_ctl_load_wait(&slb_dp);
 
 	for (w = 0; w < slb_dp.nb_workers; w++) {
 		rc = rte_eal_remote_launch(slb_worker_main, slb_dp.worker[w],

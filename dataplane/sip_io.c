@@ -13,6 +13,7 @@ static_assert(SLB_DROP__COUNT <= SLB_STATS_FWD_DROPS, "slb_stats.h: fwd_drop[] i
 static_assert(SLB_DROP__COUNT == SLB_STATS_FWD_DROP_NAMED, "slb_stats.h: a fwd drop has no name");
 static_assert(SLB_SIP_E__COUNT <= SLB_STATS_SIP_ERRS, "slb_stats.h: sip_err[] is too short");
 static_assert(SLB_BE_ID_MAX == SLB_STATS_BE_IDS, "slb_stats.h: be_fwd[] must match ids");
+static_assert(SLB_FWD_CALLID_MAX == SLB_CTL_CALLID_MAX, "an event keeps what the SIP core copied");
 static_assert(SLB_PKT_FROM_CALLERS == SLB_ROLE_CALLER && SLB_PKT_FROM_BACKENDS == SLB_ROLE_BACKEND,
 	"a port's role is the SIP core's in_role");
 
@@ -53,6 +54,68 @@ ctl_event(struct slb_worker *w, const struct slb_be_table *bt, uint16_t type, ui
 	slb_ctl_worker_emit(w->ctl_evt, &e, slb_w_ctr(w));
 }
 
+/*
+ * A dialog event (siplb-control's Redis), or an INVITE its backend left unanswered (its health
+ * checks): of those, at most one per backend per unans_gap_tsc from this worker, so that a
+ * storm of retransmissions cannot fill the ring. Never waits: a full ring counts ctl_evt_lost.
+ */
+static void
+dlg_event(struct slb_worker *w, const struct slb_be_table *bt, const struct slb_fwd_out *out)
+{
+	const struct slb_fwd_dlg_ev *d = &out->dlg;
+	struct slb_ctl_evt e = {
+		.be_id = d->be_id,
+		.tsc = w->tsc,
+		.callid_hash = d->hash,
+		.callid_len = d->callid_len,
+	};
+	uint16_t idx;
+
+	if (out->events & SLB_FWD_EV_INVITE_UNANSWERED) {
+		if (!(w->fl.want & SLB_FWD_WANT_UNANSWERED) || d->be_id >= SLB_BE_ID_MAX ||
+			w->tsc - w->unans_tsc[d->be_id] < w->unans_gap_tsc)
+			return;
+		w->unans_tsc[d->be_id] = w->tsc;
+		e.type = SLB_CTL_EVT_INVITE_UNANSWERED;
+		idx = slb_be_index(bt, d->be_id);
+		if (idx != SLB_BE_NONE) {
+			e.ip = bt->be[idx].ip;
+			e.port = bt->be[idx].port;
+		}
+	} else if (out->events & (SLB_FWD_EV_DLG_CREATED | SLB_FWD_EV_DLG_CONFIRMED |
+					 SLB_FWD_EV_DLG_ENDED)) {
+		if (!(w->fl.want & SLB_FWD_WANT_DLG))
+			return;
+		e.type = out->events & SLB_FWD_EV_DLG_CREATED ? SLB_CTL_EVT_DLG_CREATED :
+			out->events & SLB_FWD_EV_DLG_CONFIRMED ? SLB_CTL_EVT_DLG_CONFIRMED :
+								SLB_CTL_EVT_DLG_ENDED;
+	} else {
+		return;
+	}
+	memcpy(e.callid, d->callid, d->callid_len);
+	slb_ctl_worker_emit(w->ctl_evt, &e, slb_w_ctr(w));
+}
+
+/*
+ * A new call took the slot of a dialog that had expired but was not swept yet: the sweep will
+ * not see it, so its expiry goes out from here, as the sweep's would (one hash).
+ */
+static void
+reused_event(struct slb_worker *w, const struct slb_fwd_out *out)
+{
+	struct slb_ctl_evt e = {
+		.type = SLB_CTL_EVT_DLG_EXPIRED,
+		.be_id = SLB_BE_NONE,
+		.tsc = w->tsc,
+		.callid_len = sizeof(uint64_t),
+	};
+
+	if (!(w->fl.want & SLB_FWD_WANT_DLG))
+		return;
+	memcpy(e.callid, &out->dlg.expired_hash, sizeof(uint64_t));
+	slb_ctl_worker_emit(w->ctl_evt, &e, slb_w_ctr(w));
+}
+
 void
 slb_sip_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 	struct rte_udp_hdr *udp)
@@ -88,6 +151,11 @@ finish(struct slb_worker *w, const struct slb_be_table *bt, uint16_t i, enum slb
 	if (likely(out->sip_err < SLB_SIP_E__COUNT))
 		c->sip_err[out->sip_err]++;
 	count_events(c, out->events);
+	if (unlikely(out->events & SLB_FWD_EV_DLG_DETAILED) && w->fl.want != 0) {
+		if (out->events & SLB_FWD_EV_DLG_REUSED)
+			reused_event(w, out);
+		dlg_event(w, bt, out);
+	}
 	if (unlikely(out->events & SLB_FWD_EV_INVITE_503)) {
 		c->invite_503++;
 		ctl_event(w, bt, SLB_CTL_EVT_INVITE_503, i, out);
@@ -136,6 +204,7 @@ slb_sip_flush(struct slb_worker *w)
 		return;
 	w->sip_n = 0;
 	slb_w_ctr(w)->sip_rx += n;
+	w->fl.want = __atomic_load_n(&slb_dp.ctl_want, __ATOMIC_RELAXED);
 	slb_fwd_process_burst(&slb_dp.fwd, &w->fl, w->bt, w->sip_m, w->sip_pkt, n, w->now_s, out,
 		v);
 	for (i = 0; i < n; i++)

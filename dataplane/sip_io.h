@@ -21,7 +21,12 @@ void slb_sip_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m,
 /* Decide and send what slb_sip_input() collected. The worker calls it after each rx burst. */
 void slb_sip_flush(struct slb_worker *w);
 
-/* Module init/term (sip_setup.c): the forwarding context and the dialog table. */
+/*
+ * Module init/term (sip_setup.c): the secrets, from the file or new (first of all: the control
+ * segment publishes hash_secret), then the forwarding context and the dialog table.
+ */
+int slb_sip_secrets_init(struct slb_dp *dp);
+void slb_sip_secrets_term(struct slb_dp *dp);
 int slb_sip_init(struct slb_dp *dp);
 void slb_sip_term(struct slb_dp *dp);
 

@@ -1,4 +1,4 @@
-/* sip_setup.c: slow path: the SIP core's forwarding context and its dialog table in hugepages. */
+/* sip_setup.c: slow path: the secrets, the SIP core's forwarding context, its dialog table. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -43,6 +43,27 @@ secret_or_new(const struct slb_key128 *cfg_key, bool set, const char *name, cons
 }
 
 int
+slb_sip_secrets_init(struct slb_dp *dp)
+{
+	const struct slb_cfg *cfg = dp->cfg;
+
+	if (secret_or_new(&cfg->branch_secret, cfg->branch_secret_set, "branch_secret",
+			"responses matching our Via", &dp->branch_key) < 0 ||
+		secret_or_new(&cfg->hash_secret, cfg->hash_secret_set, "hash_secret",
+			"calls on their backends (the same on every instance sharing them)",
+			&dp->hash_key) < 0)
+		return -1;
+	return 0;
+}
+
+void
+slb_sip_secrets_term(struct slb_dp *dp)
+{
+	memset(&dp->branch_key, 0, sizeof(dp->branch_key));
+	memset(&dp->hash_key, 0, sizeof(dp->hash_key));
+}
+
+int
 slb_sip_init(struct slb_dp *dp)
 {
 	const struct slb_cfg *cfg = dp->cfg;
@@ -52,7 +73,6 @@ slb_sip_init(struct slb_dp *dp)
 		.early_timeout = cfg->dlg_early_timeout,
 		.confirmed_timeout = cfg->dlg_confirmed_timeout,
 	};
-	struct slb_key128 branch_key, hash_key;
 	size_t size;
 	uint32_t i;
 	int e;
@@ -72,17 +92,9 @@ slb_sip_init(struct slb_dp *dp)
 		if (slb_fwd_ctx_add_caller_net(ctx, cfg->caller_networks[i].ip,
 				cfg->caller_networks[i].plen) < 0)
 			return -1;
-	if (secret_or_new(&cfg->branch_secret, cfg->branch_secret_set, "branch_secret",
-			"responses matching our Via", &branch_key) < 0 ||
-		secret_or_new(&cfg->hash_secret, cfg->hash_secret_set, "hash_secret",
-			"calls on their backends (the same on every instance sharing them)",
-			&hash_key) < 0)
-		return -1;
 	slb_fwd_ctx_set_addrs(ctx, dp->addr.caller_ip, dp->addr.backend_ip,
-		(uint16_t)cfg->sip_port, &branch_key);
-	slb_fwd_ctx_set_hash_key(ctx, &hash_key);
-	memset(&branch_key, 0, sizeof(branch_key));
-	memset(&hash_key, 0, sizeof(hash_key));
+		(uint16_t)cfg->sip_port, &dp->branch_key);
+	slb_fwd_ctx_set_hash_key(ctx, &dp->hash_key);
 
 	size = slb_dlg_memsize(&dcfg);
 	if (size == 0) {

@@ -1,4 +1,6 @@
 /* slow.c: the main lcore's loop: dialog sweep, ARP aging, RCU reclaim, stats, signals, control. */
+#include <stdlib.h>
+
 #include <rte_cycles.h>
 
 #include "be_swap.h"
@@ -15,6 +17,26 @@
 #define TICKS_PER_S 100      /* dialog sweep slices and RCU reclaim */
 #define NEIGH_AGE_PER_S 10
 #define SLEEP_US 1000
+
+/*
+ * A slice of the sweep; with dialog events wanted, the keys it frees go to control as
+ * SLB_CTL_EVT_DLG_EXPIRED. keys holds 8 per bucket of a slice, so the slice is never cut short.
+ * Returns how many expired.
+ */
+static uint32_t
+sweep(struct slb_dp *dp, uint32_t now, uint32_t *cursor, uint32_t slice, uint64_t *keys)
+{
+	bool want = keys != NULL &&
+		(__atomic_load_n(&dp->ctl_want, __ATOMIC_RELAXED) & SLB_FWD_WANT_DLG);
+	uint32_t buckets = slb_dlg_buckets(dp->fwd.dlg), swept, expired;
+
+	expired = slb_dlg_expire(dp->fwd.dlg, now, *cursor, slice, want ? keys : NULL,
+		want ? 8 * slice : 0, &swept);
+	*cursor = (uint32_t)(((uint64_t)*cursor + swept) % buckets);
+	if (want && expired != 0)
+		slb_ctl_dlg_expired(dp, keys, expired);
+	return expired;
+}
 
 /*
  * Contract: never touches a packet and never blocks for long: each step is bounded (a slice of
@@ -38,12 +60,16 @@ slb_slow_loop(struct slb_dp *dp)
 	/* live dialogs per backend, counted slice by slice from bucket 0 to the last */
 	static uint32_t per_be[SLB_STATS_BE_IDS];
 	uint32_t count_cur = 0;
+	uint64_t *keys;
 
 	/* a full pass over the dialog table every dialog.sweep_period seconds */
 	slice = (uint32_t)(((uint64_t)buckets + (uint64_t)cfg->dlg_sweep_period * TICKS_PER_S - 1) /
 		((uint64_t)cfg->dlg_sweep_period * TICKS_PER_S));
 	if (slice == 0)
 		slice = 1;
+	keys = dp->cfg->redis_enabled ? calloc(8 * (size_t)slice, sizeof(keys[0])) : NULL;
+	if (dp->cfg->redis_enabled && keys == NULL)
+		SLB_LOG(main, WARNING, "no memory for the sweep's keys: no dialog expiry events");
 	h->dlg_slots = slb_dlg_slots(dp->fwd.dlg);
 	__atomic_store_n(&h->state, SLB_STATS_RUNNING, __ATOMIC_RELEASE);
 	slb_ctl_set_state(dp, SLB_CTL_RUNNING);
@@ -52,12 +78,11 @@ slb_slow_loop(struct slb_dp *dp)
 		tsc = rte_rdtsc();
 		now = slb_dp_now_s(tsc);
 
-		slb_ctl_service(dp);
+		slb_ctl_service(dp, SLB_CTL_REQ_BURST);
 
 		if (tsc >= next_tick) {
-			uint32_t expired = slb_dlg_expire(dp->fwd.dlg, now, cursor, slice);
+			uint32_t expired = sweep(dp, now, &cursor, slice, keys);
 
-			cursor = (uint32_t)(((uint64_t)cursor + slice) % buckets);
 			slb_dlg_count_be(dp->fwd.dlg, now, count_cur,
 				RTE_MIN(slice, buckets - count_cur), per_be);
 			count_cur += RTE_MIN(slice, buckets - count_cur);
@@ -98,4 +123,5 @@ slb_slow_loop(struct slb_dp *dp)
 	__atomic_store_n(&h->state, SLB_STATS_STOPPING, __ATOMIC_RELEASE);
 	slb_ctl_set_state(dp, SLB_CTL_STOPPING);
 	h->dlg_live = slb_dlg_count(dp->fwd.dlg, slb_dp_now_s(rte_rdtsc()));
+	free(keys);
 }

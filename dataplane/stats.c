@@ -140,7 +140,7 @@ report(struct slb_dp *dp, const struct slb_stats_ctr *c, struct out *o)
 		const struct slb_stats_field *fl = &slb_stats_fields[i];
 
 		if (fl->off >= offsetof(struct slb_stats_ctr, ctl_evt_lost) &&
-				fl->off < offsetof(struct slb_stats_ctr, _spare))
+				fl->off < offsetof(struct slb_stats_ctr, drop))
 			out_add(o, " %s %" PRIu64, fl->name,
 				*(const uint64_t *)((const char *)c + fl->off));
 	}

@@ -18,6 +18,7 @@
 RTE_LOG_REGISTER(slb_logtype_worker, siplb.worker, INFO);
 
 #define RX_BURST_MAX 512
+#define UNANSWERED_GAP_MS 100 /* INVITE_UNANSWERED: one per backend per worker per this */
 
 void
 slb_tx_refused(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
@@ -182,6 +183,12 @@ setup_worker(struct slb_dp *dp, uint32_t idx)
 		rte_eth_tx_buffer_set_err_callback(t->buf, slb_tx_refused, &w->st->c);
 	}
 
+	w->unans_gap_tsc = dp->tsc_hz * UNANSWERED_GAP_MS / 1000;
+	w->unans_tsc = rte_zmalloc_socket("slb_unans", sizeof(w->unans_tsc[0]) * SLB_BE_ID_MAX, 0,
+		socket);
+	if (w->unans_tsc == NULL)
+		return -1;
+
 	w->pend_cap = (uint16_t)cfg->pending;
 	w->pend = rte_zmalloc_socket("slb_pend", sizeof(w->pend[0]) * w->pend_cap, 0, socket);
 	if (w->pend == NULL)
@@ -216,6 +223,7 @@ slb_worker_term(struct slb_dp *dp)
 		for (p = 0; p < SLB_CFG_MAX_PORTS; p++)
 			rte_free(w->tx[p].buf);
 		rte_free(w->pend);
+		rte_free(w->unans_tsc);
 		rte_free(w);
 		dp->worker[i] = NULL;
 	}

@@ -49,6 +49,9 @@ struct slb_worker {
 	uint32_t idle_sleep_us;     /* 0: poll without pause (see worker.c) */
 
 	struct slb_fwd_lcore fl;    /* the SIP core's state of this worker (IP IDs, 483 budget) */
+	uint64_t *unans_tsc;        /* SLB_BE_ID_MAX: when INVITE_UNANSWERED last went out per
+	                             * backend id (a storm of retransmissions is one event) */
+	uint64_t unans_gap_tsc;     /* at most one per backend per this many TSC cycles */
 
 	/* SIP datagrams of this iteration, decided together (sip_io.c) */
 	uint16_t sip_n;

@@ -146,8 +146,7 @@ struct slb_stats_ctr {
 	uint64_t icmp_unreach;  /* ICMP destination unreachable about a datagram of ours */
 	uint64_t dlg_rehashed;  /* INVITEs their failed backend never answered, sent to a live one */
 	uint64_t sip_503;       /* new calls answered 503 by the balancer: no backend takes calls */
-
-	uint64_t _spare[1];
+	uint64_t dlg_pinned;    /* pins from siplb-control applied (Redis load, other balancers) */
 
 	uint64_t drop[SLB_STATS_DROPS];         /* enum slb_stats_drop */
 	uint64_t fwd_drop[SLB_STATS_FWD_DROPS]; /* enum slb_fwd_drop */
@@ -215,6 +214,7 @@ static const struct slb_stats_field slb_stats_fields[] = {
 	SLB_STATS_FIELD(icmp_unreach, "ICMP unreachable about our datagrams"),
 	SLB_STATS_FIELD(dlg_rehashed, "unanswered INVITEs of a failed backend sent to a live one"),
 	SLB_STATS_FIELD(sip_503, "new calls answered 503: no backend takes calls"),
+	SLB_STATS_FIELD(dlg_pinned, "dialogs pinned by siplb-control (Redis, other balancers)"),
 };
 
 #define SLB_STATS_NB_FIELDS (sizeof(slb_stats_fields) / sizeof(slb_stats_fields[0]))

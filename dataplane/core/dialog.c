@@ -321,6 +321,22 @@ slb_dlg_lookup(struct slb_dlg_table *t, uint64_t key, uint32_t now, uint16_t *be
 	return 1;
 }
 
+int
+slb_dlg_peek(struct slb_dlg_table *t, uint64_t key, uint32_t now, uint16_t *be_id, uint8_t *state)
+{
+	struct dlg_slot *s;
+	uint64_t v;
+
+	s = find_live(t, norm_key(key), now, false, &v);
+	if (s == NULL)
+		return 0;
+	if (be_id != NULL)
+		*be_id = val_be(v);
+	if (state != NULL)
+		*state = (uint8_t)val_st(v);
+	return 1;
+}
+
 /*
  * First look of a create: a live copy (returned in *vout), a PENDING copy to wait for, or
  * neither. Also counts the claimable slots of each bucket to pick the emptier one.
@@ -357,10 +373,14 @@ look(struct slb_dlg_table *t, uint64_t key, uint32_t now, struct dlg_slot **foun
 	return LOOK_NONE;
 }
 
-/* Claim a free slot for key as PENDING, the emptier bucket first. */
+/*
+ * Claim a free slot for key as PENDING, the emptier bucket first. *expired_key: the key of the
+ * expired dialog whose slot it took (read before ours replaces it: only the claimer writes the
+ * key of a slot it holds), else 0.
+ */
 static struct dlg_slot *
 claim(struct slb_dlg_table *t, uint64_t key, uint64_t pending, uint32_t now,
-	const uint32_t nfree[2], int *expired)
+	const uint32_t nfree[2], uint64_t *expired_key)
 {
 	uint32_t b[2], nb = key_buckets(t, key, b), first, j, i;
 
@@ -375,7 +395,8 @@ claim(struct slb_dlg_table *t, uint64_t key, uint64_t pending, uint32_t now,
 				continue;
 			if (__atomic_compare_exchange_n(&sl[i].val, &v, pending, false,
 				    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
-				*expired = v != 0;
+				*expired_key =
+					v != 0 ? __atomic_load_n(&sl[i].key, __ATOMIC_RELAXED) : 0;
 				__atomic_store_n(&sl[i].key, key, __ATOMIC_SEQ_CST);
 				return &sl[i];
 			}
@@ -427,14 +448,17 @@ again:
 	return DECIDE_COMMIT;
 }
 
-int
-slb_dlg_create_entry(
-	struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t now, int *expired_out)
+/*
+ * Create key's dialog on *be_id in committed state st (EARLY for a new call; a pin's own state),
+ * or report the live one (its backend in *be_id, refreshed): slb_dlg_create_entry()'s contract.
+ */
+static int
+create(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t st, uint32_t now,
+	uint64_t *expired_out)
 {
 	uint32_t nfree[2], tag;
 	struct dlg_slot *s;
-	uint64_t v;
-	int expired;
+	uint64_t v, expired;
 
 	if (expired_out != NULL)
 		*expired_out = 0;
@@ -458,13 +482,15 @@ slb_dlg_create_entry(
 		s = claim(t, key, mk_val(tag, *be_id, ST_PENDING, now), now, nfree, &expired);
 		if (s == NULL)
 			return -ENOSPC;
-		/* The expired dialog is gone whatever we decide next: count it. */
-		if (expired && expired_out != NULL)
-			*expired_out = 1;
+		/*
+		 * The expired dialog is gone whatever we decide next: count it. (A create that
+		 * starts over and takes a second one reports the second.)
+		 */
+		if (expired != 0 && expired_out != NULL)
+			*expired_out = expired;
 		switch (decide(t, key, s, now, &v)) {
 		case DECIDE_COMMIT:
-			__atomic_store_n(
-				&s->val, mk_val(tag, *be_id, SLB_DLG_EARLY, now), __ATOMIC_RELEASE);
+			__atomic_store_n(&s->val, mk_val(tag, *be_id, st, now), __ATOMIC_RELEASE);
 			return 0;
 		case DECIDE_LIVE:
 			*be_id = val_be(v);
@@ -475,6 +501,13 @@ slb_dlg_create_entry(
 			return -EBUSY;
 		}
 	}
+}
+
+int
+slb_dlg_create_entry(
+	struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t now, uint64_t *expired_out)
+{
+	return create(t, key, be_id, SLB_DLG_EARLY, now, expired_out);
 }
 
 /*
@@ -541,8 +574,32 @@ slb_dlg_confirm(struct slb_dlg_table *t, uint64_t key, uint32_t now)
 	return 0;
 }
 
+/*
+ * A pinned dialog (Redis, another balancer) never takes a live local one's backend: the
+ * local messages went there. Its state only moves the local one forward: ANSWERED marks an
+ * EARLY one on the same backend answered, CONFIRMED confirms an EARLY or ANSWERED one.
+ */
 int
-slb_dlg_end(struct slb_dlg_table *t, uint64_t key)
+slb_dlg_pin(struct slb_dlg_table *t, uint64_t key, uint16_t be_id, uint8_t state, uint32_t now)
+{
+	uint16_t be = be_id;
+	int rc;
+
+	if (state != SLB_DLG_EARLY && state != SLB_DLG_ANSWERED && state != SLB_DLG_CONFIRMED)
+		return -EINVAL;
+	rc = create(t, key, &be, state, now, NULL);
+	if (rc != 1)
+		return rc;
+	/* a dialog a worker ended meanwhile stays ended: both find no live copy */
+	if (state == SLB_DLG_CONFIRMED)
+		slb_dlg_confirm(t, key, now);
+	else if (state == SLB_DLG_ANSWERED)
+		early_to(t, key, now, be_id, SLB_DLG_ANSWERED, 0xffff);
+	return 1;
+}
+
+int
+slb_dlg_end(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id)
 {
 	struct dlg_slot *s;
 	uint64_t v;
@@ -556,14 +613,18 @@ slb_dlg_end(struct slb_dlg_table *t, uint64_t key)
 	key = norm_key(key);
 	while ((s = find_live(t, key, 0, true, &v)) != NULL) {
 		if (__atomic_compare_exchange_n(
-			    &s->val, &v, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			    &s->val, &v, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+			if (be_id != NULL && !ended)
+				*be_id = val_be(v);
 			ended = 1;
+		}
 	}
 	return ended;
 }
 
 uint32_t
-slb_dlg_expire(struct slb_dlg_table *t, uint32_t now, uint32_t first, uint32_t n)
+slb_dlg_expire(struct slb_dlg_table *t, uint32_t now, uint32_t first, uint32_t n, uint64_t *keys,
+	uint32_t cap, uint32_t *swept)
 {
 	uint32_t count = 0, j, i;
 
@@ -573,16 +634,30 @@ slb_dlg_expire(struct slb_dlg_table *t, uint32_t now, uint32_t first, uint32_t n
 		/* nb_buckets divides 2^32: first + j wrapping past UINT32_MAX still wraps right. */
 		struct dlg_slot *sl = t->bucket[(first + j) & t->mask].slot;
 
+		/* a bucket is swept whole or not at all: none of its keys may miss the list */
+		if (keys != NULL && cap - count < SLOTS)
+			break;
 		for (i = 0; i < SLOTS; i++) {
-			uint64_t v = __atomic_load_n(&sl[i].val, __ATOMIC_ACQUIRE);
+			uint64_t v = __atomic_load_n(&sl[i].val, __ATOMIC_ACQUIRE), k;
 
 			if (v == 0 || !val_free(t, v, now))
 				continue;
-			if (__atomic_compare_exchange_n(
+			/*
+			 * The key before the CAS: once val is 0 a claimer may store its own. A
+			 * claimer stores its key before it commits the val we loaded, so this is
+			 * that val's key.
+			 */
+			k = __atomic_load_n(&sl[i].key, __ATOMIC_ACQUIRE);
+			if (!__atomic_compare_exchange_n(
 				    &sl[i].val, &v, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-				count++;
+				continue;
+			if (keys != NULL)
+				keys[count] = k;
+			count++;
 		}
 	}
+	if (swept != NULL)
+		*swept = j;
 	return count;
 }
 

@@ -1,5 +1,6 @@
 /* fwd.c: the per-datagram decision of a worker: parse, pick the backend or previous hop, rewrite. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,16 +209,38 @@ answer(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, struct rte_mbuf 
 }
 
 /*
+ * A dialog event: its bit always (the counters), its details only when the worker wants them
+ * (control listens): otherwise one test. Called before the rewrite, while msg describes sip.
+ */
+static inline void
+dlg_event(const struct slb_fwd_lcore *lc, uint32_t want, uint16_t ev, const uint8_t *sip,
+	const struct slb_sip_msg *msg, uint64_t h, uint16_t be_id, struct slb_fwd_out *out)
+{
+	uint16_t n;
+
+	out->events |= ev;
+	if (likely(!(lc->want & want)))
+		return;
+	n = msg->call_id.len < SLB_FWD_CALLID_MAX ? msg->call_id.len : SLB_FWD_CALLID_MAX;
+	out->dlg.hash = h;
+	out->dlg.be_id = be_id;
+	out->dlg.callid_len = n;
+	memcpy(out->dlg.callid, sip + msg->call_id.off, n);
+}
+
+/*
  * The backend for a request from a caller: its dialog's, else the hash's. An initial INVITE
  * creates the dialog. Returns the index in bt->be[] or SLB_BE_NONE.
  */
 static uint16_t
-pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
-	const struct slb_sip_msg *msg, uint64_t h, uint32_t now, struct slb_fwd_out *out)
+pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_fwd_lcore *lc,
+	const struct slb_be_table *bt, const uint8_t *sip, const struct slb_sip_msg *msg,
+	uint64_t h, uint32_t now, struct slb_fwd_out *out)
 {
 	uint16_t be_id, idx;
 	uint8_t state;
-	int rc, expired = 0;
+	uint64_t expired;
+	int rc;
 
 	if (slb_dlg_lookup(ctx->dlg, h, now, &be_id, &state)) {
 		idx = slb_be_index(bt, be_id);
@@ -237,8 +260,14 @@ pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
 				return live;
 			}
 		}
-		if (idx != SLB_BE_NONE && bt->be[idx].state != SLB_BE_DOWN)
+		if (idx != SLB_BE_NONE && bt->be[idx].state != SLB_BE_DOWN) {
+			/* the INVITE again, and its backend has not said a word: tell control */
+			if (unlikely(state == SLB_DLG_EARLY) && msg->method == SLB_M_INVITE &&
+				slb_sip_is_initial(msg))
+				dlg_event(lc, SLB_FWD_WANT_UNANSWERED, SLB_FWD_EV_INVITE_UNANSWERED,
+					sip, msg, h, be_id, out);
 			return idx;
+		}
 	}
 	idx = slb_be_pick(bt, h);
 	if (idx == SLB_BE_NONE)
@@ -254,10 +283,14 @@ pick_backend(const struct slb_fwd_ctx *ctx, const struct slb_be_table *bt,
 	}
 	be_id = bt->be[idx].id;
 	rc = slb_dlg_create_entry(ctx->dlg, h, &be_id, now, &expired);
+	if (unlikely(expired != 0)) {
+		/* it expired here, not in the sweep: the sweep will not report it */
+		out->events |= SLB_FWD_EV_DLG_REUSED;
+		if (lc->want & SLB_FWD_WANT_DLG)
+			out->dlg.expired_hash = expired;
+	}
 	if (rc == 0) {
-		out->events |= SLB_FWD_EV_DLG_CREATED;
-		if (expired)
-			out->events |= SLB_FWD_EV_DLG_REUSED;
+		dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_CREATED, sip, msg, h, be_id, out);
 	} else if (rc == 1) {
 		/* another worker created it first, or a stale entry to a DOWN backend: theirs wins */
 		uint16_t other = slb_be_index(bt, be_id);
@@ -305,7 +338,7 @@ request(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct sl
 		flags |= SLB_RW_DROP_ROUTE;
 
 	if (!from_backend) {
-		idx = pick_backend(ctx, bt, msg, h, now, out);
+		idx = pick_backend(ctx, lc, bt, sip, msg, h, now, out);
 		if (idx == SLB_BE_NONE) {
 			out->drop = SLB_DROP_NO_BACKEND;
 			if (!ctx->reply_503 || msg->method == SLB_M_ACK)
@@ -396,8 +429,8 @@ retry_after(const uint8_t *sip, const struct slb_sip_msg *msg)
  * to BYE ends. A backend that answers a new call 503 is reported (it may be overloaded).
  */
 static void
-track_dialog(const struct slb_fwd_ctx *ctx, const uint8_t *sip, const struct slb_sip_msg *msg,
-	uint64_t h, uint32_t now, struct slb_fwd_out *out)
+track_dialog(const struct slb_fwd_ctx *ctx, const struct slb_fwd_lcore *lc, const uint8_t *sip,
+	const struct slb_sip_msg *msg, uint64_t h, uint32_t now, struct slb_fwd_out *out)
 {
 	uint16_t be_id;
 	uint8_t state;
@@ -412,19 +445,22 @@ track_dialog(const struct slb_fwd_ctx *ctx, const uint8_t *sip, const struct slb
 			return; /* a failed re-INVITE leaves the dialog as it was (§14.1) */
 		if (msg->status < 300) {
 			if (slb_dlg_confirm(ctx->dlg, h, now))
-				out->events |= SLB_FWD_EV_DLG_CONFIRMED;
+				dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_CONFIRMED, sip, msg,
+					h, be_id, out);
 			return;
 		}
-		if (slb_dlg_end(ctx->dlg, h))
-			out->events |= SLB_FWD_EV_DLG_ENDED;
+		if (slb_dlg_end(ctx->dlg, h, NULL))
+			dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_ENDED, sip, msg, h, be_id,
+				out);
 		if (msg->status == 503 && out->src_be != SLB_BE_NONE) {
 			out->events |= SLB_FWD_EV_INVITE_503;
 			out->status = msg->status;
 			out->retry_after = retry_after(sip, msg);
 		}
 	} else if (msg->cseq_method == SLB_M_BYE && msg->status >= 200 && msg->status < 300) {
-		if (slb_dlg_end(ctx->dlg, h))
-			out->events |= SLB_FWD_EV_DLG_ENDED;
+		if (slb_dlg_end(ctx->dlg, h, &be_id))
+			dlg_event(lc, SLB_FWD_WANT_DLG, SLB_FWD_EV_DLG_ENDED, sip, msg, h, be_id,
+				out);
 	}
 }
 
@@ -496,7 +532,7 @@ response(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct s
 	/* a 503 from a backend is reported (track_dialog): which one, only then */
 	if (unlikely(msg->status == 503))
 		out->src_be = slb_be_find_addr(bt, src_ip, src_port);
-	track_dialog(ctx, sip, msg, h, now, out);
+	track_dialog(ctx, lc, sip, msg, h, now, out);
 
 	out->be_idx = slb_be_find_addr(bt, next_ip, next_port);
 	out->to_backend = out->be_idx != SLB_BE_NONE;
@@ -519,7 +555,7 @@ classify(const struct slb_fwd_ctx *ctx, struct rte_mbuf *m, const struct slb_pkt
 {
 	const uint8_t *sip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->sip_off);
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(struct slb_fwd_out, dlg));
 	out->be_idx = SLB_BE_NONE;
 	out->src_be = SLB_BE_NONE;
 

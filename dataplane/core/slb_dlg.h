@@ -64,16 +64,24 @@ int slb_dlg_lookup(struct slb_dlg_table *t, uint64_t key, uint32_t now, uint16_t
 	uint8_t *state);
 
 /*
+ * As slb_dlg_lookup(), but leaves the last-seen time alone: for the slow path (an operator's
+ * look at a call must not keep it alive).
+ */
+int slb_dlg_peek(struct slb_dlg_table *t, uint64_t key, uint32_t now, uint16_t *be_id,
+	uint8_t *state);
+
+/*
  * Create an EARLY dialog pinned to be_id. Returns 0 when created, 1 when a live one existed
  * (*be_id is then set to its backend: a retransmitted INVITE keeps its backend; its last-seen
  * time is refreshed), -ENOSPC when full, -EBUSY when another worker's create of the same key
  * stayed undecided for too long (a bounded spin, never a system call: route this one by hash),
  * -EINVAL when *be_id >= SLB_BE_ID_MAX.
- * *expired_out (if not NULL) is set on every return: 1 when this call took an expired dialog's
- * slot (count it as expired, even when the call returns 1), else 0.
+ * *expired_key (if not NULL) is set on every return: the key of the expired dialog whose slot
+ * this call took (it expired here, not in the sweep: count it and report it, even when the call
+ * returns 1), else 0 (no key is 0: a hash of 0 is kept as 1).
  */
 int slb_dlg_create_entry(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t now,
-	int *expired_out);
+	uint64_t *expired_key);
 
 /*
  * Mark a live EARLY dialog ANSWERED (a provisional response came back) and refresh it. 1 if it
@@ -93,16 +101,33 @@ int slb_dlg_repin(struct slb_dlg_table *t, uint64_t key, uint16_t from, uint16_t
 int slb_dlg_confirm(struct slb_dlg_table *t, uint64_t key, uint32_t now);
 
 /*
- * End a dialog (200 to BYE, final non-2xx to the initial INVITE). 1 if it ended, 0 if absent.
- * It has no clock: a dialog that has expired but is not swept yet is ended too.
+ * Pin a dialog known elsewhere (loaded from Redis, or another balancer's) to be_id in state
+ * (EARLY, ANSWERED or CONFIRMED), last seen now. The slow path's: it may wait as a create does.
+ * Returns 0 when created; 1 when a live one was there: it keeps its own backend (messages
+ * through us went there) and is refreshed, and its state only moves forward (CONFIRMED confirms
+ * an EARLY or ANSWERED one, ANSWERED marks an EARLY one on be_id answered); -ENOSPC when full;
+ * -EBUSY when a worker's create of the same key stayed undecided; -EINVAL when be_id >=
+ * SLB_BE_ID_MAX or state is another value.
  */
-int slb_dlg_end(struct slb_dlg_table *t, uint64_t key);
+int slb_dlg_pin(struct slb_dlg_table *t, uint64_t key, uint16_t be_id, uint8_t state,
+	uint32_t now);
+
+/*
+ * End a dialog (200 to BYE, final non-2xx to the initial INVITE). 1 if it ended, 0 if absent;
+ * *be_id (if not NULL) is set to its backend when it ended. It has no clock: a dialog that has
+ * expired but is not swept yet is ended too.
+ */
+int slb_dlg_end(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id);
 
 /*
  * Free expired slots in buckets [first, first + n) (wrapping). Returns how many expired. The slow
  * path calls it a slice at a time so that the expiry counter rises even without new calls.
+ * keys (NULL: not wanted) receives the key of each dialog freed, at most cap: the sweep then
+ * stops before a bucket when fewer than 8 places are left, so that no freed key goes unlisted
+ * (cap >= 8 * n never stops it). *swept (if not NULL): the buckets swept, from first on.
  */
-uint32_t slb_dlg_expire(struct slb_dlg_table *t, uint32_t now, uint32_t first, uint32_t n);
+uint32_t slb_dlg_expire(struct slb_dlg_table *t, uint32_t now, uint32_t first, uint32_t n,
+	uint64_t *keys, uint32_t cap, uint32_t *swept);
 
 /*
  * Prefetch the two buckets key may live in: a burst parses all its messages first and prefetches,

@@ -54,7 +54,8 @@ enum slb_fwd_drop {
 #define SLB_FWD_EV_DLG_CONFIRMED 0x02u
 #define SLB_FWD_EV_DLG_ENDED 0x04u
 #define SLB_FWD_EV_DLG_FULL 0x08u     /* the table was full: the call went by hash */
-#define SLB_FWD_EV_DLG_REUSED 0x10u   /* an expired dialog's slot was taken (it expired) */
+#define SLB_FWD_EV_DLG_REUSED 0x10u   /* an expired dialog's slot was taken (it expired here,
+                                       * not in the sweep: out->dlg.expired_hash) */
 #define SLB_FWD_EV_BY_HASH 0x20u      /* a mid-dialog request found no dialog and went by hash */
 #define SLB_FWD_EV_POLICY_PASS 0x40u  /* malformed, forwarded by Call-ID alone (policy) */
 #define SLB_FWD_EV_REPLIED 0x80u      /* answered by the balancer itself (483): the caller
@@ -65,6 +66,23 @@ enum slb_fwd_drop {
 #define SLB_FWD_EV_REHASHED 0x400u    /* an INVITE its backend never answered went to a live
                                        * one: that backend is FAILED */
 #define SLB_FWD_EV_NO_BACKEND 0x800u  /* answered 503 by the balancer: no backend takes calls */
+#define SLB_FWD_EV_INVITE_UNANSWERED 0x1000u /* an initial INVITE again (a retransmission) while
+                                              * its dialog is EARLY: its backend has sent
+                                              * nothing, not even 100 Trying, to the first copy */
+
+/*
+ * The events whose details (struct slb_fwd_dlg_ev) the caller may want: CREATED, CONFIRMED,
+ * ENDED and REUSED (an expiry) for siplb-control's Redis (SLB_FWD_WANT_DLG), INVITE_UNANSWERED
+ * for its health checks (SLB_FWD_WANT_UNANSWERED). Unwanted, an event is its bit alone: the
+ * details cost a copy of the Call-ID, paid only while someone listens (slb_fwd_lcore.want).
+ */
+#define SLB_FWD_EV_DLG_DETAILED                                                              \
+	(SLB_FWD_EV_DLG_CREATED | SLB_FWD_EV_DLG_CONFIRMED | SLB_FWD_EV_DLG_ENDED |           \
+		SLB_FWD_EV_DLG_REUSED | SLB_FWD_EV_INVITE_UNANSWERED)
+#define SLB_FWD_WANT_DLG 0x1u        /* details of CREATED, CONFIRMED, ENDED */
+#define SLB_FWD_WANT_UNANSWERED 0x2u /* details of INVITE_UNANSWERED */
+
+#define SLB_FWD_CALLID_MAX 128 /* bytes of a Call-ID kept in an event's details */
 
 #define SLB_FWD_MAX_NETS 16
 
@@ -113,6 +131,7 @@ struct slb_fwd_lcore {
 	uint16_t ip_id_step; /* workers: worker i uses the IDs equal to i modulo this */
 	uint32_t reply_sec;  /* the second reply_left counts for */
 	uint32_t reply_left; /* 483s this worker may still send in that second */
+	uint32_t want;       /* SLB_FWD_WANT_*: the event details to fill; the worker sets it */
 };
 
 /*
@@ -126,7 +145,17 @@ slb_fwd_lcore_init(struct slb_fwd_lcore *lc, uint16_t worker, uint16_t nb_worker
 	lc->ip_id_step = nb_workers > 0 ? nb_workers : 1;
 	lc->reply_sec = 0;
 	lc->reply_left = 0;
+	lc->want = 0;
 }
+
+/* A dialog event's details, for siplb-control (slb_ctl.h's dialog events). */
+struct slb_fwd_dlg_ev {
+	uint64_t hash;         /* the keyed Call-ID hash: the dialog table's key */
+	uint64_t expired_hash; /* SLB_FWD_EV_DLG_REUSED: the key of the dialog that expired */
+	uint16_t be_id;        /* the backend id of the dialog */
+	uint16_t callid_len;   /* bytes in callid[]; the Call-ID was longer when it equals max */
+	char callid[SLB_FWD_CALLID_MAX];
+};
 
 struct slb_fwd_out {
 	uint32_t dst_ip;   /* host order */
@@ -140,6 +169,12 @@ struct slb_fwd_out {
 	uint16_t src_be;   /* index of the backend a response came from, or SLB_BE_NONE */
 	uint32_t retry_after; /* SLB_FWD_EV_INVITE_503 */
 	uint64_t probe_nonce; /* SLB_FWD_PROBE */
+	/*
+	 * Filled only for an event of SLB_FWD_EV_DLG_DETAILED that lc->want asked for (a message
+	 * has one at most), and never cleared: everything above is zeroed for each message, this
+	 * is not, so that an unwanted event costs no stores.
+	 */
+	struct slb_fwd_dlg_ev dlg;
 };
 
 /* Fill ctx->policy from the default table (slb_sip_policy()). */

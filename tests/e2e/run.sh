@@ -19,6 +19,8 @@ DP_LOG=$OUT/dataplane.log
 DP_PID=
 # shellcheck source=control.sh
 source "$E2E/control.sh"
+# shellcheck source=redis_dp.sh
+source "$E2E/redis_dp.sh"
 passed=0
 failed=0
 
@@ -656,6 +658,8 @@ t_shutdown
 t_garbage
 t_dataplane_restart
 t_dataplane_restart_load
+t_redis_dataplane
+t_redis_start_without
 
 echo "--- dataplane final counters ---"
 sed -n '/^final counters/,$p' "$DP_LOG"

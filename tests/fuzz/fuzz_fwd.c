@@ -62,6 +62,8 @@ setup(void)
 	ctx.dlg = slb_dlg_create(&d);
 	CHECK(ctx.dlg != NULL);
 	slb_fwd_lcore_init(&lc, 0, 1);
+	/* the dialog events' details too (the Call-ID copied for siplb-control), under ASan */
+	lc.want = SLB_FWD_WANT_DLG | SLB_FWD_WANT_UNANSWERED;
 	memset(be, 0, sizeof(be));
 	for (i = 0; i < NB_BE; i++) {
 		be[i].id = (uint16_t)(1 + i);
@@ -163,6 +165,9 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	if (v == SLB_FWD_PROBE)
 		CHECK(is_backend);
+	if (out.events & (SLB_FWD_EV_DLG_CREATED | SLB_FWD_EV_DLG_CONFIRMED | SLB_FWD_EV_DLG_ENDED |
+				 SLB_FWD_EV_INVITE_UNANSWERED))
+		CHECK(out.dlg.callid_len <= SLB_FWD_CALLID_MAX && out.dlg.be_id < SLB_BE_ID_MAX);
 	free(m);
 	return 0;
 }

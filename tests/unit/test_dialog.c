@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +98,7 @@ t_lifecycle(void)
 	uint64_t k = key_of(1, 1);
 	uint16_t be = 17;
 	uint8_t st = 0;
-	int exp = -1;
+	uint64_t exp = 7;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 100, &be, &st), 0);
@@ -120,11 +121,11 @@ t_lifecycle(void)
 	/* Others are not it. */
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(1, 2), 103, &be, &st), 0);
 	CU_ASSERT_EQUAL(slb_dlg_confirm(t, key_of(1, 2), 103), 0);
-	CU_ASSERT_EQUAL(slb_dlg_end(t, key_of(1, 2)), 0);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, key_of(1, 2), NULL), 0);
 
-	CU_ASSERT_EQUAL(slb_dlg_end(t, k), 1);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k, NULL), 1);
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 104, &be, &st), 0);
-	CU_ASSERT_EQUAL(slb_dlg_end(t, k), 0);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k, NULL), 0);
 	CU_ASSERT_EQUAL(slb_dlg_confirm(t, k, 104), 0);
 	CU_ASSERT_EQUAL(slb_dlg_count(t, 104), 0);
 
@@ -143,7 +144,7 @@ t_retransmit_keeps_backend(void)
 	struct slb_dlg_table *t = mk_table(1024);
 	uint64_t k = key_of(2, 1);
 	uint16_t be = 5;
-	int exp = -1;
+	uint64_t exp = 7;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 100, &exp), 0);
@@ -264,7 +265,7 @@ t_full_table(void)
 	struct slb_dlg_table *t = mk_table(8);
 	uint16_t be;
 	uint32_t i, bad = 0;
-	int exp = -1;
+	uint64_t exp = 7;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	for (i = 0; i < 8; i++) {
@@ -282,7 +283,7 @@ t_full_table(void)
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(7, 8), 1010, NULL, NULL), 0);
 
 	/* An ended slot is free and reusing it is not an expiry. */
-	CU_ASSERT_EQUAL(slb_dlg_end(t, key_of(7, 3)), 1);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, key_of(7, 3), NULL), 1);
 	be = 8;
 	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, key_of(7, 8), &be, 1011, &exp), 0);
 	CU_ASSERT_EQUAL(exp, 0);
@@ -292,7 +293,7 @@ t_full_table(void)
 
 	/* Key 0 (created at 1000) expired at 1000 + EARLY_TO: its slot is taken, and said so. */
 	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, key_of(7, 9), &be, 1000 + EARLY_TO, &exp), 0);
-	CU_ASSERT_EQUAL(exp, 1);
+	CU_ASSERT_EQUAL(exp, key_of(7, 0));
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(7, 9), 1000 + EARLY_TO, &be, NULL), 1);
 	CU_ASSERT_EQUAL(be, 9);
 	CU_ASSERT_EQUAL(slb_dlg_count(t, 1000 + EARLY_TO), 8);
@@ -318,22 +319,24 @@ t_expire_counts(void)
 		if (i < 100)
 			CU_ASSERT_EQUAL(slb_dlg_confirm(t, key_of(8, i), 1000), 1);
 	}
-	CU_ASSERT_EQUAL(slb_dlg_expire(t, 1000 + EARLY_TO - 1, 0, nb), 0);
+	CU_ASSERT_EQUAL(slb_dlg_expire(t, 1000 + EARLY_TO - 1, 0, nb, NULL, 0, NULL), 0);
 	CU_ASSERT_EQUAL(slb_dlg_count(t, 1000 + EARLY_TO - 1), 300);
 
 	/* In wrapping slices, 7 buckets at a time from the middle: each bucket swept once. */
 	sum = 0;
 	first = nb / 2 + 3;
 	for (i = 0; i < nb; i += 7)
-		sum += slb_dlg_expire(t, 1000 + EARLY_TO, first + i, i + 7 <= nb ? 7 : nb - i);
+		sum += slb_dlg_expire(t, 1000 + EARLY_TO, first + i, i + 7 <= nb ? 7 : nb - i, NULL,
+			0, NULL);
 	CU_ASSERT_EQUAL(sum, 200);
 	CU_ASSERT_EQUAL(slb_dlg_count(t, 1000 + EARLY_TO), 100);
-	CU_ASSERT_EQUAL(slb_dlg_expire(t, 1000 + EARLY_TO, 0, nb), 0);
+	CU_ASSERT_EQUAL(slb_dlg_expire(t, 1000 + EARLY_TO, 0, nb, NULL, 0, NULL), 0);
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(8, 150), 1000 + EARLY_TO, NULL, NULL), 0);
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, key_of(8, 50), 1000 + EARLY_TO, NULL, NULL), 1);
 
 	/* n past the number of buckets sweeps each once; first may be any value. */
-	CU_ASSERT_EQUAL(slb_dlg_expire(t, 2000 + CONFIRMED_TO, UINT32_MAX - 5, 3 * nb), 100);
+	CU_ASSERT_EQUAL(
+		slb_dlg_expire(t, 2000 + CONFIRMED_TO, UINT32_MAX - 5, 3 * nb, NULL, 0, NULL), 100);
 	CU_ASSERT_EQUAL(slb_dlg_count(t, 0), 0);
 	slb_dlg_destroy(t);
 }
@@ -343,7 +346,7 @@ t_key_zero_and_bad_be(void)
 {
 	struct slb_dlg_table *t = mk_table(64);
 	uint16_t be = 7;
-	int exp = -1;
+	uint64_t exp = 7;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	/* 0 marks unused slots: a hash of 0 is stored as 1 (they share an entry). */
@@ -351,7 +354,7 @@ t_key_zero_and_bad_be(void)
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, 0, 10, &be, NULL), 1);
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, 1, 10, &be, NULL), 1);
 	CU_ASSERT_EQUAL(be, 7);
-	CU_ASSERT_EQUAL(slb_dlg_end(t, 0), 1);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, 0, NULL), 1);
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, 1, 10, NULL, NULL), 0);
 
 	be = SLB_BE_ID_MAX;
@@ -429,7 +432,7 @@ writer(void *p)
 		uint32_t now = NOW + i / TICK;
 
 		if (n == WINDOW) {
-			a->errors += slb_dlg_end(a->t, win[head]) != 1;
+			a->errors += slb_dlg_end(a->t, win[head], NULL) != 1;
 			n--;
 			head = (head + 1) % WINDOW;
 		}
@@ -679,16 +682,16 @@ t_end_all_copies(void)
 	CU_ASSERT_EQUAL_FATAL(n, 15);
 	/* free two slots of bucket 1, so that bucket 1 is the emptier one */
 	for (i = 0; i < n && ended_b < 2; i++)
-		if (slb_dlg_where(t, f[i], 1) / 8 == 1 && slb_dlg_end(t, f[i]) == 1)
+		if (slb_dlg_where(t, f[i], 1) / 8 == 1 && slb_dlg_end(t, f[i], NULL) == 1)
 			ended_b++;
 	CU_ASSERT_EQUAL_FATAL(ended_b, 2);
 	/* k expires, unswept; the call is placed again and lands in bucket 1 */
 	be = 9;
 	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 1 + EARLY_TO + 1, NULL), 0);
 	CU_ASSERT_EQUAL(slb_dlg_where(t, k, 1 + EARLY_TO + 1) / 8, 1);
-	CU_ASSERT_EQUAL(slb_dlg_end(t, k), 1);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k, NULL), 1);
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 1 + EARLY_TO + 1, &be, NULL), 0);
-	CU_ASSERT_EQUAL(slb_dlg_end(t, k), 0);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k, NULL), 0);
 	slb_dlg_destroy(t);
 }
 
@@ -718,7 +721,7 @@ reuse_writer(void *p)
 			uint16_t be = be_of(a->k[j]);
 
 			if (slb_dlg_create_entry(a->t, a->k[j], &be, NOW, NULL) >= 0)
-				slb_dlg_end(a->t, a->k[j]);
+				slb_dlg_end(a->t, a->k[j], NULL);
 		}
 	__atomic_store_n(&a->stop, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -795,7 +798,7 @@ t_answered_and_repin(void)
 	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k, 13 + EARLY_TO - 1, NULL, &st), 1);
 	CU_ASSERT_EQUAL(st, SLB_DLG_CONFIRMED);
 	CU_ASSERT_EQUAL(slb_dlg_answered(t, k, 14 + EARLY_TO), 0);
-	CU_ASSERT_EQUAL(slb_dlg_end(t, k), 1);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k, NULL), 1);
 	/* an answered one expires at the early timeout */
 	be = 3;
 	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k2, &be, 100, NULL), 0);
@@ -834,6 +837,290 @@ t_count_by_backend(void)
 	slb_dlg_destroy(t);
 }
 
+/*
+ * A pin (Redis, another balancer) creates a dialog in its own state, never takes a live local
+ * one's backend, and only moves the local state forward.
+ */
+static void
+t_pin(void)
+{
+	struct slb_dlg_table *t = mk_table(1024);
+	uint64_t a = key_of(600, 1), b = key_of(600, 2), c = key_of(600, 3), d = key_of(600, 4);
+	uint16_t be = 0;
+	uint8_t st = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	/* new: in the pinned state, with its timeout */
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, a, 11, SLB_DLG_CONFIRMED, 100), 0);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, a, 100, &be, &st), 1);
+	CU_ASSERT_EQUAL(be, 11);
+	CU_ASSERT_EQUAL(st, SLB_DLG_CONFIRMED);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, a, 100 + EARLY_TO + 5, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, b, 12, SLB_DLG_ANSWERED, 100), 0);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, b, 100, &be, &st), 1);
+	CU_ASSERT_EQUAL(be, 12);
+	CU_ASSERT_EQUAL(st, SLB_DLG_ANSWERED);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, b, 100 + EARLY_TO, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, c, 13, SLB_DLG_EARLY, 100), 0);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, c, 100, &be, &st), 1);
+	CU_ASSERT_EQUAL(st, SLB_DLG_EARLY);
+	/* a worker's create finds the pinned one and takes its backend */
+	be = 99;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, c, &be, 101, NULL), 1);
+	CU_ASSERT_EQUAL(be, 13);
+
+	/* a live local EARLY one keeps its backend; CONFIRMED moves it on */
+	be = 5;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, d, &be, 200, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, d, 9, SLB_DLG_EARLY, 200), 1);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, d, 9, SLB_DLG_ANSWERED, 200), 1);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, d, 200, &be, &st), 1);
+	CU_ASSERT_EQUAL(be, 5);
+	CU_ASSERT_EQUAL(st, SLB_DLG_EARLY); /* answered on another backend: not ours */
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, d, 5, SLB_DLG_ANSWERED, 200), 1);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, d, 200, &be, &st), 1);
+	CU_ASSERT_EQUAL(st, SLB_DLG_ANSWERED);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, d, 9, SLB_DLG_CONFIRMED, 201), 1);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, d, 201, &be, &st), 1);
+	CU_ASSERT_EQUAL(be, 5);
+	CU_ASSERT_EQUAL(st, SLB_DLG_CONFIRMED);
+	/* never backwards */
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, d, 5, SLB_DLG_EARLY, 202), 1);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, d, 5, SLB_DLG_ANSWERED, 202), 1);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, d, 202, &be, &st), 1);
+	CU_ASSERT_EQUAL(st, SLB_DLG_CONFIRMED);
+	CU_ASSERT_EQUAL(slb_dlg_count(t, 202), 2); /* a and d: b and c expired, the rest copies */
+
+	/* a pin refreshes the live one it meets */
+	be = 6;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, b, &be, 300, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, b, 6, SLB_DLG_EARLY, 300 + EARLY_TO - 1), 1);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, b, 300 + EARLY_TO + 1, NULL, NULL), 1);
+
+	/* an expired local one is replaced by the pin */
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, c, 14, SLB_DLG_EARLY, 101 + EARLY_TO), 0);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, c, 101 + EARLY_TO, &be, NULL), 1);
+	CU_ASSERT_EQUAL(be, 14);
+
+	/* refused: nothing created */
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, key_of(600, 9), SLB_BE_ID_MAX, SLB_DLG_EARLY, 400), -EINVAL);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, key_of(600, 9), 1, SLB_DLG_FREE, 400), -EINVAL);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, key_of(600, 9), 1, 4, 400), -EINVAL);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, key_of(600, 9), 1, 15, 400), -EINVAL);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, key_of(600, 9), 400, NULL, NULL), 0);
+	slb_dlg_destroy(t);
+
+	/* full: -ENOSPC, as a create */
+	t = mk_table(8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	for (be = 0; be < 8; be++)
+		CU_ASSERT_EQUAL(slb_dlg_pin(t, key_of(601, be), be, SLB_DLG_CONFIRMED, 10), 0);
+	CU_ASSERT_EQUAL(slb_dlg_pin(t, key_of(601, 8), 1, SLB_DLG_CONFIRMED, 10), -ENOSPC);
+	slb_dlg_destroy(t);
+}
+
+/* peek leaves the last-seen time alone, lookup refreshes it: an operator's look is not traffic. */
+static void
+t_peek_does_not_refresh(void)
+{
+	struct slb_dlg_table *t = mk_table(64);
+	uint64_t k = key_of(602, 1), k2 = key_of(602, 2);
+	uint16_t be = 3;
+	uint8_t st = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 10, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k2, &be, 10, NULL), 0);
+	be = 0;
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, k, 10 + EARLY_TO - 1, &be, &st), 1);
+	CU_ASSERT_EQUAL(be, 3);
+	CU_ASSERT_EQUAL(st, SLB_DLG_EARLY);
+	CU_ASSERT_EQUAL(slb_dlg_lookup(t, k2, 10 + EARLY_TO - 1, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, k, 10 + EARLY_TO, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, k2, 10 + EARLY_TO, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(slb_dlg_peek(t, key_of(602, 3), 10, NULL, NULL), 0);
+	slb_dlg_destroy(t);
+}
+
+/* The end tells which backend the dialog was on (the ENDED event carries it). */
+static void
+t_end_reports_backend(void)
+{
+	struct slb_dlg_table *t = mk_table(64);
+	uint64_t k = key_of(603, 1);
+	uint16_t be = 42, got = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, k, &be, 10, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_confirm(t, k, 11), 1);
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k, &got), 1);
+	CU_ASSERT_EQUAL(got, 42);
+	got = 7;
+	CU_ASSERT_EQUAL(slb_dlg_end(t, k, &got), 0);
+	CU_ASSERT_EQUAL(got, 7); /* untouched when nothing ended */
+	slb_dlg_destroy(t);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The sweep lists the key of each dialog it frees: every expired one exactly once, none that
+ * lives, however small the list (it stops before a bucket that might not fit and says where).
+ */
+static void
+t_expire_lists_keys(void)
+{
+	struct slb_dlg_table *t = mk_table(1024);
+	static const uint32_t caps[] = {0, 7, 8, 21, 1024};
+	static uint64_t keys[1024], want[200];
+	uint32_t nb, i, n, swept, cursor, total, rounds, cap, c;
+	uint16_t be;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	nb = slb_dlg_buckets(t);
+	for (c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+		cap = caps[c];
+		for (i = 0; i < 300; i++) {
+			be = (uint16_t)i;
+			CU_ASSERT_EQUAL_FATAL(
+				slb_dlg_create_entry(t, key_of(604 + cap, i), &be, 1000, NULL), 0);
+			if (i % 3 == 0) {
+				CU_ASSERT_EQUAL(slb_dlg_confirm(t, key_of(604 + cap, i), 1000), 1);
+			} else {
+				want[i - i / 3 - 1] = key_of(604 + cap, i);
+			}
+		}
+		if (cap < 8) {
+			/* not even one bucket fits: nothing swept, nothing freed */
+			CU_ASSERT_EQUAL(
+				slb_dlg_expire(t, 1000 + EARLY_TO, 0, nb, keys, cap, &swept), 0);
+			CU_ASSERT_EQUAL(swept, 0);
+			CU_ASSERT_EQUAL(slb_dlg_count(t, 1000), 300);
+			CU_ASSERT_EQUAL(
+				slb_dlg_expire(t, 1000 + EARLY_TO, 0, nb, NULL, 0, &swept), 200);
+			CU_ASSERT_EQUAL(swept, nb);
+			CU_ASSERT_EQUAL(
+				slb_dlg_expire(t, 5000 + CONFIRMED_TO, 0, nb, NULL, 0, NULL), 100);
+			continue;
+		}
+		/* from the middle, as the sweep's cursor goes, until every bucket is swept once */
+		cursor = nb / 2 + 1;
+		total = 0;
+		rounds = 0;
+		for (n = nb; n > 0; n -= swept, cursor += swept, rounds++) {
+			total += slb_dlg_expire(
+				t, 1000 + EARLY_TO, cursor, n, keys + total, cap, &swept);
+			CU_ASSERT_FATAL(swept > 0 && swept <= n && total <= 200);
+			if (cap >= 8 * n)
+				CU_ASSERT_EQUAL(swept, n);
+		}
+		CU_ASSERT_EQUAL(total, 200);
+		if (cap == 8)
+			CU_ASSERT(rounds > 1);
+		qsort(keys, total, sizeof(keys[0]), cmp_u64);
+		qsort(want, 200, sizeof(want[0]), cmp_u64);
+		CU_ASSERT_EQUAL(memcmp(keys, want, sizeof(want)), 0);
+		CU_ASSERT_EQUAL(slb_dlg_count(t, 1000 + EARLY_TO), 100);
+		/* the rest go at their own timeout */
+		CU_ASSERT_EQUAL(
+			slb_dlg_expire(t, 5000 + CONFIRMED_TO, 0, nb, keys, 1024, NULL), 100);
+	}
+	/* the hash 0 is kept as 1: listed as 1 */
+	be = 1;
+	CU_ASSERT_EQUAL(slb_dlg_create_entry(t, 0, &be, 10, NULL), 0);
+	CU_ASSERT_EQUAL(slb_dlg_expire(t, 10 + EARLY_TO, 0, nb, keys, 8 * nb, NULL), 1);
+	CU_ASSERT_EQUAL(keys[0], 1);
+	slb_dlg_destroy(t);
+}
+
+/*
+ * A pin (main lcore) and a worker's create meet on the same keys: one live copy each, the
+ * create told the backend that stays, and the dialog CONFIRMED whichever came first.
+ */
+struct pin_race_arg {
+	struct slb_dlg_table *t;
+	struct spin_barrier *round;
+	bool pinner;
+	uint32_t errors;
+	uint16_t *seen;
+};
+
+static void *
+pin_racer(void *p)
+{
+	struct pin_race_arg *a = p;
+	uint32_t i;
+
+	for (i = 0; i < RACE_KEYS; i++) {
+		uint16_t be = a->pinner ? 2 : 1;
+		int r;
+
+		if (i % RACE_ROUND == 0)
+			spin_barrier_wait(a->round);
+		if (a->pinner)
+			r = slb_dlg_pin(a->t, key_of(605, i), be, SLB_DLG_CONFIRMED, NOW);
+		else
+			r = slb_dlg_create_entry(a->t, key_of(605, i), &be, NOW, NULL);
+		if (r == -EBUSY)
+			be = 0;
+		else if (r != 0 && r != 1)
+			a->errors++;
+		a->seen[i] = be;
+	}
+	return NULL;
+}
+
+static void
+t_pin_races_create(void)
+{
+	struct slb_dlg_table *t = mk_table(1u << 16);
+	struct spin_barrier round = {2, 0, 0};
+	struct pin_race_arg args[2];
+	pthread_t th[2];
+	uint32_t i, bad_be = 0, bad_st = 0, missing = 0, pinner_won = 0;
+	uint16_t be;
+	uint8_t st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	for (i = 0; i < 2; i++) {
+		memset(&args[i], 0, sizeof(args[i]));
+		args[i].t = t;
+		args[i].round = &round;
+		args[i].pinner = i == 1;
+		args[i].seen = calloc(RACE_KEYS, sizeof(uint16_t));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(args[i].seen);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, pin_racer, &args[i]);
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_EQUAL(args[i].errors, 0);
+	}
+	CU_ASSERT_EQUAL(slb_dlg_count(t, NOW), RACE_KEYS);
+	for (i = 0; i < RACE_KEYS; i++) {
+		if (slb_dlg_peek(t, key_of(605, i), NOW, &be, &st) != 1) {
+			missing++;
+			continue;
+		}
+		bad_be += args[0].seen[i] != 0 && args[0].seen[i] != be;
+		bad_st += st != SLB_DLG_CONFIRMED;
+		pinner_won += be == 2;
+	}
+	printf("\n    %u of %u keys: the pin came first\n  ", pinner_won, RACE_KEYS);
+	CU_ASSERT_EQUAL(missing, 0);
+	CU_ASSERT_EQUAL(bad_be, 0);
+	CU_ASSERT_EQUAL(bad_st, 0);
+	for (i = 0; i < 2; i++)
+		free(args[i].seen);
+	slb_dlg_destroy(t);
+}
+
 static CU_TestInfo tests[] = {
 	{"config", t_config},
 	{"lifecycle", t_lifecycle},
@@ -853,6 +1140,11 @@ static CU_TestInfo tests[] = {
 	{"same_tag_slot_reuse", t_same_tag_slot_reuse},
 	{"answered_and_repin", t_answered_and_repin},
 	{"count_by_backend", t_count_by_backend},
+	{"pin", t_pin},
+	{"peek_does_not_refresh", t_peek_does_not_refresh},
+	{"end_reports_backend", t_end_reports_backend},
+	{"expire_lists_keys", t_expire_lists_keys},
+	{"pin_races_create", t_pin_races_create},
 	CU_TEST_INFO_NULL,
 };
 

@@ -999,6 +999,241 @@ t_no_backend_503(void)
 	CU_ASSERT_EQUAL(out.drop, SLB_DROP_NO_BACKEND);
 }
 
+/* ---- issue 8: dialog events for siplb-control (Redis) and unanswered INVITEs ---- */
+
+static void
+poison_dlg(void)
+{
+	memset(&out.dlg, 0xa5, sizeof(out.dlg));
+}
+
+/* The details of the last message were left alone (what an unwanted event must cost). */
+static bool
+dlg_untouched(void)
+{
+	const uint8_t *b = (const uint8_t *)&out.dlg;
+	size_t i;
+
+	for (i = 0; i < sizeof(out.dlg); i++)
+		if (b[i] != 0xa5)
+			return false;
+	return true;
+}
+
+static bool
+dlg_is(const char *callid, uint16_t be_id)
+{
+	size_t n = strlen(callid);
+
+	if (n > SLB_FWD_CALLID_MAX)
+		n = SLB_FWD_CALLID_MAX;
+	return out.dlg.hash == hash_of(callid) && out.dlg.be_id == be_id &&
+		out.dlg.callid_len == n && memcmp(out.dlg.callid, callid, n) == 0;
+}
+
+/*
+ * CREATED, CONFIRMED and ENDED carry the Call-ID, its hash and the dialog's backend when the
+ * worker wants them, and touch nothing of the details when it does not.
+ */
+static void
+t_dialog_event_details(void)
+{
+	char inv[1024], resp[2048], req[1024], longid[220];
+	uint32_t be_ip;
+	uint16_t be_id;
+
+	setup_tables(3, 1024);
+	/* not wanted: the bit only */
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "ev-1@x", "z9hG4bKe1"), CALLER, 5062, LB_C,
+		1), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_CREATED);
+	CU_ASSERT(dlg_untouched());
+	response_to_sent(resp, sizeof(resp), "200 OK");
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(resp, out.dst_ip, 5060, LB_B, 1), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_CONFIRMED);
+	CU_ASSERT(dlg_untouched());
+
+	lc.want = SLB_FWD_WANT_DLG;
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "ev-2@x", "z9hG4bKe2"), CALLER, 5062, LB_C,
+		2), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_CREATED);
+	be_ip = out.dst_ip;
+	be_id = bt->be[out.be_idx].id;
+	CU_ASSERT(dlg_is("ev-2@x", be_id));
+	/* a provisional response is no event */
+	response_to_sent(resp, sizeof(resp), "180 Ringing");
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(resp, be_ip, 5060, LB_B, 2), SLB_FWD_SEND);
+	CU_ASSERT(!(out.events & SLB_FWD_EV_DLG_DETAILED));
+	CU_ASSERT(dlg_untouched());
+	/* the 200 (from the Call-ID of the response, before its rewrite) */
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(resp, be_ip, 5060, LB_B, 2), SLB_FWD_SEND); /* 180 again */
+	slb_test_replace(resp, "180 Ringing", "200 OK");
+	CU_ASSERT_EQUAL(feed(resp, be_ip, 5060, LB_B, 3), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_CONFIRMED);
+	CU_ASSERT(dlg_is("ev-2@x", be_id));
+	/* its retransmission confirms nothing new */
+	CU_ASSERT_EQUAL(feed(resp, be_ip, 5060, LB_B, 3), SLB_FWD_SEND);
+	CU_ASSERT(!(out.events & SLB_FWD_EV_DLG_CONFIRMED));
+	/* BYE: no event; its 200: ENDED with the dialog's backend */
+	snprintf(req, sizeof(req),
+		"BYE sip:bob@198.18.2.11 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.18.1.2:5062;branch=z9hG4bKbye2\r\n"
+		"Route: <sip:198.18.1.1:5060;lr>\r\nMax-Forwards: 70\r\n"
+		"From: <sip:alice@198.18.1.2>;tag=a1\r\nTo: <sip:bob@198.18.1.1>;tag=b1\r\n"
+		"Call-ID: ev-2@x\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n");
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(req, CALLER, 5062, LB_C, 4), SLB_FWD_SEND);
+	CU_ASSERT_EQUAL(out.dst_ip, be_ip);
+	CU_ASSERT(!(out.events & SLB_FWD_EV_DLG_DETAILED));
+	CU_ASSERT(dlg_untouched());
+	response_to_sent(resp, sizeof(resp), "200 OK");
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(resp, be_ip, 5060, LB_B, 4), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_ENDED);
+	CU_ASSERT(dlg_is("ev-2@x", be_id));
+
+	/* a final failure of the initial INVITE ends it, with its backend */
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "ev-3@x", "z9hG4bKe3"), CALLER, 5062, LB_C,
+		5), SLB_FWD_SEND);
+	be_id = bt->be[out.be_idx].id;
+	response_to_sent(resp, sizeof(resp), "486 Busy Here");
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(resp, out.dst_ip, 5060, LB_B, 5), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_ENDED);
+	CU_ASSERT(dlg_is("ev-3@x", be_id));
+
+	/* a Call-ID longer than the details keep: cut, and the hash is the whole one's */
+	memset(longid, 'q', 200);
+	snprintf(longid + 200, sizeof(longid) - 200, "@x");
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), longid, "z9hG4bKe4"), CALLER, 5062, LB_C, 6),
+		SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_CREATED);
+	CU_ASSERT_EQUAL(out.dlg.callid_len, SLB_FWD_CALLID_MAX);
+	CU_ASSERT(dlg_is(longid, bt->be[out.be_idx].id));
+
+	/* only the unanswered INVITEs wanted: a creation's details are not filled */
+	lc.want = SLB_FWD_WANT_UNANSWERED;
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "ev-5@x", "z9hG4bKe5"), CALLER, 5062, LB_C,
+		7), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_CREATED);
+	CU_ASSERT(dlg_untouched());
+	lc.want = 0;
+}
+
+/*
+ * A new call that takes an expired (unswept) dialog's slot reports that expiry itself, with the
+ * expired dialog's hash: the sweep will never see it.
+ */
+static void
+t_reused_slot_reports_expiry(void)
+{
+	char inv[1024], cid[32];
+	uint64_t first[8];
+	uint32_t i;
+
+	setup_tables(3, 8); /* one bucket of 8 */
+	for (i = 0; i < 8; i++) {
+		snprintf(cid, sizeof(cid), "old-%u@x", i);
+		first[i] = hash_of(cid);
+		CU_ASSERT_EQUAL_FATAL(feed(invite(inv, sizeof(inv), cid, "z9hG4bKo"), CALLER, 5062,
+			LB_C, 1), SLB_FWD_SEND);
+		CU_ASSERT(!(out.events & SLB_FWD_EV_DLG_REUSED));
+	}
+	/* 60 s on, all eight have expired; none swept */
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "new-0@x", "z9hG4bKn"), CALLER, 5062, LB_C,
+		61), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_REUSED);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_CREATED);
+	CU_ASSERT(dlg_untouched()); /* not wanted */
+	lc.want = SLB_FWD_WANT_DLG;
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "new-1@x", "z9hG4bKn"), CALLER, 5062, LB_C,
+		61), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_DLG_REUSED);
+	CU_ASSERT(dlg_is("new-1@x", bt->be[out.be_idx].id));
+	for (i = 0; i < 8 && first[i] != out.dlg.expired_hash; i++)
+		;
+	CU_ASSERT(i < 8);
+	CU_ASSERT_NOT_EQUAL(out.dlg.expired_hash, hash_of("new-0@x"));
+	lc.want = 0;
+}
+
+/*
+ * An initial INVITE seen again while its dialog is EARLY: its backend has not answered even
+ * 100 Trying. Not once it answered, not for a CANCEL, not when the INVITE moves to a live
+ * backend because its own FAILED (that is REHASHED).
+ */
+static void
+t_invite_unanswered(void)
+{
+	char inv[1024], resp[2048], cncl[1024], cid[32];
+	uint32_t be_ip, i, dead_ip;
+	uint16_t be_id;
+
+	setup_tables(3, 1024);
+	lc.want = SLB_FWD_WANT_UNANSWERED;
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "un-1@x", "z9hG4bKu1"), CALLER, 5062, LB_C,
+		1), SLB_FWD_SEND);
+	CU_ASSERT(!(out.events & SLB_FWD_EV_INVITE_UNANSWERED));
+	be_ip = out.dst_ip;
+	be_id = bt->be[out.be_idx].id;
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(inv, CALLER, 5062, LB_C, 2), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_INVITE_UNANSWERED);
+	CU_ASSERT_EQUAL(out.dst_ip, be_ip); /* it still goes there */
+	CU_ASSERT(dlg_is("un-1@x", be_id));
+	/* not wanted: the bit alone */
+	lc.want = 0;
+	poison_dlg();
+	CU_ASSERT_EQUAL(feed(inv, CALLER, 5062, LB_C, 2), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_INVITE_UNANSWERED);
+	CU_ASSERT(dlg_untouched());
+	lc.want = SLB_FWD_WANT_UNANSWERED;
+	/* answered (100 Trying): its retransmissions are the caller's, not the backend's fault */
+	response_to_sent(resp, sizeof(resp), "100 Trying");
+	CU_ASSERT_EQUAL(feed(resp, be_ip, 5060, LB_B, 2), SLB_FWD_SEND);
+	CU_ASSERT_EQUAL(feed(inv, CALLER, 5062, LB_C, 3), SLB_FWD_SEND);
+	CU_ASSERT(!(out.events & SLB_FWD_EV_INVITE_UNANSWERED));
+
+	/* a CANCEL of an unanswered INVITE is not the INVITE again */
+	CU_ASSERT_EQUAL(feed(invite(inv, sizeof(inv), "un-2@x", "z9hG4bKu2"), CALLER, 5062, LB_C,
+		4), SLB_FWD_SEND);
+	memcpy(cncl, inv, sizeof(cncl));
+	slb_test_replace(cncl, "INVITE sip:", "CANCEL sip:");
+	slb_test_replace(cncl, "1 INVITE", "1 CANCEL");
+	CU_ASSERT_EQUAL(feed(cncl, CALLER, 5062, LB_C, 4), SLB_FWD_SEND);
+	CU_ASSERT(!(out.events & SLB_FWD_EV_INVITE_UNANSWERED));
+
+	/* FAILED before it answered: the retransmission moves (REHASHED), then is unanswered there */
+	dead_ip = bt->be[0].ip;
+	for (i = 0; i < 100; i++) {
+		snprintf(cid, sizeof(cid), "un-f-%u@x", i);
+		CU_ASSERT_EQUAL_FATAL(feed(invite(inv, sizeof(inv), cid, "z9hG4bKuf"), CALLER, 5062,
+			LB_C, 5), SLB_FWD_SEND);
+		if (out.dst_ip == dead_ip)
+			break;
+	}
+	CU_ASSERT_FATAL(i < 100);
+	set_state(0, SLB_BE_FAILED);
+	CU_ASSERT_EQUAL(feed(inv, CALLER, 5062, LB_C, 6), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_REHASHED);
+	CU_ASSERT(!(out.events & SLB_FWD_EV_INVITE_UNANSWERED));
+	CU_ASSERT_NOT_EQUAL(out.dst_ip, dead_ip);
+	be_id = bt->be[out.be_idx].id;
+	CU_ASSERT_EQUAL(feed(inv, CALLER, 5062, LB_C, 7), SLB_FWD_SEND);
+	CU_ASSERT(out.events & SLB_FWD_EV_INVITE_UNANSWERED);
+	CU_ASSERT(dlg_is(cid, be_id));
+	lc.want = 0;
+}
+
 static CU_TestInfo tests[] = {
 	{"call flow INVITE..200/BYE", t_call_flow},
 	{"affinity and CANCEL over 3000 calls", t_affinity},
@@ -1022,6 +1257,9 @@ static CU_TestInfo tests[] = {
 	{"a 503 to a new INVITE is reported", t_invite_503},
 	{"a failed backend: unanswered INVITEs move, answered calls stay", t_failed_backend},
 	{"no backend: 503 or drop", t_no_backend_503},
+	{"dialog events: details only when wanted", t_dialog_event_details},
+	{"an INVITE its backend never answered, seen again", t_invite_unanswered},
+	{"a reused slot reports its expiry", t_reused_slot_reports_expiry},
 	CU_TEST_INFO_NULL,
 };
 
