@@ -21,6 +21,8 @@ DP_PID=
 source "$E2E/control.sh"
 # shellcheck source=redis_dp.sh
 source "$E2E/redis_dp.sh"
+# shellcheck source=redis.sh
+source "$E2E/redis.sh"
 passed=0
 failed=0
 
