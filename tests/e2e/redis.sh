@@ -267,7 +267,9 @@ t_redis_two() {
 	cpid=$LAST_PID
 	sleep 6
 	# B knows every call A carries (pub/sub), before the switch
-	pinned=$("$CTLCLI" -s "$d/b.sock" --json dialogs 2>&1)
+	pinned=$("$CTLCLI" -s "$d/b.sock" --json dialogs 2>&1 | python3 -c '
+import json, sys
+print(json.load(sys.stdin).get("mirror", {}).get("other", 0))' 2>/dev/null)
 	# the switch: A goes, B's tap goes to the callers, B's link to the backends' bridge
 	dp_stop
 	ip -n "$NS_LB" link set "${PFX}tap2" netns "$NS_C" &&
@@ -281,7 +283,6 @@ t_redis_two() {
 	ip -n "$NS_C" neigh flush dev "${PFX}tap2" 2>/dev/null
 	wait "$cpid"
 	sleep 1
-	fwd=$("$CTLCLI" -s "$d/b.sock" --json stats 2>&1)
 	kill -TERM "$b_pid" 2>/dev/null
 	wait "$b_pid" 2>/dev/null
 	kill -TERM "$B_DP_PID" 2>/dev/null
@@ -295,11 +296,16 @@ t_redis_two() {
 		fail redis_two "a call reached two proxies: $aff"
 		return
 	fi
-	if [ "$ok" != 100 ] || [ "$nfail" != 0 ]; then
-		fail redis_two "$ok of 100 calls completed, $nfail failed across the switch to B (B before: $pinned) (see $d)"
+	if [ "${pinned:-0}" -lt 100 ]; then
+		fail redis_two "before the switch B knew ${pinned:-0} of A's 100 live dialogs (see $d)"
 		return
 	fi
-	pass "redis_two (B learnt A's dialogs by pub/sub: $pinned; after the switch every INFO and callee BYE went through B to the call's proxy: 100 of 100 calls completed; $aff)"
+	fwd=$(grep -oE 'sip [0-9]+ in, [0-9]+ to backends' "$b_log" | tail -n 1)
+	if [ "$ok" != 100 ] || [ "$nfail" != 0 ]; then
+		fail redis_two "$ok of 100 calls completed, $nfail failed across the switch to B (see $d)"
+		return
+	fi
+	pass "redis_two (B learnt all $pinned of A's live dialogs by pub/sub; B: $fwd; after the switch every INFO and callee BYE went through B to the call's proxy: 100 of 100 calls completed; $aff)"
 }
 
 # Undo t_redis_two's bridge: the backends' addresses back on bal.
@@ -334,4 +340,79 @@ per_be = {be: sum(1 for w in where.values() if w[0][0] == be) for be in d}
 print(json.dumps({"calls": len(where), "per_backend": per_be, "on_two_backends": len(split),
                   "incomplete": len(short), "examples": (split + short)[:3]}))
 sys.exit(1 if split or short else 0)'
+}
+
+# ---- the Redis master killed under Sentinel during load ----------------------------------------
+# A master, its replica and a sentinel (quorum 1, down after 1 s), all on the balancer's loopback.
+# Control asks the sentinel for the master; 4 s into the load the master is killed (SIGKILL):
+# the sentinel promotes the replica, control follows it, no call fails, and the dialogs live
+# after the failover are keys on the new master.
+t_redis_sentinel() {
+	local d=$OUT/redis_sentinel cpid ok nfail st master failovers keys own
+	local mport=$((REDIS_PORT + 1)) rport=$((REDIS_PORT + 2)) sport=$((REDIS_PORT + 20000))
+	mkdir -p "$d/master" "$d/replica" "$d/sentinel"
+	write_conf "$d/dp.conf" 1 "1 1 1" true "${PFX}dp"
+	sed -i "s|socket = \"[^\"]*\"|socket = \"$CTL_SOCK\"|" "$d/dp.conf"
+	conf_redis "$d/dp.conf" "$mport" A "sentinels = [ \"127.0.0.1:$sport\" ]; master = \"slbm\";"
+	cat >"$d/sentinel/sentinel.conf" <<CONF
+port $sport
+bind 127.0.0.1
+dir $d/sentinel
+logfile $d/sentinel/sentinel.log
+sentinel monitor slbm 127.0.0.1 $mport 1
+sentinel down-after-milliseconds slbm 1000
+sentinel failover-timeout slbm 5000
+CONF
+	if ! redis_up "$mport" "$d/master" || ! redis_up "$rport" "$d/replica" --replicaof 127.0.0.1 "$mport"; then
+		redis_test_down
+		fail redis_sentinel "redis-server did not start"
+		return
+	fi
+	local mpid=${REDIS_PIDS[0]}
+	spawn ip netns exec "$NS_LB" redis-server "$d/sentinel/sentinel.conf" --sentinel
+	REDIS_PIDS+=("$LAST_PID")
+	for _ in $(seq 1 50); do
+		rcli "$sport" sentinel get-master-addr-by-name slbm 2>/dev/null | grep -q "$mport" && break
+		sleep 0.1
+	done
+	spawn ip netns exec "$NS_LB" "$CTL_BIN" -c "$d/dp.conf"
+	CTL_PID=$LAST_PID
+	if ! dp_start "$BUILD/dataplane/siplb-dataplane" "$d/dp.conf" "$d/dataplane.log" ||
+		! python3 "$E2E/ctl_wait.py" "$CTL_SOCK" running 10 >/dev/null ||
+		! backends_ready "$SCEN/uas.xml" "$d" proxy1 proxy2 proxy3; then
+		redis_test_down
+		fail redis_sentinel "dataplane, control or backends not up: $(ctl backends 2>&1)"
+		return
+	fi
+	spawn callers_run "$SCEN/uac_hold8.xml" 300 20 "$d/uac.csv" "$d/uac.out"
+	cpid=$LAST_PID
+	sleep 4
+	kill -KILL "$mpid"
+	# the failover (about 1 s to see it down, then the promotion), then calls on the new master
+	sleep 8
+	st=$(ctl --json dialogs 2>&1)
+	keys=$(rcli "$rport" --scan --pattern 'slbt:dlg:*' | wc -l)
+	wait "$cpid"
+	sleep 1
+	redis_test_down
+	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
+	nfail=$(sipp_stat "$d/uac.csv" 'FailedCall(C)')
+	read -r master failovers own < <(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+r, m = d.get("redis", {}), d.get("mirror", {})
+print(r.get("master", "-"), r.get("failovers", -1), m.get("own", -1))' "$st" 2>/dev/null || echo "- -1 -1")
+	if [ "$ok" != 300 ] || [ "$nfail" != 0 ]; then
+		fail redis_sentinel "$ok of 300 calls completed, $nfail failed across the failover (see $d)"
+		return
+	fi
+	if [ "$master" != "127.0.0.1:$rport" ] || [ "${failovers:-0}" -lt 1 ]; then
+		fail redis_sentinel "control's master after the failover: '$master', failovers '$failovers' ($st)"
+		return
+	fi
+	if [ "${own:--1}" -lt 20 ] || [ $((keys * 10)) -lt $((own * 9)) ]; then
+		fail redis_sentinel "on the new master: $keys keys for $own live dialogs ($st)"
+		return
+	fi
+	pass "redis_sentinel (master killed under 20 calls/s; control followed the sentinel to $master; $keys keys there for $own live dialogs; 300 of 300 calls completed, 0 failed)"
 }

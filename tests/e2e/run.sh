@@ -662,6 +662,10 @@ t_dataplane_restart
 t_dataplane_restart_load
 t_redis_dataplane
 t_redis_start_without
+t_redis_restart
+t_redis_stop
+t_redis_two
+t_redis_sentinel
 
 echo "--- dataplane final counters ---"
 sed -n '/^final counters/,$p' "$DP_LOG"
