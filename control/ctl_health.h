@@ -30,10 +30,11 @@
  *  - ICMP unreachable about it: fails the probe in flight, or else counts as one failure and
  *    makes a probe due now; at most one such failure per probe_timeout_ms.
  *  - An initial INVITE it left unanswered (the dataplane saw the caller retransmit it while no
- *    response at all, not even 100 Trying, had come back; with suspect_unanswered): the same as
- *    an ICMP unreachable. A proxy answers 100 Trying at once (RFC 3261 16.2), so a caller's
- *    retransmission 500 ms later with nothing back is a strong sign; one lost INVITE costs one
- *    failure, which the next good probe clears.
+ *    response at all, not even 100 Trying, had come back; with suspect_unanswered): one failure
+ *    (at most one per probe_timeout_ms, shared with ICMP) and a probe due now, but a probe in
+ *    flight is left to answer or time out. A proxy answers 100 Trying at once (RFC 3261 16.2), so
+ *    a caller's retransmission 500 ms later with nothing back is a strong sign; one lost INVITE
+ *    costs one failure, which the next good probe clears.
  *  - draining and disabled are the operator's: probes run and count, but do not change the
  *    state; "enable" gives the state the probes found meanwhile.
  *  - The dataplane gets: up UP, draining DRAIN, down and disabled FAILED (dead_dialogs

@@ -368,6 +368,15 @@ test_unanswered(void)
 	CU_ASSERT_EQUAL(ctl_health_tick(&h, &hc, now + 801 * MS), CTL_V_FAILED);
 	CU_ASSERT_EQUAL(h.state, CTL_DOWN);
 	CU_ASSERT_EQUAL(h.nb_unanswered, 2);
+	/* a probe in flight is not failed by it: down takes that probe's own timeout */
+	setup(&h, 2, 2);
+	ctl_health_probe_sent(&h, &hc, 44, now);
+	CU_ASSERT_EQUAL(ctl_health_on_unanswered(&h, &hc, now + 100 * MS), CTL_V_FAILED);
+	CU_ASSERT(h.outstanding);
+	CU_ASSERT_EQUAL(ctl_health_on_unanswered(&h, &hc, now + 200 * MS), CTL_V_IGNORED);
+	CU_ASSERT_EQUAL(h.state, CTL_UP);
+	CU_ASSERT_EQUAL(ctl_health_tick(&h, &hc, now + 800 * MS), CTL_V_FAILED);
+	CU_ASSERT_EQUAL(h.state, CTL_DOWN);
 	/* a good probe clears a single sign (one lost INVITE) */
 	setup(&h, 2, 2);
 	ctl_health_on_unanswered(&h, &hc, now);
