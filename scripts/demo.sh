@@ -26,6 +26,8 @@ ninja -C build >/dev/null || { ninja -C build; exit 1; }
 
 # shellcheck source=../tests/e2e/lib.sh
 source tests/e2e/lib.sh
+# shellcheck source=../tests/e2e/redis.sh
+source tests/e2e/redis.sh
 OUT=$(mktemp -d /tmp/siplb-demo.XXXXXX)
 DP_LOG=$OUT/dataplane.log
 cleanup() {
@@ -40,19 +42,25 @@ echo "== network: callers $CALLER_IP | siplb $LB_CALLER_IP / $LB_BACKEND_IP | pr
 hugepages_up 512 || exit 1
 net_up || exit 1
 write_conf "$OUT/siplb.conf" 2 "$WEIGHTS" true "${PFX}dp"
+# dialogs in Redis: a redis-server of the demo's own in the balancer's namespace
+REDIS_PORT=6399
+conf_redis "$OUT/siplb.conf" "$REDIS_PORT" demo
+echo "== starting redis-server on 127.0.0.1:$REDIS_PORT in the balancer's namespace (dialog state)"
+redis_up "$REDIS_PORT" "$OUT/redis" || { echo "demo: redis-server did not start" >&2; exit 1; }
+CTL_SOCK=$OUT/control.sock
+echo "== starting siplb-control (health checks every 500 ms, down after 2 failures, dialogs to"
+echo "   Redis; log $OUT/control.log)"
+spawn ip netns exec "$NS_LB" "$top/build/control/siplb-control" -c "$OUT/siplb.conf" \
+	>"$OUT/control.log" 2>&1
+CTL_PID=$LAST_PID
 echo "== starting siplb-dataplane (2 workers; config $OUT/siplb.conf, log $DP_LOG)"
 if ! dp_start "$top/build/dataplane/siplb-dataplane" "$OUT/siplb.conf" "$DP_LOG"; then
 	tail -n 20 "$DP_LOG"
 	echo "demo: the dataplane did not start" >&2
 	exit 1
 fi
+grep -E 'ctl: (loaded|starting)' "$DP_LOG"
 backends_up "$top/tests/e2e/scenarios/uas.xml" "$OUT"
-
-CTL_SOCK=$OUT/control.sock
-echo "== starting siplb-control (health checks every 500 ms, down after 2 failures; log $OUT/control.log)"
-spawn ip netns exec "$NS_LB" "$top/build/control/siplb-control" -c "$OUT/siplb.conf" \
-	>"$OUT/control.log" 2>&1
-CTL_PID=$LAST_PID
 if ! python3 tests/e2e/ctl_wait.py "$CTL_SOCK" running 10 >/dev/null; then
 	tail -n 5 "$OUT/control.log"
 	echo "demo: siplb-control did not attach" >&2
@@ -93,8 +101,10 @@ live() {
 import json, sys
 d = json.load(sys.stdin)
 print(" ".join("%s:%s" % (b["name"], b["state"]) for b in d.get("backends", [])))' 2>/dev/null)
-	printf '%4ss  calls ok %-5s failed %-3s | siplb %s, dialogs %s | to proxies: %s | %s\n' \
-		"$t" "${ok:-0}" "${failed:-0}" "${rate:-?}" "${dl#live }" "${be:-?}" "${st:-control?}"
+	keys=$(rcli "$REDIS_PORT" dbsize 2>/dev/null)
+	printf '%4ss  calls ok %-5s failed %-3s | siplb %s, dialogs %s (in Redis %s) | to proxies: %s | %s\n' \
+		"$t" "${ok:-0}" "${failed:-0}" "${rate:-?}" "${dl#live }" "${keys:-?}" "${be:-?}" \
+		"${st:-control?}"
 }
 start=$(date +%s)
 stage=0 # how far the script of events has gone
@@ -140,6 +150,8 @@ rc=$?
 sleep 2.5 # the backends keep each call 2 s for a retransmitted BYE
 echo
 ctl backends
+echo
+ctl dialogs
 kill -TERM "$CTL_PID"
 wait "$CTL_PID" 2>/dev/null
 backends_down

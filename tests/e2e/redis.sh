@@ -38,7 +38,7 @@ redis_down() {
 # Append a redis section to config $1: server port $2, instance $3, then more settings ($4).
 conf_redis() {
 	cat >>"$1" <<CONF
-redis: { enabled = true; address = "127.0.0.1:$2"; prefix = "slbt:"; instance = "$3";
+redis: { enabled = true; address = "127.0.0.1:$2"; prefix = "${PFX}:"; instance = "$3";
 	attach_wait_ms = 5000; load_wait_ms = 20000; ${4:-} };
 CONF
 }
@@ -176,7 +176,7 @@ t_redis_stop() {
 	# control reconnects and writes the live state again; compare while calls are still up
 	sleep 3
 	st=$(ctl --json dialogs 2>&1)
-	keys=$(rcli "$REDIS_PORT" --scan --pattern 'slbt:dlg:*' | wc -l)
+	keys=$(rcli "$REDIS_PORT" --scan --pattern "${PFX}:dlg:*" | wc -l)
 	wait "$cpid"
 	sleep 1
 	redis_test_down
@@ -391,7 +391,7 @@ CONF
 	# the failover (about 1 s to see it down, then the promotion), then calls on the new master
 	sleep 8
 	st=$(ctl --json dialogs 2>&1)
-	keys=$(rcli "$rport" --scan --pattern 'slbt:dlg:*' | wc -l)
+	keys=$(rcli "$rport" --scan --pattern "${PFX}:dlg:*" | wc -l)
 	wait "$cpid"
 	sleep 1
 	redis_test_down
