@@ -1,7 +1,10 @@
 /* bench_redis.c: the Redis writer and loader alone against a redis-server of the bench's own:
- * events/s written, lag at a paced rate, Redis memory per dialog, the load of N dialogs. */
+ * events/s written, lag at a paced rate, Redis memory per dialog, the load of N dialogs, the
+ * time until another instance sees a dialog by pub/sub. */
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,12 @@
  *  4. load: another instance attached, as at a dataplane's start: SCAN + MGET of every key,
  *     hashed, into its mirror and out as pins taken 64 at a time as control's loop does; time
  *     to the end-of-load marker.
+ *  5. pub/sub: that instance (B) kept, and another one (A) on the same prefix after its own
+ *     load; A gets calls created then ended at a paced rate for 3 s, B's pins taken as
+ *     control's loop takes them (ctl_dlg_run: 64 at a time until none, then a 1 ms sleep, its
+ *     LOOP_REDIS_MS). Per event, the time from the TSC A was handed it with (as the lag's) to
+ *     B's loop holding its pin (created) or unpin (ended), one process so one TSC; p50, p99,
+ *     max, and how many were seen of those sent. Skipped with nopub.
  */
 
 #define BUFFER 1000000
@@ -76,8 +85,18 @@ snap(struct ctl_redis *r)
 	return st;
 }
 
-/* An event of call k (tag: the phase), pushed when the buffer has room (never lost). */
-static void
+/* Call k's Call-ID (tag: the phase) in cid[96], and its hash with the dataplane's key. */
+static uint64_t
+callid_of(char *cid, char tag, uint64_t k)
+{
+	snprintf(cid, 96, "%c%011llu-7f3a9c1e5b2d4f60@proxy-a.carrier.example.net", tag,
+		(unsigned long long)k);
+	cid[CALLID_LEN] = '\0';
+	return slb_hash_callid(&hk, cid, CALLID_LEN);
+}
+
+/* An event of call k, pushed when the buffer has room (never lost): the TSC it was handed at. */
+static uint64_t
 event(struct ctl_redis *r, uint16_t type, char tag, uint64_t k)
 {
 	static uint32_t since_look;
@@ -90,17 +109,15 @@ event(struct ctl_redis *r, uint16_t type, char tag, uint64_t k)
 		while (snap(r).buffered > BUFFER - 2048)
 			usleep(200);
 	}
-	snprintf(cid, sizeof(cid), "%c%011llu-7f3a9c1e5b2d4f60@proxy-a.carrier.example.net", tag,
-		(unsigned long long)k);
-	cid[CALLID_LEN] = '\0';
 	memset(&e, 0, sizeof(e));
+	e.callid_hash = callid_of(cid, tag, k);
 	e.type = type;
 	e.be_id = (uint16_t)(k % 16);
-	e.tsc = __rdtsc();
 	e.callid_len = CALLID_LEN;
 	memcpy(e.callid, cid, CALLID_LEN);
-	e.callid_hash = slb_hash_callid(&hk, cid, CALLID_LEN);
+	e.tsc = __rdtsc();
 	ctl_redis_event(r, &e);
+	return e.tsc;
 }
 
 static void
@@ -148,12 +165,169 @@ used_memory(int port)
 	return v;
 }
 
+/* 5. pub/sub: B's side. Call k's pin is event 2k, its unpin 2k + 1. */
+struct call_hash {
+	uint64_t hash;
+	uint64_t k;
+};
+
+struct seen {
+	struct ctl_redis *b;
+	const struct call_hash *by_hash; /* sorted */
+	uint64_t calls;
+	uint64_t *at; /* the TSC each event was seen at; written by B's loop, read after its join */
+	atomic_uint_fast64_t n;
+	uint64_t twice, other;
+	atomic_bool stop;
+};
+
+static int
+cmp_hash(const void *a, const void *b)
+{
+	uint64_t x = ((const struct call_hash *)a)->hash, y = ((const struct call_hash *)b)->hash;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+see(struct seen *s, const struct ctl_redis_pin *p, uint64_t now)
+{
+	struct call_hash key = {.hash = p->op.callid_hash}, *c = NULL;
+	uint64_t i;
+
+	if (p->kind == CTL_REDIS_PIN_OP)
+		c = bsearch(&key, s->by_hash, s->calls, sizeof(key), cmp_hash);
+	if (c == NULL) {
+		s->other++;
+		return;
+	}
+	i = 2 * c->k + (p->op.op == SLB_CTL_DLG_UNPIN);
+	if (s->at[i] != 0) {
+		s->twice++;
+		return;
+	}
+	s->at[i] = now;
+	atomic_fetch_add(&s->n, 1);
+}
+
+/* B's loop: every pass takes pins until none, then sleeps as control's poll() does. */
+static void *
+b_loop(void *arg)
+{
+	struct ctl_redis_pin p[SLB_CTL_DLG_OPS];
+	struct seen *s = arg;
+	uint32_t n, i;
+	uint64_t now;
+
+	while (!atomic_load(&s->stop)) {
+		while ((n = ctl_redis_pins_peek(s->b, p, SLB_CTL_DLG_OPS)) > 0) {
+			now = __rdtsc();
+			for (i = 0; i < n; i++)
+				see(s, &p[i], now);
+			ctl_redis_pins_drop(s->b, n);
+		}
+		usleep(1000);
+	}
+	return NULL;
+}
+
+/* The q quantile of n sorted TSC spans, in ms; -1 when none. */
+static double
+quantile_ms(const uint64_t *v, uint64_t n, double q)
+{
+	uint64_t i = (uint64_t)(q * (double)n);
+
+	if (n == 0)
+		return -1;
+	return (double)v[i < n ? i : n - 1] * 1e3 / (double)tsc_hz;
+}
+
+/* Until i / rate s after t0: slept when far (the machine is shared), spun when near. */
+static void
+pace(double t0, uint64_t i, double rate)
+{
+	double ahead;
+
+	while ((ahead = (double)i / rate - (redis_srv_now() - t0)) > 0)
+		if (ahead > 300e-6)
+			usleep((useconds_t)(ahead * 1e6) - 150);
+}
+
+/* Calls created then ended through a at rate events/s for 3 s; b's loop sees them. */
+static void
+pubsub(struct ctl_redis *a, struct ctl_redis *b, double rate, char tag)
+{
+	uint64_t n = 2 * (uint64_t)(rate * 3 / 2), i, nl = 0, *sent, *lat;
+	struct seen s = {.b = b, .calls = n / 2};
+	struct call_hash *by = calloc(n / 2, sizeof(*by));
+	struct ctl_redis_stats sa, sb0 = snap(b), sb;
+	char cid[96];
+	pthread_t t;
+	double t0;
+
+	sent = calloc(n, sizeof(*sent));
+	lat = calloc(n, sizeof(*lat));
+	s.at = calloc(n, sizeof(*s.at));
+	if (by == NULL || sent == NULL || lat == NULL || s.at == NULL) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < n / 2; i++)
+		by[i] = (struct call_hash){.hash = callid_of(cid, tag, i), .k = i};
+	qsort(by, n / 2, sizeof(*by), cmp_hash);
+	s.by_hash = by;
+	if (pthread_create(&t, NULL, b_loop, &s) != 0) {
+		fprintf(stderr, "cannot start B's loop\n");
+		exit(1);
+	}
+	t0 = redis_srv_now();
+	for (i = 0; i < n; i++) {
+		pace(t0, i, rate);
+		sent[i] = event(
+			a, i % 2 ? SLB_CTL_EVT_DLG_ENDED : SLB_CTL_EVT_DLG_CREATED, tag, i / 2);
+	}
+	/* a missing one is waited for 5 s at most */
+	for (t0 = redis_srv_now(); atomic_load(&s.n) < n && redis_srv_now() - t0 < 5;)
+		usleep(1000);
+	atomic_store(&s.stop, true);
+	pthread_join(t, NULL);
+	for (i = 0; i < n; i++)
+		if (s.at[i] != 0)
+			lat[nl++] = s.at[i] > sent[i] ? s.at[i] - sent[i] : 0;
+	qsort(lat, nl, sizeof(*lat), cmp_u64);
+	sa = snap(a);
+	sb = snap(b);
+	printf("pub/sub at %.0f events/s for 3 s (calls created then ended): A's event to B's pin "
+	       "or unpin p50 %.3f ms, p99 %.3f ms, max %.3f ms; seen %llu of %llu sent (missing "
+	       "%llu, twice %llu, unknown %llu); B read %llu lines, dropped %llu pins; A lost "
+	       "%llu\n",
+		rate, quantile_ms(lat, nl, 0.5), quantile_ms(lat, nl, 0.99),
+		quantile_ms(lat, nl, 1), (unsigned long long)nl, (unsigned long long)n,
+		(unsigned long long)(n - nl), (unsigned long long)s.twice,
+		(unsigned long long)s.other,
+		(unsigned long long)(sb.remote_lines - sb0.remote_lines),
+		(unsigned long long)(sb.pins_dropped - sb0.pins_dropped),
+		(unsigned long long)sa.lost);
+	free(by);
+	free(sent);
+	free(lat);
+	free(s.at);
+}
+
 int
 main(int argc, char **argv)
 {
 	uint64_t dialogs = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000, k, calls, ops;
 	struct redis_srv srv;
-	struct ctl_redis *w, *l;
+	struct ctl_redis *w, *l, *a;
 	struct ctl_redis_stats st;
 	struct ctl_redis_pin end;
 	char top[64] = "/tmp/siplb-bench-redis.XXXXXX", key[128];
@@ -251,6 +425,20 @@ main(int argc, char **argv)
 	       "%.0f ms (loader's own count %.0f ms, result %d)\n",
 		(unsigned long long)end.count, (unsigned long long)ops, dt * 1e3, end.ms,
 		end.result);
+
+	/* 5. pub/sub: l is B */
+	if (publish) {
+		a = start("bench-a", port);
+		drain_load(a, &ops);
+		for (t0 = redis_srv_now();
+			(!snap(a).up || !snap(l).sub_up) && redis_srv_now() - t0 < 5;)
+			usleep(10000);
+		pubsub(a, l, 1000, 'a');
+		pubsub(a, l, 30000, 'b');
+		ctl_redis_stop(a);
+	} else {
+		printf("pub/sub: not measured (nopub)\n");
+	}
 	ctl_redis_stop(l);
 	redis_srv_kill(&srv, SIGTERM);
 	redis_srv_kill_all();

@@ -21,7 +21,7 @@ echo "== dialog table: $B/bench/bench_dialog 500000 (a second thread on the othe
 echo
 
 ninja -C "$B" bench/bench_redis >/dev/null
-echo "== Redis: $B/bench/bench_redis 1000000 (writer and loader alone, a redis-server of its own)"
+echo "== Redis: $B/bench/bench_redis 1000000 (writer, loader and pub/sub alone, a redis-server of its own)"
 "$B/bench/bench_redis" 1000000
 echo
 
