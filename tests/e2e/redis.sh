@@ -43,24 +43,44 @@ redis: { enabled = true; address = "127.0.0.1:$2"; prefix = "${PFX}:"; instance 
 CONF
 }
 
-# Every call at one backend only, with INVITE, ACK and BYE there: prints a JSON summary, exit 1
-# when a call reached two backends or missed a message. $1: log dir with proxyN.msg.
+# Every call at one backend only, with each of the kinds in $2 (default "INVITE ACK BYE") there:
+# prints a JSON summary, exit 1 when a call reached two backends or missed one of them. $1: log
+# dir with proxyN.msg. The health probes (a Call-ID each, OPTIONS only) are left out.
 affinity() {
 	python3 "$E2E/sipp_log.py" p1="$1/proxy1.msg" p2="$1/proxy2.msg" p3="$1/proxy3.msg" |
 		python3 -c '
 import json, sys
 d = json.load(sys.stdin)
+need = set(sys.argv[1].split())
 where = {}
 for be, calls in d.items():
     for cid, kinds in calls.items():
         if set(kinds) != {"OPTIONS"}:  # the health probes: a Call-ID each
             where.setdefault(cid, []).append((be, kinds))
 split = [c for c, w in where.items() if len(w) > 1]
-short = [c for c, w in where.items() if len(w) == 1 and not {"INVITE", "ACK", "BYE"} <= set(w[0][1])]
+short = [c for c, w in where.items() if len(w) == 1 and not need <= set(w[0][1])]
 per_be = {be: sum(1 for w in where.values() if w[0][0] == be) for be in d}
 print(json.dumps({"calls": len(where), "per_backend": per_be, "on_two_backends": len(split),
                   "incomplete": len(short), "examples": (split + short)[:3]}))
-sys.exit(1 if split or short else 0)'
+sys.exit(1 if split or short else 0)' "${2:-INVITE ACK BYE}"
+}
+
+# The tests' config with Redis, one worker, weights 1:1:1: $1 file, $2 port, $3 instance, $4 more
+# redis settings. Control's socket is $CTL_SOCK (ctl and ctl_wait.py find it).
+redis_conf_write() {
+	write_conf "$1" 1 "1 1 1" true "${PFX}dp"
+	sed -i "s|socket = \"[^\"]*\"|socket = \"$CTL_SOCK\"|" "$1"
+	conf_redis "$1" "$2" "$3" "${4:-}"
+}
+
+# siplb-control, then the dataplane (which waits for control's load from Redis), then the three
+# SIPp backends with uas.xml, each seen up: $1 config, $2 dataplane log, $3 log dir.
+redis_lb_start() {
+	spawn ip netns exec "$NS_LB" "$CTL_BIN" -c "$1"
+	CTL_PID=$LAST_PID
+	dp_start "$BUILD/dataplane/siplb-dataplane" "$1" "$2" &&
+		python3 "$E2E/ctl_wait.py" "$CTL_SOCK" running 10 >/dev/null &&
+		backends_ready "$SCEN/uas.xml" "$3" proxy1 proxy2 proxy3
 }
 
 # Stop everything a Redis test started.
@@ -79,19 +99,13 @@ redis_test_down() {
 t_redis_restart() {
 	local d=$OUT/redis_restart cpid ok nfail loaded aff
 	mkdir -p "$d"
-	write_conf "$d/dp.conf" 1 "1 1 1" true "${PFX}dp"
-	sed -i "s|socket = \"[^\"]*\"|socket = \"$CTL_SOCK\"|" "$d/dp.conf"
-	conf_redis "$d/dp.conf" "$REDIS_PORT" A
+	redis_conf_write "$d/dp.conf" "$REDIS_PORT" A
 	if ! redis_up "$REDIS_PORT" "$d/redis"; then
 		redis_test_down
 		fail redis_restart "redis-server did not start"
 		return
 	fi
-	spawn ip netns exec "$NS_LB" "$CTL_BIN" -c "$d/dp.conf"
-	CTL_PID=$LAST_PID
-	if ! dp_start "$BUILD/dataplane/siplb-dataplane" "$d/dp.conf" "$d/dataplane1.log" ||
-		! python3 "$E2E/ctl_wait.py" "$CTL_SOCK" running 10 >/dev/null ||
-		! backends_ready "$SCEN/uas.xml" "$d" proxy1 proxy2 proxy3; then
+	if ! redis_lb_start "$d/dp.conf" "$d/dataplane1.log" "$d"; then
 		redis_test_down
 		fail redis_restart "dataplane, control or backends not up: $(ctl backends 2>&1)"
 		return
@@ -150,19 +164,13 @@ callers_hold_route_del() {
 t_redis_stop() {
 	local d=$OUT/redis_stop cpid ok nfail lost keys live st
 	mkdir -p "$d"
-	write_conf "$d/dp.conf" 1 "1 1 1" true "${PFX}dp"
-	sed -i "s|socket = \"[^\"]*\"|socket = \"$CTL_SOCK\"|" "$d/dp.conf"
-	conf_redis "$d/dp.conf" "$REDIS_PORT" A "buffer = 64;"
+	redis_conf_write "$d/dp.conf" "$REDIS_PORT" A "buffer = 64;"
 	if ! redis_up "$REDIS_PORT" "$d/redis"; then
 		redis_test_down
 		fail redis_stop "redis-server did not start"
 		return
 	fi
-	spawn ip netns exec "$NS_LB" "$CTL_BIN" -c "$d/dp.conf"
-	CTL_PID=$LAST_PID
-	if ! dp_start "$BUILD/dataplane/siplb-dataplane" "$d/dp.conf" "$d/dataplane.log" ||
-		! python3 "$E2E/ctl_wait.py" "$CTL_SOCK" running 10 >/dev/null ||
-		! backends_ready "$SCEN/uas.xml" "$d" proxy1 proxy2 proxy3; then
+	if ! redis_lb_start "$d/dp.conf" "$d/dataplane.log" "$d"; then
 		redis_test_down
 		fail redis_stop "dataplane, control or backends not up: $(ctl backends 2>&1)"
 		return
@@ -292,7 +300,7 @@ print(json.load(sys.stdin).get("mirror", {}).get("other", 0))' 2>/dev/null)
 	redis_two_net_undo
 	ok=$(sipp_stat "$d/uac.csv" 'SuccessfulCall(C)')
 	nfail=$(sipp_stat "$d/uac.csv" 'FailedCall(C)')
-	if ! aff=$(affinity_bye "$d"); then
+	if ! aff=$(affinity "$d" "INVITE ACK INFO"); then
 		fail redis_two "a call reached two proxies: $aff"
 		return
 	fi
@@ -322,26 +330,6 @@ redis_two_net_undo() {
 	ip -n "$NS_C" link del "${PFX}tap2" 2>/dev/null
 }
 
-# Every call at one backend only, with its INVITE, ACK and INFO there (the callee hangs up).
-# $1: log dir with proxyN.msg.
-affinity_bye() {
-	python3 "$E2E/sipp_log.py" p1="$1/proxy1.msg" p2="$1/proxy2.msg" p3="$1/proxy3.msg" |
-		python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-where = {}
-for be, calls in d.items():
-    for cid, kinds in calls.items():
-        if set(kinds) != {"OPTIONS"}:  # the health probes: a Call-ID each
-            where.setdefault(cid, []).append((be, kinds))
-split = [c for c, w in where.items() if len(w) > 1]
-short = [c for c, w in where.items() if len(w) == 1 and not {"INVITE", "ACK", "INFO"} <= set(w[0][1])]
-per_be = {be: sum(1 for w in where.values() if w[0][0] == be) for be in d}
-print(json.dumps({"calls": len(where), "per_backend": per_be, "on_two_backends": len(split),
-                  "incomplete": len(short), "examples": (split + short)[:3]}))
-sys.exit(1 if split or short else 0)'
-}
-
 # ---- the Redis master killed under Sentinel during load ----------------------------------------
 # A master, its replica and a sentinel (quorum 1, down after 1 s), all on the balancer's loopback.
 # Control asks the sentinel for the master; 4 s into the load the master is killed (SIGKILL):
@@ -351,9 +339,7 @@ t_redis_sentinel() {
 	local d=$OUT/redis_sentinel cpid ok nfail st master failovers keys own
 	local mport=$((REDIS_PORT + 1)) rport=$((REDIS_PORT + 2)) sport=$((REDIS_PORT + 20000))
 	mkdir -p "$d/master" "$d/replica" "$d/sentinel"
-	write_conf "$d/dp.conf" 1 "1 1 1" true "${PFX}dp"
-	sed -i "s|socket = \"[^\"]*\"|socket = \"$CTL_SOCK\"|" "$d/dp.conf"
-	conf_redis "$d/dp.conf" "$mport" A "sentinels = [ \"127.0.0.1:$sport\" ]; master = \"slbm\";"
+	redis_conf_write "$d/dp.conf" "$mport" A "sentinels = [ \"127.0.0.1:$sport\" ]; master = \"slbm\";"
 	cat >"$d/sentinel/sentinel.conf" <<CONF
 port $sport
 bind 127.0.0.1
@@ -375,11 +361,7 @@ CONF
 		rcli "$sport" sentinel get-master-addr-by-name slbm 2>/dev/null | grep -q "$mport" && break
 		sleep 0.1
 	done
-	spawn ip netns exec "$NS_LB" "$CTL_BIN" -c "$d/dp.conf"
-	CTL_PID=$LAST_PID
-	if ! dp_start "$BUILD/dataplane/siplb-dataplane" "$d/dp.conf" "$d/dataplane.log" ||
-		! python3 "$E2E/ctl_wait.py" "$CTL_SOCK" running 10 >/dev/null ||
-		! backends_ready "$SCEN/uas.xml" "$d" proxy1 proxy2 proxy3; then
+	if ! redis_lb_start "$d/dp.conf" "$d/dataplane.log" "$d"; then
 		redis_test_down
 		fail redis_sentinel "dataplane, control or backends not up: $(ctl backends 2>&1)"
 		return
