@@ -80,10 +80,11 @@ lookups(struct slb_dlg_table *t, uint32_t live, int present, uint32_t *hits)
 static void
 usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s [LIVE]\n"
-		   "  LIVE         dialogs in the table of 1M slots (default 500000)\n"
-		   "  -h, --help   this help\n"
-		   "  --version    print the version and exit\n",
+	fprintf(f,
+		"usage: %s [LIVE]\n"
+		"  LIVE         dialogs in the table of 1M slots (default 500000)\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n",
 		prog);
 }
 
@@ -109,9 +110,15 @@ main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'h': usage(stdout, argv[0]); return 0;
-		case OPT_VERSION: printf("bench_dialog %s\n", SLB_VERSION); return 0;
-		default: usage(stderr, argv[0]); return 2;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case OPT_VERSION:
+			printf("bench_dialog %s\n", SLB_VERSION);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
 		}
 	}
 	if (argc - optind > 1) {

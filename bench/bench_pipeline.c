@@ -308,11 +308,12 @@ cmp_double(const void *a, const void *b)
 static void
 usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-e]\n"
-		   "  -e           fill dialog events' details, as a worker does while "
-		   "siplb-control listens\n"
-		   "  -h, --help   this help\n"
-		   "  --version    print the version and exit\n",
+	fprintf(f,
+		"usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-e]\n"
+		"  -e           fill dialog events' details, as a worker does while "
+		"siplb-control listens\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n",
 		prog, SLB_FWD_BURST);
 }
 
@@ -343,8 +344,12 @@ main(int argc, char **argv)
 		case 'c': ncalls = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'b': burst = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'e': events = true; break;
-		case 'h': usage(stdout, argv[0]); return 0;
-		case OPT_VERSION: printf("bench_pipeline %s\n", SLB_VERSION); return 0;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case OPT_VERSION:
+			printf("bench_pipeline %s\n", SLB_VERSION);
+			return 0;
 		default:
 			usage(stderr, argv[0]);
 			return 2;

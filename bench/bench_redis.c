@@ -326,11 +326,12 @@ pubsub(struct ctl_redis *a, struct ctl_redis *b, double rate, char tag)
 static void
 usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s [DIALOGS [nopub]]\n"
-		   "  DIALOGS      dialogs for the memory and load figures (default 1000000)\n"
-		   "  nopub        redis.publish off: no pub/sub figures\n"
-		   "  -h, --help   this help\n"
-		   "  --version    print the version and exit\n",
+	fprintf(f,
+		"usage: %s [DIALOGS [nopub]]\n"
+		"  DIALOGS      dialogs for the memory and load figures (default 1000000)\n"
+		"  nopub        redis.publish off: no pub/sub figures\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n",
 		prog);
 }
 
@@ -358,9 +359,15 @@ main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'h': usage(stdout, argv[0]); return 0;
-		case OPT_VERSION: printf("bench_redis %s\n", SLB_VERSION); return 0;
-		default: usage(stderr, argv[0]); return 2;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case OPT_VERSION:
+			printf("bench_redis %s\n", SLB_VERSION);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
 		}
 	}
 	if (argc - optind > 2 || (argc - optind == 2 && strcmp(argv[optind + 1], "nopub") != 0)) {

@@ -105,7 +105,8 @@ usage(FILE *f, const char *prog)
 		"  -- ...       EAL arguments replacing the file's eal list\n"
 		"  -h, --help   this help\n"
 		"  --version    print the version and exit\n"
-		"Exit codes: 0 stopped cleanly, %d a runtime failure, %d bad usage or configuration.\n",
+		"Exit codes: 0 stopped cleanly, %d a runtime failure, %d bad usage or "
+		"configuration.\n",
 		prog, SLB_CFG_EXIT_BAD, EXIT_RUNTIME, SLB_CFG_EXIT_BAD);
 }
 

@@ -178,12 +178,13 @@ parse_one(const char *path)
 static void
 usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s FILE...\n"
-		   "Prints one JSON object per file: what siplb's parser extracted.\n"
-		   "A FILE that begins with '-' goes after \"--\".\n"
-		   "  -h, --help   this help\n"
-		   "  --version    print the version and exit\n"
-		   "Exit status 0 when every file was read, 1 otherwise, 2 bad usage.\n",
+	fprintf(f,
+		"usage: %s FILE...\n"
+		"Prints one JSON object per file: what siplb's parser extracted.\n"
+		"A FILE that begins with '-' goes after \"--\".\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n"
+		"Exit status 0 when every file was read, 1 otherwise, 2 bad usage.\n",
 		prog);
 }
 

@@ -342,9 +342,10 @@ load(struct ctl_seg *s)
 static void
 usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s SHM WORKERS STATEFILE [EPOCH [loading]]\n"
-		   "  -h, --help   this help\n"
-		   "  --version    print the version and exit\n",
+	fprintf(f,
+		"usage: %s SHM WORKERS STATEFILE [EPOCH [loading]]\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n",
 		prog);
 }
 
@@ -366,9 +367,15 @@ main(int argc, char **argv)
 	/* "+": the arguments are positional from the first that is not an option */
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'h': usage(stdout, argv[0]); return 0;
-		case OPT_VERSION: printf("ctl_fakedp %s\n", SLB_VERSION); return 0;
-		default: usage(stderr, argv[0]); return 2;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case OPT_VERSION:
+			printf("ctl_fakedp %s\n", SLB_VERSION);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
 		}
 	}
 	/* the positionals from argv[1] on, as before options were taken */

@@ -314,9 +314,15 @@ main(int argc, char **argv)
 	/* "+": the arguments are positional from the first that is not an option */
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'h': usage(stdout); return 0;
-		case OPT_VERSION: printf("ctl_pin %s\n", SLB_VERSION); return 0;
-		default: usage(stderr); return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("ctl_pin %s\n", SLB_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	/* the positionals from argv[1] on, as before options were taken */

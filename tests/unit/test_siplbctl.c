@@ -321,7 +321,10 @@ static void
 test_version(void)
 {
 	static const char *const ok[] = {
-		"--version", "status --version", "--version bogus", "-s @ --frob --version",
+		"--version",
+		"status --version",
+		"--version bogus",
+		"-s @ --frob --version",
 		"backend add 99999 nowhere --version",
 	};
 	struct slbctl_args a;
