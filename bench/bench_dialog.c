@@ -1,4 +1,5 @@
 /* bench_dialog.c: what the lock-free dialog table costs per operation, alone and under sharing. */
+#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,18 +77,57 @@ lookups(struct slb_dlg_table *t, uint32_t live, int present, uint32_t *hits)
 	return (now_ns() - start) / OPS;
 }
 
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [LIVE]\n"
+		"  LIVE         dialogs in the table of 1M slots (default 500000)\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n",
+		prog);
+}
+
+enum { OPT_VERSION = 256 };
+
 int
 main(int argc, char **argv)
 {
-	uint32_t live = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 500000;
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	uint32_t live = 500000;
 	struct slb_dlg_cfg cfg = {.capacity = 1u << 20, .early_timeout = 180,
 		.confirmed_timeout = 7200};
-	struct slb_dlg_table *t = slb_dlg_create(&cfg);
+	struct slb_dlg_table *t;
 	struct churn c = {0};
 	pthread_t th;
 	double hit, miss, ce, start, shit, smiss;
 	uint32_t i, hits, full = 0;
+	int opt;
 
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case OPT_VERSION:
+			printf("bench_dialog %s\n", SLB_VERSION);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
+		}
+	}
+	if (argc - optind > 1) {
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	if (optind < argc)
+		live = (uint32_t)strtoul(argv[optind], NULL, 10);
+	t = slb_dlg_create(&cfg);
 	if (t == NULL || live == 0 || live > slb_dlg_slots(t)) {
 		fprintf(stderr, "bench_dialog: bad table or live count\n");
 		return 2;

@@ -305,9 +305,28 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-e]\n"
+		"  -e           fill dialog events' details, as a worker does while "
+		"siplb-control listens\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n",
+		prog, SLB_FWD_BURST);
+}
+
+enum { OPT_VERSION = 256 };
+
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
 	uint32_t rounds = 30, burst = 1, r, k, i, j, sent = 0, errors = 0;
 	struct slb_pkt bp[SLB_FWD_BURST];
 	struct slb_fwd_out bout[SLB_FWD_BURST];
@@ -319,18 +338,26 @@ main(int argc, char **argv)
 	bool events = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:c:b:eh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:c:b:eh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': rounds = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'c': ncalls = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'b': burst = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'e': events = true; break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case OPT_VERSION:
+			printf("bench_pipeline %s\n", SLB_VERSION);
+			return 0;
 		default:
-			fprintf(stderr, "usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-e]\n"
-				"  -e  fill dialog events' details, as a worker does while "
-				"siplb-control listens\n", argv[0], SLB_FWD_BURST);
+			usage(stderr, argv[0]);
 			return 2;
 		}
+	}
+	if (optind != argc) {
+		usage(stderr, argv[0]);
+		return 2;
 	}
 	if (rounds == 0 || ncalls == 0 || burst == 0 || burst > SLB_FWD_BURST)
 		return 2;

@@ -1,6 +1,7 @@
 /* bench_redis.c: the Redis writer and loader alone against a redis-server of the bench's own:
  * events/s written, lag at a paced rate, Redis memory per dialog, the load of N dialogs, the
  * time until another instance sees a dialog by pub/sub. */
+#include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -322,10 +323,29 @@ pubsub(struct ctl_redis *a, struct ctl_redis *b, double rate, char tag)
 	free(s.at);
 }
 
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [DIALOGS [nopub]]\n"
+		"  DIALOGS      dialogs for the memory and load figures (default 1000000)\n"
+		"  nopub        redis.publish off: no pub/sub figures\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n",
+		prog);
+}
+
+enum { OPT_VERSION = 256 };
+
 int
 main(int argc, char **argv)
 {
-	uint64_t dialogs = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000, k, calls, ops;
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t dialogs = 1000000, k, calls, ops;
 	struct redis_srv srv;
 	struct ctl_redis *w, *l, *a;
 	struct ctl_redis_stats st;
@@ -335,14 +355,33 @@ main(int argc, char **argv)
 	long long m0, m1;
 	redisReply *rep;
 	uint64_t c0;
-	int port;
+	int port, opt;
 
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case OPT_VERSION:
+			printf("bench_redis %s\n", SLB_VERSION);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
+		}
+	}
+	if (argc - optind > 2 || (argc - optind == 2 && strcmp(argv[optind + 1], "nopub") != 0)) {
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	if (optind < argc)
+		dialogs = strtoull(argv[optind], NULL, 10);
+	publish = argc - optind < 2;
 	signal(SIGPIPE, SIG_IGN);
 	/* as siplb-control's main() does */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	ctl_log_max = CTL_LOG_WARN;
-	publish = !(argc > 2 && strcmp(argv[2], "nopub") == 0);
 	slb_hash_key_init(&hk, &secret);
 	t0 = redis_srv_now();
 	c0 = __rdtsc();

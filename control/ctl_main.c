@@ -278,12 +278,24 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s -c FILE\n"
-		"  -c FILE  the configuration (siplb.conf: the dataplane's file, section control)\n"
-		"  -v       debug messages\n"
-		"  -h       this help\n",
-		prog);
+		"usage: %s -c FILE [-v]\n"
+		"  -c FILE      the configuration (siplb.conf: the dataplane's file, section "
+		"control)\n"
+		"  -v           debug messages\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n"
+		"Exit codes: 0 stopped by a signal, 1 a runtime failure, %d bad usage or "
+		"configuration.\n",
+		prog, SLB_CFG_EXIT_BAD);
 }
+
+enum { OPT_VERSION = 256 };
+
+static const struct option long_opts[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
 
 static int
 run(struct ctl *c, struct ctl_mgmt *mg, struct ctl_metrics *m)
@@ -354,7 +366,7 @@ main(int argc, char **argv)
 	bool failed;
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "c:hv")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:hv", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -365,14 +377,17 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
+		case OPT_VERSION:
+			printf("siplb-control %s\n", SLB_VERSION);
+			return 0;
 		default:
 			usage(stderr, argv[0]);
-			return 2;
+			return SLB_CFG_EXIT_BAD;
 		}
 	}
 	if (path == NULL || optind != argc) {
 		usage(stderr, argv[0]);
-		return 2;
+		return SLB_CFG_EXIT_BAD;
 	}
 	c.cfg = calloc(1, sizeof(*c.cfg));
 	if (c.cfg == NULL)

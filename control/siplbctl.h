@@ -41,6 +41,7 @@ enum slbctl_cmd {
 struct slbctl_args {
 	enum slbctl_cmd cmd;
 	bool help;             /* -h/--help anywhere, or "help [COMMAND]": cmd's help, exit 0 */
+	bool version;          /* --version anywhere: the version, exit 0 (help wins) */
 	const char *socket;    /* -s: NULL for none */
 	const char *config;    /* -c: NULL for none */
 	bool json;             /* --json: print the answer as JSON */
@@ -69,6 +70,7 @@ struct slbctl_args {
  * Parse argv[1..argc-1] into a. Pure: no I/O. Returns SLBCTL_EXIT_OK, or SLBCTL_EXIT_USAGE with
  * a sentence in err saying what is wrong. With -h/--help anywhere it returns SLBCTL_EXIT_OK and
  * a->help, whatever else is wrong: a->cmd is then the most precise command the line names.
+ * With --version anywhere it returns SLBCTL_EXIT_OK and a->version, whatever else is wrong.
  * On either return a->cmd names the command to give the usage of.
  */
 int slbctl_parse(int argc, char *const argv[], struct slbctl_args *a, char *err, size_t errlen);

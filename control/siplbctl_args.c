@@ -50,6 +50,7 @@ static const struct cmd_info cmds[SLBCTL__COUNT] = {
 		"  -c, --config CONFIG  take the socket from CONFIG's control.socket\n"
 		"  --timeout SECONDS    give up on an answer after SECONDS (default 5)\n"
 		COMMON_HELP
+		"  --version            print siplbctl's version and exit\n"
 		"Exit codes: 0 done, 1 an error (siplb-control refused, or nothing answered),\n"
 		"2 bad usage.\n"},
 	[SLBCTL_STATUS] = {"status", NULL, F_READ,
@@ -331,6 +332,8 @@ parse_options(struct parser *p, int argc, char *const argv[], struct slbctl_args
 
 		if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
 			a->help = true;
+		} else if (strcmp(opt, "--version") == 0) {
+			a->version = true;
 		} else if (strcmp(opt, "--json") == 0) {
 			a->json = true;
 		} else if (strcmp(opt, "--all") == 0) {
@@ -531,7 +534,7 @@ slbctl_parse(int argc, char *const argv[], struct slbctl_args *a, char *err, siz
 	used = parse_command(&p, &s, a);
 	if (a->cmd != SLBCTL_NONE && a->cmd != SLBCTL_BACKEND)
 		check_command(&p, &s, used, a);
-	if (a->help)
+	if (a->help || a->version)
 		return SLBCTL_EXIT_OK;
 	return p.failed ? SLBCTL_EXIT_USAGE : SLBCTL_EXIT_OK;
 }

@@ -469,6 +469,10 @@ slbctl_main(int argc, char *const argv[], FILE *out, FILE *err)
 		fprintf(out, "%s\n%s", slbctl_usage(a.cmd), slbctl_help(a.cmd));
 		return SLBCTL_EXIT_OK;
 	}
+	if (a.version) {
+		fprintf(out, "siplbctl %s\n", SLB_VERSION);
+		return SLBCTL_EXIT_OK;
+	}
 
 	path = a.socket != NULL ? a.socket : SLBCTL_DEFAULT_SOCKET;
 	if (a.config != NULL) {

@@ -94,15 +94,20 @@ terminate(struct slb_dp *dp, size_t n)
 	}
 }
 
+/* -h's text on stdout, a usage error's on stderr. */
 static void
-usage(const char *prog)
+usage(FILE *f, const char *prog)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: %s -c siplb.conf [-t] [-- EAL arguments]\n"
-		"  -c FILE  configuration (libconfig); see siplb.conf.sample\n"
-		"  -t       check the configuration and exit (0: good, %d: refused)\n"
-		"  -- ...   EAL arguments replacing the file's eal list\n",
-		prog, SLB_CFG_EXIT_BAD);
+		"  -c FILE      configuration (libconfig); see siplb.conf.sample\n"
+		"  -t           check the configuration and exit (0: good, %d: refused)\n"
+		"  -- ...       EAL arguments replacing the file's eal list\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n"
+		"Exit codes: 0 stopped cleanly, %d a runtime failure, %d bad usage or "
+		"configuration.\n",
+		prog, SLB_CFG_EXIT_BAD, EXIT_RUNTIME, SLB_CFG_EXIT_BAD);
 }
 
 /* Worker lcores in EAL order; the main lcore runs the slow path. */
@@ -129,6 +134,15 @@ assign_lcores(struct slb_dp *dp)
 	return 0;
 }
 
+enum { OPT_VERSION = 256 };
+
+/* Options after "--" are EAL's: getopt_long stops there. */
+static const struct option long_opts[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
 int
 main(int argc, char **argv)
 {
@@ -140,7 +154,8 @@ main(int argc, char **argv)
 	int opt, i, rc;
 	uint32_t w;
 
-	while ((opt = getopt(argc, argv, "c:th")) != -1) {
+	/* all of it before EAL: -h, --version and bad usage need no hugepages and no root */
+	while ((opt = getopt_long(argc, argv, "c:th", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -149,15 +164,18 @@ main(int argc, char **argv)
 			check_only = true;
 			break;
 		case 'h':
-			usage(argv[0]);
+			usage(stdout, argv[0]);
+			return 0;
+		case OPT_VERSION:
+			printf("siplb-dataplane %s\n", SLB_VERSION);
 			return 0;
 		default:
-			usage(argv[0]);
+			usage(stderr, argv[0]);
 			return SLB_CFG_EXIT_BAD;
 		}
 	}
 	if (path == NULL || (optind < argc && strcmp(argv[optind - 1], "--") != 0)) {
-		usage(argv[0]);
+		usage(stderr, argv[0]);
 		return SLB_CFG_EXIT_BAD;
 	}
 	if (slb_cfg_load(&cfg, path) < 0)

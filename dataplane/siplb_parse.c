@@ -1,5 +1,6 @@
 /* siplb_parse.c: siplb-parse FILE...: what the balancer's parser makes of each message, as JSON. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,19 +175,49 @@ parse_one(const char *path)
 	return 0;
 }
 
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s FILE...\n"
+		"Prints one JSON object per file: what siplb's parser extracted.\n"
+		"A FILE that begins with '-' goes after \"--\".\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n"
+		"Exit status 0 when every file was read, 1 otherwise, 2 bad usage.\n",
+		prog);
+}
+
+enum { OPT_VERSION = 256 };
+
 int
 main(int argc, char **argv)
 {
-	int i, bad = 0;
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	int i, opt, bad = 0;
 
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		fprintf(stderr, "usage: %s FILE...\n"
-				"Prints one JSON object per file: what siplb's parser extracted.\n"
-				"Exit status 0 when every file was read, 1 otherwise.\n",
-			argv[0]);
-		return argc < 2 ? 2 : 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case OPT_VERSION:
+			printf("siplb-parse %s\n", SLB_VERSION);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
+		}
 	}
-	for (i = 1; i < argc; i++)
+	if (optind >= argc) {
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	for (i = optind; i < argc; i++)
 		bad |= parse_one(argv[i]);
 	return bad;
 }

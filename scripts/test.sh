@@ -71,6 +71,17 @@ else
 	fail 1 "siplb-parse (no result)"
 fi
 
+# every program's -h/--help, --version and an unknown option (same RESULT line)
+python3 tests/tools/test_cli.py "$BUILD" | tee "$BUILD/cli.log"
+line=$(grep -E '^RESULT ' "$BUILD/cli.log" | tail -n 1)
+if [ -n "$line" ]; then
+	pass "$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/' <<<"$line")"
+	f=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/' <<<"$line")
+	[ "$f" -gt 0 ] && fail "$f" "cli"
+else
+	fail 1 "cli (no result)"
+fi
+
 # siplb-control against a faked dataplane end of the control segment (same RESULT line)
 if [ -x "$BUILD/tests/tools/ctl_fakedp" ]; then
 	python3 tests/tools/ctl_smoke.py "$BUILD" >"$BUILD/ctl_smoke.log" 2>&1

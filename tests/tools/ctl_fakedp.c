@@ -1,5 +1,6 @@
 /* ctl_fakedp.c: the dataplane's end of the control segment, faked, to run siplb-control alone. */
 #define _GNU_SOURCE /* memmem */
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -338,16 +339,51 @@ load(struct ctl_seg *s)
 	fflush(stdout);
 }
 
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s SHM WORKERS STATEFILE [EPOCH [loading]]\n"
+		"  -h, --help   this help\n"
+		"  --version    print the version and exit\n",
+		prog);
+}
+
+enum { OPT_VERSION = 256 };
+
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
 	struct ctl_seg s;
 	struct slb_ctl_req q;
 	uint64_t next_state = 0, next_503 = 0, now;
-	int id;
+	int id, opt;
 
+	/* "+": the arguments are positional from the first that is not an option */
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case OPT_VERSION:
+			printf("ctl_fakedp %s\n", SLB_VERSION);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
+		}
+	}
+	/* the positionals from argv[1] on, as before options were taken */
+	argv[optind - 1] = argv[0];
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s SHM WORKERS STATEFILE [EPOCH]\n", argv[0]);
+		usage(stderr, argv[0]);
 		return 2;
 	}
 	signal(SIGTERM, on_term);

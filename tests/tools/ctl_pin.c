@@ -1,6 +1,7 @@
 /* ctl_pin.c: siplb-control's dialog side, played against a running dataplane's segment. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -290,13 +291,47 @@ do_listen(uint32_t seconds)
 	return 0;
 }
 
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: ctl_pin SHM load N [LOOKUPS [S]] | refuse | listen S\n"
+		   "  -h, --help   this help\n"
+		   "  --version    print the version and exit\n");
+}
+
+enum { OPT_VERSION = 256 };
+
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	/* "+": the arguments are positional from the first that is not an option */
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("ctl_pin %s\n", SLB_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	/* the positionals from argv[1] on, as before options were taken */
+	argv[optind - 1] = argv[0];
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc < 3 || attach(argv[1]) < 0) {
 		if (argc < 3)
-			fprintf(stderr, "usage: ctl_pin SHM load N [LOOKUPS [S]] | refuse | "
-				"listen S\n");
+			usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[2], "load") == 0 && argc >= 4) {
@@ -312,6 +347,6 @@ main(int argc, char **argv)
 		return loaded(0, -ECONNREFUSED) < 0;
 	if (strcmp(argv[2], "listen") == 0 && argc >= 4)
 		return do_listen((uint32_t)strtoul(argv[3], NULL, 10));
-	fprintf(stderr, "usage: ctl_pin SHM load N [LOOKUPS [S]] | refuse | listen S\n");
+	usage(stderr);
 	return 2;
 }

@@ -316,6 +316,35 @@ test_help(void)
 	}
 }
 
+/* --version anywhere: exit 0 whatever else is wrong; -h beside it wins; the top help names it. */
+static void
+test_version(void)
+{
+	static const char *const ok[] = {
+		"--version",
+		"status --version",
+		"--version bogus",
+		"-s @ --frob --version",
+		"backend add 99999 nowhere --version",
+	};
+	struct slbctl_args a;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CU_ASSERT_EQUAL(parse(&a, ok[i]), SLBCTL_EXIT_OK);
+		CU_ASSERT_TRUE(a.version);
+		CU_ASSERT_FALSE(a.help);
+	}
+	CU_ASSERT_EQUAL(parse(&a, "--version -h"), SLBCTL_EXIT_OK);
+	CU_ASSERT_TRUE(a.help);
+	CU_ASSERT_EQUAL(parse(&a, "status"), SLBCTL_EXIT_OK);
+	CU_ASSERT_FALSE(a.version);
+	/* a near miss is an unknown option, not a version */
+	CU_ASSERT_EQUAL(parse(&a, "--versio status"), SLBCTL_EXIT_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown option '--versio'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(slbctl_help(SLBCTL_NONE), "--version"));
+}
+
 /* ---- formatting ---- */
 
 #define NOW 1764610000.0 /* 2025-12-01 17:26:40 UTC */
@@ -694,6 +723,7 @@ static CU_TestInfo tests[] = {
 	{"options into the struct", test_options},
 	{"--json on every command", test_json},
 	{"-h anywhere", test_help},
+	{"--version anywhere", test_version},
 	{"durations", test_duration},
 	{"backends table", test_fmt_backends},
 	{"status, dataplane absent or running", test_fmt_status},

@@ -497,6 +497,13 @@ test_exit_codes(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "backend weight ID|NAME N"));
 	CU_ASSERT_EQUAL(run("help stats"), SLBCTL_EXIT_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "--all"));
+
+	CU_ASSERT_EQUAL(run("-s @ --version"), SLBCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(out, "siplbctl " SLB_VERSION "\n");
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_EQUAL(run("--frob"), SLBCTL_EXIT_USAGE);
+	CU_ASSERT_EQUAL(strncmp(err, "siplbctl: unknown option '--frob'\nusage: siplbctl ", 50), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
 }
 
 static CU_TestInfo tests[] = {
