@@ -129,6 +129,7 @@ static const struct cfg_key keys[] = {
 	U32("queues.rx_burst", rx_burst, 4, 512, 32, 0), /* vector rx paths round down to 4 */
 	U32("queues.tx_burst", tx_burst, 1, 512, 32, 0),
 	U32("queues.tx_drain_us", tx_drain_us, 1, 100000, 100, 0),
+	BOOL("queues.tx_flush_idle", tx_flush_idle, 1),
 	U32("queues.frag_ring", frag_ring, 64, 65536, 1024, K_POW2),
 
 	U32("dialog.capacity", dlg_capacity, 1024, 1u << 28, 1u << 20, 0),

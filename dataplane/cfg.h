@@ -145,6 +145,7 @@ struct slb_cfg {
 	uint32_t rx_burst;
 	uint32_t tx_burst;
 	uint32_t tx_drain_us;
+	bool tx_flush_idle;      /* send the tx buffers when a poll leaves every rx queue drained */
 	uint32_t frag_ring;
 
 	/* dialog */

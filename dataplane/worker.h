@@ -37,6 +37,7 @@ struct slb_worker {
 	unsigned int lcore_id;
 	uint16_t nb_rxq;
 	uint16_t rx_burst;
+	bool flush_idle;            /* queues.tx_flush_idle (see worker.c) */
 	uint64_t drain_tsc;
 	uint64_t pend_tsc;          /* how long a packet may wait for ARP */
 	struct slb_rxq rxq[SLB_CFG_MAX_PORTS];

@@ -161,6 +161,13 @@ t_base_and_defaults(void)
 	CU_ASSERT_EQUAL(cfg.backend_side_strangers, SLB_STRANGER_CALLER);
 	CU_ASSERT_EQUAL(cfg.nb_ports, 2);
 	CU_ASSERT_EQUAL(cfg.nb_be, 2);
+	CU_ASSERT_EQUAL(cfg.tx_drain_us, 100);
+	CU_ASSERT_TRUE(cfg.tx_flush_idle);
+	p.top = "queues: { tx_flush_idle = false; };\n";
+	CU_ASSERT(accepted("no_flush_idle", &p));
+	CU_ASSERT_FALSE(cfg.tx_flush_idle);
+	p.top = "queues: { tx_flush_idle = 1; };\n";
+	CU_ASSERT(refused("flush_idle_int", &p, "tx_flush_idle", "expected true or false"));
 }
 
 /* The sample documents every key: it must load as it stands, without a warning. */
