@@ -11,6 +11,9 @@ static_assert((int)SLB_CTL_DLG_EARLY == (int)SLB_DLG_EARLY &&
 static_assert(SLB_CTL_EXPIRED_PER_EVT * sizeof(uint64_t) <= SLB_CTL_CALLID_MAX,
 	"expired hashes fit callid[]");
 
+/* Tries of a pin that meets a worker's undecided create of the same key (-EBUSY). */
+#define PIN_TRIES 1000
+
 /* The whole request is checked before any op is applied: refused whole or applied whole. */
 static int
 check(const struct slb_ctl_req *rq)
@@ -54,7 +57,7 @@ int
 slb_ctl_dlg_apply(struct slb_dlg_table *t, const struct slb_ctl_req *rq, uint32_t now,
 	struct slb_ctl_dlg_tally *tally, struct slb_ctl_evt *reply)
 {
-	uint32_t i;
+	uint32_t i, tries;
 	int rc;
 
 	if (check(rq) < 0)
@@ -68,7 +71,13 @@ slb_ctl_dlg_apply(struct slb_dlg_table *t, const struct slb_ctl_req *rq, uint32_
 			tally->unpinned += (uint64_t)slb_dlg_end(t, op->callid_hash, NULL);
 			continue;
 		}
+		/*
+		 * -EBUSY: a worker's create of the same key is undecided; it ends in a few hundred
+		 * ns unless that worker was preempted, so try again a bounded number of times.
+		 */
 		rc = slb_dlg_pin(t, op->callid_hash, op->be_id, op->state, now);
+		for (tries = 0; rc == -EBUSY && tries < PIN_TRIES; tries++)
+			rc = slb_dlg_pin(t, op->callid_hash, op->be_id, op->state, now);
 		if (rc == 0)
 			tally->pinned++;
 		else if (rc == 1)
