@@ -403,3 +403,14 @@ ctl_redis_instance(const struct ctl_redis *r)
 {
 	return r->instance;
 }
+
+bool
+ctl_redis_stopping(struct ctl_redis *r)
+{
+	bool s;
+
+	pthread_mutex_lock(&r->lock);
+	s = r->stop;
+	pthread_mutex_unlock(&r->lock);
+	return s;
+}

@@ -96,6 +96,9 @@ int ctl_redis_pin_push(struct ctl_redis *r, const struct ctl_redis_pin *p);
 uint64_t ctl_redis_hash(const struct ctl_redis *r, const char *callid, size_t n);
 
 /* The threads' bodies (ctl_redis.c, ctl_redis_sub.c, ctl_redis_load.c). */
+/* Whether ctl_redis_stop() asked the threads to end (under the lock). */
+bool ctl_redis_stopping(struct ctl_redis *r);
+
 void *ctl_redis_writer_main(void *arg);
 void *ctl_redis_sub_main(void *arg);
 void *ctl_redis_load_main(void *arg);

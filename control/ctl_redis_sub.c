@@ -28,17 +28,6 @@ struct sub {
 	uint32_t lines;
 };
 
-static bool
-stopping(struct ctl_redis *r)
-{
-	bool s;
-
-	pthread_mutex_lock(&r->lock);
-	s = r->stop;
-	pthread_mutex_unlock(&r->lock);
-	return s;
-}
-
 static void
 set_up(struct ctl_redis *r, bool up)
 {
@@ -117,7 +106,7 @@ listen_on(struct ctl_redis *r, redisContext *c, const char *addr)
 	redisReply *rep;
 	int done;
 
-	while (!stopping(r)) {
+	while (!ctl_redis_stopping(r)) {
 		pfd.revents = 0;
 		if (poll(&pfd, 1, POLL_MS) < 0)
 			continue;
@@ -170,7 +159,7 @@ ctl_redis_sub_main(void *arg)
 	uint32_t waited;
 	bool failed;
 
-	while (!stopping(r)) {
+	while (!ctl_redis_stopping(r)) {
 		c = ctl_redis_connect(&conn, addr, sizeof(addr), err, sizeof(err));
 		failed = c == NULL;
 		if (c != NULL) {
@@ -190,7 +179,7 @@ ctl_redis_sub_main(void *arg)
 			CTL_DEBUG("redis: subscriber: %s", err);
 			snprintf(last_err, sizeof(last_err), "%s", err);
 		}
-		for (waited = 0; waited < RETRY_MS && !stopping(r); waited += 50)
+		for (waited = 0; waited < RETRY_MS && !ctl_redis_stopping(r); waited += 50)
 			usleep(50 * 1000);
 	}
 	return NULL;

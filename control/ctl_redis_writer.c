@@ -559,17 +559,6 @@ idle(struct wr *w, uint64_t until_ms, int why)
 }
 
 static bool
-stopping(struct ctl_redis *r)
-{
-	bool s;
-
-	pthread_mutex_lock(&r->lock);
-	s = r->stop;
-	pthread_mutex_unlock(&r->lock);
-	return s;
-}
-
-static bool
 queries_pending(struct ctl_redis *r)
 {
 	bool q;
@@ -586,7 +575,7 @@ run(struct wr *w)
 	uint64_t now;
 	int did, n;
 
-	while (!stopping(w->r)) {
+	while (!ctl_redis_stopping(w->r)) {
 		now = ctl_now_ms();
 		rotate_lag(w, now);
 		if (w->c == NULL && now >= w->next_try_ms)
