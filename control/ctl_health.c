@@ -258,11 +258,17 @@ ctl_health_on_unanswered(struct ctl_health *h, const struct ctl_health_cfg *hc, 
 	 * Unlike an ICMP error, it says nothing about a probe in flight: that one times out or
 	 * not on its own, so that going down always takes a probe's failure too (fall >= 2).
 	 */
+	if (!h->outstanding && h->next_us > now_us)
+		h->next_us = now_us;
+	/*
+	 * A caller can forge the sign (an INVITE sent twice before any answer): with fall 1 it
+	 * would take the backend down alone, so then it only brings the probe forward.
+	 */
+	if (hc->fall < 2)
+		return CTL_V_IGNORED;
 	if (h->last_passive_us != ICMP_NONE && now_us - h->last_passive_us < hc->timeout_us)
 		return CTL_V_IGNORED;
 	h->last_passive_us = now_us;
-	if (!h->outstanding && h->next_us > now_us)
-		h->next_us = now_us;
 	count_failure(h, hc, now_us);
 	return CTL_V_FAILED;
 }

@@ -30,7 +30,8 @@
  *  - ICMP unreachable about it: fails the probe in flight, or else counts as one failure and
  *    makes a probe due now; at most one such failure per probe_timeout_ms.
  *  - An initial INVITE it left unanswered (the dataplane saw the caller retransmit it while no
- *    response at all, not even 100 Trying, had come back; with suspect_unanswered): one failure
+ *    response at all, not even 100 Trying, had come back; with suspect_unanswered and fall >= 2,
+ *    since a caller can forge it; with fall 1 it only brings the probe forward): one failure
  *    (at most one per probe_timeout_ms, shared with ICMP) and a probe due now, but a probe in
  *    flight is left to answer or time out. A proxy answers 100 Trying at once (RFC 3261 16.2), so
  *    a caller's retransmission 500 ms later with nothing back is a strong sign; one lost INVITE

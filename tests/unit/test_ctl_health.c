@@ -382,6 +382,12 @@ test_unanswered(void)
 	ctl_health_on_unanswered(&h, &hc, now);
 	CU_ASSERT_EQUAL(probe(&h, 200, 1), CTL_V_OK);
 	CU_ASSERT_EQUAL(h.fails_in_row, 0);
+	/* fall 1: a caller could forge the sign, so it only brings the probe forward */
+	setup(&h, 1, 2);
+	h.next_us = now + 900 * MS;
+	CU_ASSERT_EQUAL(ctl_health_on_unanswered(&h, &hc, now), CTL_V_IGNORED);
+	CU_ASSERT_EQUAL(h.state, CTL_UP);
+	CU_ASSERT(ctl_health_probe_due(&h, now));
 	/* without suspect_unanswered: counted, nothing else */
 	ctl_health_cfg_set(&hc, 1000, 800, 2, 2, 0, NULL, NULL, false, true, false);
 	now = T0;
