@@ -63,10 +63,11 @@ stats_close(struct slb_worker *w)
  * When to transmit: a tx buffer goes out when it holds tx_burst packets, at the drain deadline,
  * and (queues.tx_flush_idle) at the end of any iteration in which no rx queue returned a full
  * burst. A short burst means the queue was empty when we asked, so holding what we buffered
- * until the deadline would only add latency (up to tx_drain_us, 100 us by default: nearly all
- * of the latency we added at 1,000 calls/s). Under load every queue returns full bursts and the
- * buffers still go out full or at the deadline. A device that returns fewer than asked while
- * more wait only makes us send earlier, never later.
+ * until the deadline would only add latency, up to tx_drain_us (bench/latency.sh, polling
+ * workers on net_af_packet at 1,000 calls/s: p50 69 us without the early flush, 6.6 us with).
+ * Under load every queue returns full bursts and the buffers still go out full or at the
+ * deadline. A device that returns fewer than asked while more wait only makes us send earlier,
+ * never later.
  */
 #define IDLE_POLLS 256
 
