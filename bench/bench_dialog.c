@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <rte_prefetch.h>
+
 #include "slb_dlg.h"
 #include "slb_hash.h"
 
@@ -93,8 +95,12 @@ lookups(struct slb_dlg_table *t, uint32_t live, int present, uint32_t *hits)
 #define HUGE_2M (2u << 20)
 #define MAX_REPS 31
 
-/* What is timed: the key's hash alone, then each operation three ways (enum mode). */
-enum kind { K_HASH, K_HIT, K_MISS, K_CE, K__COUNT };
+/*
+ * What is timed: the key's hash alone; each operation three ways (enum mode); and the floor:
+ * one random 64-byte line of the table's memory read, which any table pays once its lines are
+ * out of cache (a bucket is two lines, and a key has two buckets).
+ */
+enum kind { K_HASH, K_HIT, K_MISS, K_CE, K_LINE, K__COUNT };
 
 /*
  * one: one key at a time, no prefetch (the slow path's pins, and a worker's single message).
@@ -111,10 +117,11 @@ static const char *const kind_name[K__COUNT] = {
 	[K_HIT] = "lookup hit",
 	[K_MISS] = "lookup miss",
 	[K_CE] = "create + end",
+	[K_LINE] = "floor: one random line read",
 };
 
 /* the same names in SCALE lines */
-static const char *const kind_tag[K__COUNT] = {"hash", "hit", "miss", "ce"};
+static const char *const kind_tag[K__COUNT] = {"hash", "hit", "miss", "ce", "line"};
 static const char *const mode_tag[M__COUNT] = {"one", "burst", "ahead"};
 
 static const char *const mode_name[M__COUNT] = {
@@ -221,6 +228,16 @@ op_key(enum kind kind, enum mode mode, uint64_t *r, uint32_t live, uint32_t rep,
 	}
 }
 
+/* The line of the table's memory that K_LINE reads for key k. */
+static const uint64_t *
+line_of(const struct slb_dlg_table *t, uint64_t k)
+{
+	/* the table is slots x 16 B (a power of two) plus a header of 64 B or less */
+	uint64_t lines = (uint64_t)slb_dlg_slots(t) / 4;
+
+	return (const uint64_t *)((const char *)t + ((k >> 20) & (lines - 1)) * 64);
+}
+
 /* One operation; 1 when its result is not the expected one. */
 static int
 op_do(struct slb_dlg_table *t, enum kind kind, uint64_t k, uint64_t *sum)
@@ -236,6 +253,9 @@ op_do(struct slb_dlg_table *t, enum kind kind, uint64_t k, uint64_t *sum)
 		return slb_dlg_lookup(t, k, SCALE_NOW, &be, &st) != 1;
 	case K_MISS:
 		return slb_dlg_lookup(t, k, SCALE_NOW, &be, &st) != 0;
+	case K_LINE:
+		*sum += *(const volatile uint64_t *)line_of(t, k);
+		return 0;
 	default:
 		return (slb_dlg_create_entry(t, k, &be, SCALE_NOW, NULL) != 0) +
 		       (slb_dlg_end(t, k, NULL) != 1);
@@ -261,7 +281,9 @@ scale_run(struct slb_dlg_table *t, enum kind kind, enum mode mode, uint32_t live
 
 		for (j = 0; b < nb && j < SCALE_BURST; j++) {
 			fill[j] = op_key(kind, mode, &r, live, rep, b * SCALE_BURST + j);
-			if (mode != M_ONE)
+			if (mode != M_ONE && kind == K_LINE)
+				rte_prefetch0(line_of(t, fill[j]));
+			else if (mode != M_ONE)
 				slb_dlg_prefetch(t, fill[j]);
 		}
 		/* ahead: nothing prefetched yet before the first burst; one at a time: no last */
@@ -341,14 +363,14 @@ scale(uint32_t live, uint32_t reps, uint32_t ops, const char *pages)
 		(rss + (huge < 0 ? 0 : huge)) / 1024.0);
 	printf("fill: %u creates into the growing table, %.1f ns each, %u refused\n", live, fill,
 		full);
-	printf("%-40s %8s %8s %8s  (median, min, max of %u x %u random keys)\n", "operation",
+	printf("%-53s %7s %7s %7s  (median, min, max of %u x %u random keys)\n", "operation",
 		"ns/op", "min", "max", reps, ops);
 	for (kd = 0; kd < K__COUNT; kd++)
 		for (md = 0, nmodes = kd == K_HASH ? 1 : M__COUNT; md < nmodes; md++) {
 			char name[64];
 
 			snprintf(name, sizeof(name), "%s%s", kind_name[kd], mode_name[md]);
-			printf("%-40s %8.1f %8.1f %8.1f", name, med[kd][md], ns[kd][md][0],
+			printf("%-53s %7.1f %7.1f %7.1f", name, med[kd][md], ns[kd][md][0],
 				ns[kd][md][reps - 1]);
 			if (bad[kd][md] != 0)
 				printf("  (%" PRIu64 " unexpected results)", bad[kd][md]);
