@@ -309,11 +309,11 @@ static int
 scale(uint32_t live, uint32_t reps, uint32_t ops, const char *pages)
 {
 	struct slb_dlg_cfg cfg = {.early_timeout = 180, .confirmed_timeout = 7200};
-	double ns[K__COUNT][M__COUNT][MAX_REPS], med[K__COUNT][M__COUNT], fill;
+	double ns[K__COUNT][M__COUNT][MAX_REPS], med[K__COUNT][M__COUNT], fill, scan;
 	uint64_t bad[K__COUNT][M__COUNT] = {{0}}, cap = (uint64_t)live * 14 / 10;
 	struct slb_dlg_table *t;
 	struct scale_mem m;
-	uint32_t i, rep, full = 0;
+	uint32_t i, rep, full = 0, counted;
 	long rss, huge, anon_huge;
 	size_t size;
 	int kd, md, nmodes;
@@ -335,6 +335,10 @@ scale(uint32_t live, uint32_t reps, uint32_t ops, const char *pages)
 		full += slb_dlg_create_entry(t, key(i), &be, SCALE_NOW, NULL) != 0;
 	}
 	fill = (now_ns() - fill) / live;
+	/* the main lcore's whole-table scans: slb_dlg_count() (stats' dlg_live) and the sweep */
+	scan = now_ns();
+	counted = slb_dlg_count(t, SCALE_NOW);
+	scan = (now_ns() - scan) / 1e6;
 
 	/* interleaved, so that a slow moment of the machine spreads over every row */
 	for (rep = 0; rep < reps; rep++)
@@ -363,6 +367,7 @@ scale(uint32_t live, uint32_t reps, uint32_t ops, const char *pages)
 		(rss + (huge < 0 ? 0 : huge)) / 1024.0);
 	printf("fill: %u creates into the growing table, %.1f ns each, %u refused\n", live, fill,
 		full);
+	printf("slb_dlg_count(), a scan of the whole table: %.1f ms (%u live)\n", scan, counted);
 	printf("%-53s %7s %7s %7s  (median, min, max of %u x %u random keys)\n", "operation",
 		"ns/op", "min", "max", reps, ops);
 	for (kd = 0; kd < K__COUNT; kd++)
@@ -378,9 +383,9 @@ scale(uint32_t live, uint32_t reps, uint32_t ops, const char *pages)
 		}
 	/* one line for scripts (bench/dialog_scale.sh): hit_one=... ce_ahead=... */
 	printf("SCALE live=%u slots=%u bytes=%zu per_dialog=%.1f resident_mb=%.1f fill=%.1f "
-	       "hash=%.1f",
+	       "scan_ms=%.1f hash=%.1f",
 		live, slb_dlg_slots(t), size, (double)size / live,
-		(rss + (huge < 0 ? 0 : huge)) / 1024.0, fill, med[K_HASH][M_ONE]);
+		(rss + (huge < 0 ? 0 : huge)) / 1024.0, fill, scan, med[K_HASH][M_ONE]);
 	for (kd = K_HIT; kd < K__COUNT; kd++)
 		for (md = 0; md < M__COUNT; md++)
 			printf(" %s_%s=%.1f", kind_tag[kd], mode_tag[md], med[kd][md]);

@@ -38,7 +38,7 @@ for round in $(seq "$rounds"); do
 		echo "== round $round: taskset -c 1 $B/bench/bench_dialog --live $n --reps $reps" \
 			"--ops $ops"
 		taskset -c 1 "$B/bench/bench_dialog" --live "$n" --reps "$reps" --ops "$ops" |
-			tee -a "$out" | sed -n "$([ "$round" = 1 ] && echo 1,4p || echo 4p)"
+			tee -a "$out" | sed -n "$([ "$round" = 1 ] && echo 1,5p || echo 4,5p)"
 	done
 done
 echo
@@ -101,6 +101,7 @@ END {
 	row("create + end, bursts of 32 prefetched, ns", "ce_burst", "%.1f", 1)
 	row("create + end, prefetched a burst ahead, ns", "ce_ahead", "%.1f", 1)
 	row("fill: create into the growing table, ns", "fill", "%.1f", 1)
+	row("slb_dlg_count(): one scan of the whole table, ms", "scan_ms", "%.1f", 1)
 	row("floor: one random line read, bursts of 32 prefetched, ns", "line_burst", "%.1f", 1)
 	row("key hash alone (in every row), ns", "hash", "%.1f", 1)
 }' "$out"
