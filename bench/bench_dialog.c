@@ -383,7 +383,7 @@ scale(uint32_t live, uint32_t reps, uint32_t ops, const char *pages)
 		}
 	/* one line for scripts (bench/dialog_scale.sh): hit_one=... ce_ahead=... */
 	printf("SCALE live=%u slots=%u bytes=%zu per_dialog=%.1f resident_mb=%.1f fill=%.1f "
-	       "scan_ms=%.1f hash=%.1f",
+	       "scan_ms=%.2f hash=%.1f",
 		live, slb_dlg_slots(t), size, (double)size / live,
 		(rss + (huge < 0 ? 0 : huge)) / 1024.0, fill, scan, med[K_HASH][M_ONE]);
 	for (kd = K_HIT; kd < K__COUNT; kd++)

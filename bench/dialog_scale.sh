@@ -74,7 +74,7 @@ function row(label, k, fmt, ratio,   i, s) {
 	s = sprintf("| %s |", label)
 	for (i = 1; i <= c; i++)
 		s = s sprintf(" " fmt " |", v[i, k])
-	if (ratio)
+	if (ratio && v[1, k] > 0)
 		s = s sprintf(" %.2f |", v[c, k] / v[1, k])
 	else
 		s = s " |"
@@ -101,7 +101,7 @@ END {
 	row("create + end, bursts of 32 prefetched, ns", "ce_burst", "%.1f", 1)
 	row("create + end, prefetched a burst ahead, ns", "ce_ahead", "%.1f", 1)
 	row("fill: create into the growing table, ns", "fill", "%.1f", 1)
-	row("slb_dlg_count(): one scan of the whole table, ms", "scan_ms", "%.1f", 1)
+	row("slb_dlg_count(): one scan of the whole table, ms", "scan_ms", "%.2f", 1)
 	row("floor: one random line read, bursts of 32 prefetched, ns", "line_burst", "%.1f", 1)
 	row("key hash alone (in every row), ns", "hash", "%.1f", 1)
 }' "$out"
