@@ -23,9 +23,10 @@
  * --live N is the table at scale (issue 9): a table sized as an operator would (capacity = 1.4 x
  * N, the README's advice) in the memory the dataplane gives it (2 MB hugepages), filled with N
  * dialogs, then each operation timed over --ops random keys --reps times (median, min, max):
- * lookup hit, lookup miss, both again in bursts of 32 prefetched first (what
- * slb_fwd_process_burst() does), create + end, one at a time and in bursts. Then the memory:
- * the table's bytes per slot and per live dialog, and the process's resident memory.
+ * lookup hit, lookup miss and create + end, each one at a time, in bursts of 32 prefetched
+ * first and prefetched a burst ahead (enum mode), beside the floor (one random line read).
+ * Then the memory: the table's bytes per slot and per live dialog, and the process's resident
+ * memory; and how long one slb_dlg_count() takes (the main lcore's scan for the stats).
  */
 
 #define OPS 2000000u
@@ -335,7 +336,7 @@ scale(uint32_t live, uint32_t reps, uint32_t ops, const char *pages)
 		full += slb_dlg_create_entry(t, key(i), &be, SCALE_NOW, NULL) != 0;
 	}
 	fill = (now_ns() - fill) / live;
-	/* the main lcore's whole-table scans: slb_dlg_count() (stats' dlg_live) and the sweep */
+	/* the main lcore's whole-table scan for the stats' dlg_live, once every stats_interval */
 	scan = now_ns();
 	counted = slb_dlg_count(t, SCALE_NOW);
 	scan = (now_ns() - scan) / 1e6;
