@@ -55,11 +55,16 @@ gen_dp_start() {
 	return 1
 }
 
+# What a test that was interrupted may leave: its DPDK runtime files (the processes are in PIDS).
+gen_cleanup() {
+	rm -rf "/var/run/dpdk/${GEN_PFX}dp" "/var/run/dpdk/${GEN_PFX}gen" \
+		/dev/hugepages/"${GEN_PFX}"*map_* "/dev/shm/${GEN_PFX}dp" 2>/dev/null
+}
+
 gen_dp_stop() {
 	kill -TERM "$GEN_DP_PID" 2>/dev/null
 	wait "$GEN_DP_PID" 2>/dev/null
-	rm -rf "/var/run/dpdk/${GEN_PFX}dp" "/var/run/dpdk/${GEN_PFX}gen" \
-		/dev/hugepages/"${GEN_PFX}"*map_* "/dev/shm/${GEN_PFX}dp" 2>/dev/null
+	gen_cleanup
 }
 
 # siplb-gen against the dataplane of dir $1, then its options; the JSON summary in $1/gen.json,
