@@ -120,7 +120,7 @@ gen_loop(void *arg)
 {
 	struct slbg_app *app = arg;
 	struct slbg_stats prev;
-	uint64_t t0, now, last_print, end_sending = 0, linger = 0;
+	uint64_t t0, now, last_print, end_sending = 0, linger = 0, next_tick = 0;
 	bool sending = true;
 
 	if (wait_peers(app) < 0) {
@@ -138,7 +138,11 @@ gen_loop(void *arg)
 
 		poll_ports(app);
 		now = rte_rdtsc();
-		slbg_engine_poll(app->eng, now);
+		/* the wheel counts milliseconds: look at it once per tick, not per poll */
+		if (now >= next_tick) {
+			slbg_engine_poll(app->eng, now);
+			next_tick = now + app->hz / 10000;
+		}
 		if (sending) {
 			due = calls_due(app, now, t0);
 			while (due-- > 0 && slbg_call_start(app->eng) == 0)

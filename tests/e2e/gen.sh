@@ -9,6 +9,9 @@
 GEN_BIN=$BUILD/bench/siplb-gen
 GEN_PFX=slbg
 GEN_BACKENDS=198.18.1.10,198.18.1.11,198.18.1.12
+# memif rings of 2^12 slots, as a NIC with 4096 descriptors: a worker that loses its CPU for a
+# few ms on a shared machine finds its datagrams waiting, not dropped
+GEN_RSIZE=${GEN_RSIZE:-12}
 
 # The dataplane's config for the memif pair: $1 dir (its sockets, config and log go there).
 gen_dp_conf() {
@@ -28,9 +31,9 @@ control: { shm = "${GEN_PFX}dp"; socket = "$d/control.sock"; metrics = ""; };
 mempool: { size = 16383; big_size = 511; indirect_size = 2047; };
 dialog: { capacity = 262144; };
 ports = (
-	{ name = "callers"; device = "net_memif0,role=server,socket=$d/c.sock,id=0";
+	{ name = "callers"; device = "net_memif0,role=server,socket=$d/c.sock,id=0,rsize=$GEN_RSIZE";
 	  addresses = [ "198.18.0.1/24" ]; role = "caller"; },
-	{ name = "backends"; device = "net_memif1,role=server,socket=$d/b.sock,id=0";
+	{ name = "backends"; device = "net_memif1,role=server,socket=$d/b.sock,id=0,rsize=$GEN_RSIZE";
 	  addresses = [ "198.18.1.1/24" ]; role = "backend"; }
 );
 backends = (
@@ -75,8 +78,8 @@ gen_run() {
 	timeout 60 "$GEN_BIN" --lb 198.18.0.1 --lb-backend 198.18.1.1 --backends "$GEN_BACKENDS" \
 		--callers 198.18.0.10+200 --caller-ports 5060+20 --json "$d/gen.json" "$@" -- \
 		-l 0-1 --main-lcore 1 --file-prefix=${GEN_PFX}gen --no-pci -m 96 \
-		--vdev="net_memif0,role=client,socket=$d/c.sock,id=0" \
-		--vdev="net_memif1,role=client,socket=$d/b.sock,id=0" >"$d/gen.out" 2>&1
+		--vdev="net_memif0,role=client,socket=$d/c.sock,id=0,rsize=$GEN_RSIZE" \
+		--vdev="net_memif1,role=client,socket=$d/b.sock,id=0,rsize=$GEN_RSIZE" >"$d/gen.out" 2>&1
 }
 
 # A field of $1/gen.json: $2 a Python expression over j (the summary).
