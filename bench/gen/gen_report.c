@@ -84,6 +84,8 @@ slbg_summary_text(
 		" reassembled\n",
 		run->port_rx, run->port_tx, run->tx_full, run->no_mbuf, run->not_ours,
 		run->frags_tx, run->reasm);
+	fprintf(f, "  siplb-gen's longest pause between two polls: %.0f us, at %.2f s\n",
+		run->max_gap_us, run->max_gap_at);
 }
 
 void
@@ -137,7 +139,8 @@ slbg_summary_json(
 	fprintf(f,
 		"},\"ports\":{\"rx\":%" PRIu64 ",\"tx\":%" PRIu64 ",\"tx_refused\":%" PRIu64
 		",\"no_mbuf\":%" PRIu64 ",\"not_ours\":%" PRIu64 ",\"fragments_tx\":%" PRIu64
-		",\"reassembled\":%" PRIu64 "}}\n",
+		",\"reassembled\":%" PRIu64
+		"},\"max_poll_gap_us\":%.1f,\"max_poll_gap_at\":%.3f}\n",
 		run->port_rx, run->port_tx, run->tx_full, run->no_mbuf, run->not_ours,
-		run->frags_tx, run->reasm);
+		run->frags_tx, run->reasm, run->max_gap_us, run->max_gap_at);
 }

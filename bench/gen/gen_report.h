@@ -17,7 +17,10 @@ struct slbg_run {
 	uint64_t no_mbuf;
 	uint64_t not_ours; /* frames for no address we play */
 	uint64_t frags_tx;
-	uint64_t reasm; /* datagrams reassembled */
+	uint64_t reasm;	      /* datagrams reassembled */
+	uint64_t max_gap_tsc; /* the longest time between two polls of the ports */
+	double max_gap_us;
+	double max_gap_at; /* when, seconds from the first call */
 };
 
 /* One line: second, attempted, completed, failed, in progress, msgs/s each way, retrans. */
