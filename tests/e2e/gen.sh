@@ -1,6 +1,7 @@
 # gen.sh: siplb-gen against siplb-dataplane, back to back over net_memif (two DPDK processes,
 # no namespaces): each test starts its own dataplane (1 worker) and generator. Sourced by
-# run.sh (BUILD, OUT, pass, fail, spawn); standalone: E2E_ONLY="t_gen_calls t_gen_inject".
+# run.sh (BUILD, OUT, pass, fail, spawn); alone:
+#   E2E_ONLY="t_gen_calls t_gen_scenarios t_gen_inject" tests/e2e/run.sh BUILD
 #
 #   siplb-gen (memif clients)                 siplb-dataplane (memif servers)
 #     callers 198.18.0.10-209 ----net_memif0---- 198.18.0.1/24 (callers)
@@ -136,6 +137,53 @@ PY
 		return
 	fi
 	pass "gen_calls ($res)"
+}
+
+# ---- siplb-gen's other scenarios through the dataplane: each call completes, nothing lost -----
+# callee-bye (the backend's BYE along the dataplane's Record-Route), cancel (CANCEL, 200, 487,
+# ACK), big-invite (4 KB INVITEs in IP fragments, reassembled by the dataplane, fragmented again
+# toward the backend and reassembled by siplb-gen), options and register.
+t_gen_scenarios() {
+	local d=$OUT/gen_scen sc rc res bad=""
+	mkdir -p "$d"
+	if ! gen_dp_start "$d"; then
+		fail gen_scenarios "the dataplane did not start: $(tail -n 3 "$d/dataplane.log")"
+		gen_dp_stop
+		return
+	fi
+	for sc in callee-bye cancel big-invite options register; do
+		gen_run "$d" --scenario "$sc" --calls 300 --rate 600 --hold 100 --invite-size 4000
+		rc=$?
+		cp "$d/gen.json" "$d/gen-$sc.json" 2>/dev/null
+		cp "$d/gen.out" "$d/gen-$sc.out" 2>/dev/null
+		res=$(python3 - "$d/gen-$sc.json" "$sc" <<'PY'
+import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as e:
+    print('%s: no summary' % sys.argv[2])
+    sys.exit(1)
+c, m, p = j['calls'], j['messages'], j['ports']
+ok = (c['completed'] == 300 and c['failed'] == 0 and m['lost'] == 0 and
+      j['affinity_violations'] == 0 and m['unexpected'] == 0 and
+      (sys.argv[2] != 'big-invite' or p['reassembled'] >= 300))
+print('%s %d/%d %d msgs%s' % (sys.argv[2], c['completed'], c['attempted'], m['received'],
+      ' %d reassembled' % p['reassembled'] if sys.argv[2] == 'big-invite' else ''))
+sys.exit(0 if ok else 1)
+PY
+		)
+		if [ $? -ne 0 ] || [ "$rc" -ne 0 ]; then
+			bad="$bad $res (exit $rc)"
+		fi
+		ok_list="${ok_list:-}${ok_list:+, }$res"
+	done
+	gen_dp_stop
+	if [ -n "$bad" ]; then
+		fail gen_scenarios "$bad (see $d)"
+	else
+		pass "gen_scenarios ($ok_list)"
+	fi
+	ok_list=
 }
 
 # ---- siplb-gen detects what it is told to inject: a lost message and a split dialog ---------

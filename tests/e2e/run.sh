@@ -670,6 +670,7 @@ t_redis_stop
 t_redis_two
 t_redis_sentinel
 t_gen_calls
+t_gen_scenarios
 t_gen_inject
 
 echo "--- dataplane final counters ---"
