@@ -15,9 +15,10 @@ PIDS=()
 spawn() {
 	"$@" &
 	PIDS+=($!)
-	LAST_PID=$!
+	LAST_PID=$! # gen.sh reads it
+	export LAST_PID
 }
-# shellcheck source=../../tests/e2e/gen.sh
+# shellcheck source=tests/e2e/gen.sh
 source "$top/tests/e2e/gen.sh"
 trap 'gen_dp_stop' EXIT
 secs=${SECONDS_EACH:-3}

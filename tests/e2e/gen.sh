@@ -105,7 +105,7 @@ t_gen_calls() {
 	gen_run "$d" --calls 3000 --rate 1500 --hold 200 --max-calls 5000
 	rc=$?
 	gen_dp_stop
-	res=$(python3 - "$d/gen.json" <<'PY'
+	if ! res=$(python3 - "$d/gen.json" <<'PY'
 import json, sys
 try:
     j = json.load(open(sys.argv[1]))
@@ -131,8 +131,7 @@ print(('; '.join(bad) + ' | ' if bad else '') +
        lat.get('p50', -1), lat.get('p99', -1)))
 sys.exit(1 if bad else 0)
 PY
-	)
-	if [ $? -ne 0 ] || [ "$rc" -ne 0 ]; then
+	) || [ "$rc" -ne 0 ]; then
 		fail gen_calls "siplb-gen exit $rc: $res (see $d)"
 		return
 	fi
@@ -156,7 +155,7 @@ t_gen_scenarios() {
 		rc=$?
 		cp "$d/gen.json" "$d/gen-$sc.json" 2>/dev/null
 		cp "$d/gen.out" "$d/gen-$sc.out" 2>/dev/null
-		res=$(python3 - "$d/gen-$sc.json" "$sc" <<'PY'
+		if ! res=$(python3 - "$d/gen-$sc.json" "$sc" <<'PY'
 import json, sys
 try:
     j = json.load(open(sys.argv[1]))
@@ -171,8 +170,7 @@ print('%s %d/%d %d msgs%s' % (sys.argv[2], c['completed'], c['attempted'], m['re
       ' %d reassembled' % p['reassembled'] if sys.argv[2] == 'big-invite' else ''))
 sys.exit(0 if ok else 1)
 PY
-		)
-		if [ $? -ne 0 ] || [ "$rc" -ne 0 ]; then
+		) || [ "$rc" -ne 0 ]; then
 			bad="$bad $res (exit $rc)"
 		fi
 		ok_list="${ok_list:-}${ok_list:+, }$res"
@@ -203,7 +201,7 @@ t_gen_inject() {
 	gen_run "$d" --calls 200 --rate 200 --drop-nth 7 --misroute-nth 5 --t1 100
 	rc=$?
 	gen_dp_stop
-	res=$(python3 - "$d/gen.json" <<'PY'
+	if ! res=$(python3 - "$d/gen.json" <<'PY'
 import json, sys
 try:
     j = json.load(open(sys.argv[1]))
@@ -223,8 +221,7 @@ print(('; '.join(bad) + ' | ' if bad else '') +
       (m['lost'], m['retransmissions'], j['affinity_violations'], c['completed'], c['attempted']))
 sys.exit(1 if bad else 0)
 PY
-	)
-	if [ $? -ne 0 ]; then
+	); then
 		fail gen_inject "$res (siplb-gen exit $rc, see $d)"
 		return
 	fi
