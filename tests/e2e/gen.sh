@@ -185,8 +185,8 @@ PY
 }
 
 # ---- siplb-gen detects what it is told to inject: a lost message and a split dialog ---------
-# --drop-nth 7 counts the 7th message as sent and never sends it (the 2nd call's 100 Trying
-# or so: a message lost on the wire); the SIP timers must bring the call through, and the
+# --drop-nth 1 counts the first message as sent and never sends it (the first call's INVITE,
+# whatever the timing: a message lost on the wire); timer A must bring the call through, and the
 # summary must show the loss and a retransmission. --misroute-nth 5 delivers the 5th call's
 # ACK also to a backend other than the one the balancer chose (as a balancer that lost the
 # dialog would): the summary must count exactly that call as an affinity violation.
@@ -198,7 +198,7 @@ t_gen_inject() {
 		gen_dp_stop
 		return
 	fi
-	gen_run "$d" --calls 200 --rate 200 --drop-nth 7 --misroute-nth 5 --t1 100
+	gen_run "$d" --calls 200 --rate 200 --drop-nth 1 --misroute-nth 5 --t1 100
 	rc=$?
 	gen_dp_stop
 	if ! res=$(python3 - "$d/gen.json" <<'PY'
