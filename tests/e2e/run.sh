@@ -23,6 +23,8 @@ source "$E2E/control.sh"
 source "$E2E/redis_dp.sh"
 # shellcheck source=redis.sh
 source "$E2E/redis.sh"
+# shellcheck source=gen.sh
+source "$E2E/gen.sh"
 passed=0
 failed=0
 
@@ -34,6 +36,7 @@ cleanup() {
 	net_down
 	rm -rf "/var/run/dpdk/$DP_PREFIX" /dev/hugepages/"${DP_PREFIX}"map_* "/dev/shm/$DP_PREFIX" \
 		2>/dev/null
+	gen_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -666,6 +669,9 @@ t_redis_restart
 t_redis_stop
 t_redis_two
 t_redis_sentinel
+t_gen_calls
+t_gen_scenarios
+t_gen_inject
 
 echo "--- dataplane final counters ---"
 sed -n '/^final counters/,$p' "$DP_LOG"

@@ -21,6 +21,7 @@ PROGRAMS = [
     ('bench_pipeline', 'bench/bench_pipeline'),
     ('bench_dialog', 'bench/bench_dialog'),
     ('bench_redis', 'bench/bench_redis'),
+    ('siplb-gen', 'bench/siplb-gen'),
     ('ctl_fakedp', 'tests/tools/ctl_fakedp'),
     ('ctl_pin', 'tests/tools/ctl_pin'),
 ]
