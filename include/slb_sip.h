@@ -59,8 +59,10 @@ enum slb_sip_err {
 	SLB_SIP_OK = 0,
 	SLB_SIP_E_EMPTY,        /* zero bytes, or only whitespace */
 	SLB_SIP_E_TOO_LONG,     /* longer than SLB_SIP_MAX_LEN */
-	SLB_SIP_E_BINARY,       /* a control byte in the start line, or a NUL in the headers */
-	SLB_SIP_E_START_LINE,   /* neither "METHOD URI SIP/2.0" nor "SIP/2.0 NNN reason" */
+	SLB_SIP_E_BINARY,       /* a control byte in the start line, or a NUL in the headers that
+	                         * is not a quoted-pair's ("\<NUL>" in a quoted string is valid) */
+	SLB_SIP_E_START_LINE,   /* neither "METHOD URI SIP/2.0" nor "SIP/2.0 NNN reason" (the URI
+	                         * with a scheme, single SPs, nothing after the version) */
 	SLB_SIP_E_VERSION,      /* a SIP version other than 2.0 */
 	SLB_SIP_E_STATUS,       /* status code not three digits in 100..699 */
 	SLB_SIP_E_TRUNCATED,    /* no empty line ends the header section */
@@ -74,7 +76,7 @@ enum slb_sip_err {
 	SLB_SIP_E_NO_CSEQ,      /* no CSeq header */
 	SLB_SIP_E_CSEQ,         /* CSeq not "number method", or its method differs from the request's */
 	SLB_SIP_E_MAX_FWD,      /* Max-Forwards not a number in 0..32767 */
-	SLB_SIP_E_NO_FROM_TO,   /* From or To missing */
+	SLB_SIP_E_NO_FROM_TO,   /* From or To missing, or an unclosed quoted string or '<' in it */
 	SLB_SIP_E__COUNT
 };
 

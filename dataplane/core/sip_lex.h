@@ -108,9 +108,12 @@ lex_trim_lws(const uint8_t *b, uint32_t s, uint32_t e)
 	return e;
 }
 
-/* b[i] is '"': the index after the closing quote (or e), honouring quoted-pair escapes. */
+/*
+ * b[i] is '"': the index after the closing quote, honouring quoted-pair escapes, or 0 when the
+ * quoted string is not closed before e (0 is never an end: the quote itself is at i >= 0).
+ */
 static inline uint32_t
-lex_skip_quoted(const uint8_t *b, uint32_t i, uint32_t e)
+lex_quoted_end(const uint8_t *b, uint32_t i, uint32_t e)
 {
 	for (i++; i < e; i++) {
 		if (b[i] == '\\') {
@@ -120,7 +123,16 @@ lex_skip_quoted(const uint8_t *b, uint32_t i, uint32_t e)
 		if (b[i] == '"')
 			return i + 1;
 	}
-	return e;
+	return 0;
+}
+
+/* The same, but e when the quoted string is not closed: for scans that just skip it. */
+static inline uint32_t
+lex_skip_quoted(const uint8_t *b, uint32_t i, uint32_t e)
+{
+	uint32_t q = lex_quoted_end(b, i, e);
+
+	return q ? q : e;
 }
 
 /*

@@ -83,6 +83,23 @@ is_sip_version_like(const uint8_t *p, uint32_t len)
 	return len >= 4 && lex_ieq(p, "sip/", 4);
 }
 
+/*
+ * Whether [s, e) begins with a URI scheme and its colon: scheme = ALPHA *( ALPHA / DIGIT / "+" /
+ * "-" / "." ) (RFC 3261 §25.1 absoluteURI). Any scheme is a Request-URI the backend may judge;
+ * what has none is not a URI at all.
+ */
+static bool
+has_scheme(const uint8_t *b, uint32_t s, uint32_t e)
+{
+	uint32_t i = s;
+
+	if (i >= e || !(slb_lex_class[b[i]] & LEX_ALPHA))
+		return false;
+	while (i < e && (lex_is_alnum(b[i]) || b[i] == '+' || b[i] == '-' || b[i] == '.'))
+		i++;
+	return i > s && i < e && b[i] == ':';
+}
+
 /* The start line is [s, e) without its line end. */
 static void
 parse_start_line(struct cursor *c, uint32_t s, uint32_t e)
@@ -148,10 +165,17 @@ parse_start_line(struct cursor *c, uint32_t s, uint32_t e)
 		return;
 	}
 	msg->ruri = span(i, t);
+	if (!has_scheme(b, i, t)) {
+		set_err(msg, SLB_SIP_E_START_LINE, i); /* "<sip:...>", "bob@host": not a URI */
+		return;
+	}
 	i = t + 1;
 	if (!is_sip20(b + i, e - i)) {
-		set_err(msg, is_sip_version_like(b + i, e - i) ? SLB_SIP_E_VERSION :
-								 SLB_SIP_E_START_LINE, i);
+		/* "SIP/2.0 " and more: the version is right, the line is not (RFC 4475 trws) */
+		bool v20 = e - i > 7 && is_sip20(b + i, 7);
+
+		set_err(msg, is_sip_version_like(b + i, e - i) && !v20 ? SLB_SIP_E_VERSION :
+									   SLB_SIP_E_START_LINE, i);
 		return;
 	}
 }
@@ -524,28 +548,32 @@ hdr_route(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32
 
 /*
  * From / To: ( name-addr / addr-spec ) *( SEMI params ). With an addr-spec, everything after
- * the first ';' is a header parameter (§20.10), so tag is found in either form.
+ * the first ';' is a header parameter (§20.10), so tag is found in either form. Returns -1 when
+ * the address cannot be told from its parameters: a quoted string or a '<' never closed.
  */
-static struct slb_span
-find_tag(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim)
+static int
+find_tag(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct slb_span *tag)
 {
 	uint32_t i = lex_skip_lws(b, s, e);
-	struct slb_span none = {0, 0};
 
+	tag->off = 0;
+	tag->len = 0;
 	/* skip the address */
 	for (;;) {
 		i = lex_span(b, i, e, lim, LEX_SET_ADDR);
 		if (i >= e || b[i] == ';')
 			break;
 		if (b[i] == '"') {
-			i = lex_skip_quoted(b, i, e);
+			i = lex_quoted_end(b, i, e);
+			if (i == 0)
+				return -1;
 			continue;
 		}
 		if (b[i] == '<') {
 			const uint8_t *gt = memchr(b + i, '>', e - i);
 
 			if (gt == NULL)
-				return none;
+				return -1;
 			i = (uint32_t)(gt - b);
 		}
 		i++;
@@ -570,12 +598,14 @@ find_tag(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim)
 			ve = i;
 			i = lex_skip_lws(b, i, e);
 		}
-		if (param_eq(b, ns, ne, "tag", 3) && ve > vs)
-			return span(vs, ve);
+		if (param_eq(b, ns, ne, "tag", 3) && ve > vs) {
+			*tag = span(vs, ve);
+			return 0;
+		}
 		if (ns == ne)
 			break;
 	}
-	return none;
+	return 0;
 }
 
 static void
@@ -615,11 +645,13 @@ header(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t name_e, uint
 		break;
 	case LEX_H_FROM:
 		msg->has_from = true;
-		msg->from_tag = find_tag(c->buf, vs, ve, c->len);
+		if (find_tag(c->buf, vs, ve, c->len, &msg->from_tag) < 0)
+			set_err(msg, SLB_SIP_E_NO_FROM_TO, vs);
 		break;
 	case LEX_H_TO:
 		msg->has_to = true;
-		msg->to_tag = find_tag(c->buf, vs, ve, c->len);
+		if (find_tag(c->buf, vs, ve, c->len, &msg->to_tag) < 0)
+			set_err(msg, SLB_SIP_E_NO_FROM_TO, vs);
 		break;
 	case LEX_H_ROUTE:
 		hdr_route(c, line_s, line_e, vs, ve, 0);
@@ -629,6 +661,92 @@ header(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t name_e, uint
 		break;
 	case LEX_H_OTHER:
 		break;
+	}
+}
+
+/*
+ * Whether a header's grammar has quoted strings. Call-ID's word takes '"' and '\\' as plain
+ * characters; CSeq, Max-Forwards and Content-Length are numbers and a method. Every other
+ * header, known or not, may quote (display names, parameter values, warn-text).
+ */
+static bool
+hdr_may_quote(enum lex_hdr id)
+{
+	return id != LEX_H_CALLID && id != LEX_H_CSEQ && id != LEX_H_MAXFWD && id != LEX_H_CLEN;
+}
+
+/*
+ * The first NUL of the header field [s, e) (name, colon, value and its folds) that is not the
+ * second byte of a quoted-pair inside a closed quoted string (RFC 3261 §25.1: quoted-pair =
+ * "\\" (%x00-09 / %x0B-0C / %x0E-7F)), or e when every NUL is one.
+ */
+static uint32_t
+field_bare_nul(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim)
+{
+	uint32_t name_e = lex_span(b, s, e, lim, LEX_SET_TOKEN), i = name_e, pending = e;
+	bool quoted = false;
+
+	while (i < e && (b[i] == ' ' || b[i] == '\t'))
+		i++;
+	if (name_e == s || i >= e || b[i] != ':' ||
+		!hdr_may_quote(lex_header_id(b + s, name_e - s))) {
+		const uint8_t *nul = memchr(b + s, 0, e - s);
+
+		return nul ? (uint32_t)(nul - b) : e;
+	}
+	for (i++; i < e; i++) {
+		uint8_t ch = b[i];
+
+		if (ch == 0)
+			return i; /* bare, in a quoted string or not */
+		if (!quoted) {
+			quoted = ch == '"';
+			continue;
+		}
+		if (ch == '\\' && i + 1 < e && b[i + 1] != '\r' && b[i + 1] != '\n') {
+			if (b[i + 1] == 0 && pending == e)
+				pending = i + 1; /* valid once the string closes */
+			i++;
+		} else if (ch == '"') {
+			quoted = false;
+			pending = e;
+		}
+	}
+	return quoted ? pending : e;
+}
+
+/*
+ * The header section [hs, he) holds a NUL, the first at nul: it is binary unless every NUL is a
+ * quoted-pair's. Off the fast path (a NUL in a header is rare), and linear: one walk over the
+ * fields, looking into those that hold a NUL.
+ */
+static void __attribute__((cold))
+check_nuls(struct cursor *c, uint32_t hs, uint32_t he, uint32_t nul)
+{
+	const uint8_t *b = c->buf;
+	uint32_t s = hs;
+
+	while (s < he) {
+		uint32_t e = s, bad;
+		const uint8_t *lf, *next;
+
+		/* the field: its first line and the lines folded into it */
+		do {
+			lf = memchr(b + e, '\n', he - e);
+			e = lf ? (uint32_t)(lf - b) + 1 : he;
+		} while (e < he && (b[e] == ' ' || b[e] == '\t'));
+		if (nul < e) {
+			bad = field_bare_nul(b, s, e, c->len);
+			if (bad < e) {
+				set_err(c->msg, SLB_SIP_E_BINARY, bad);
+				return;
+			}
+			next = memchr(b + e, 0, he - e);
+			if (next == NULL)
+				return;
+			nul = (uint32_t)(next - b);
+		}
+		s = e;
 	}
 }
 
@@ -715,21 +833,25 @@ slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
 		while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t'))
 			vs++;
 		if (name_e == line_s || vs >= ve || buf[vs] != ':') {
-			set_err(msg, memchr(buf + line_s, 0, line_e - line_s) ?
-					     SLB_SIP_E_BINARY : SLB_SIP_E_HEADER, line_s);
+			const uint8_t *nul = memchr(buf + line_s, 0, line_e - line_s);
+
+			if (nul != NULL)
+				set_err(msg, SLB_SIP_E_BINARY, (uint32_t)(nul - buf));
+			else
+				set_err(msg, SLB_SIP_E_HEADER, line_s);
 			continue;
 		}
 		header(&c, line_s, line_e, name_e, vs + 1, ve);
 	}
 	msg->hdr_end = (uint16_t)i;
 
-	/* a NUL anywhere in the header section (start line was checked already) */
+	/* a NUL in the header section (the start line was checked already) */
 	{
 		uint32_t hs = (uint32_t)msg->start_line.off + msg->start_line.len;
 		const uint8_t *nul = memchr(buf + hs, 0, i - hs);
 
 		if (nul != NULL)
-			set_err(msg, SLB_SIP_E_BINARY, (uint32_t)(nul - buf));
+			check_nuls(&c, hs, i, (uint32_t)(nul - buf));
 	}
 
 	/* the body, checked against Content-Length (§18.3: over UDP, a short body is an error) */

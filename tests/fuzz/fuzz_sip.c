@@ -118,6 +118,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(m.method != SLB_M_NONE && m.ruri.len > 0 && m.method_str.len > 0);
 		else
 			CHECK(m.status >= 100 && m.status <= 699);
+		/* a NUL in a valid header section is a quoted-pair's: a backslash before it */
+		for (i = m.start_line.off + m.start_line.len; i < m.hdr_end; i++)
+			if (buf[i] == 0)
+				CHECK(buf[i - 1] == '\\');
 	}
 #if FUZZ_CHECK_POLICY
 	if (slb_sip_policy(err) == SLB_SIP_ACT_CALLID)
