@@ -45,7 +45,7 @@ static const struct {
 	[SLB_SIP_E_MAX_FWD] = {"max_forwards", "Max-Forwards is not a number in 0..32767",
 		SLB_SIP_ACT_CALLID},
 	[SLB_SIP_E_NO_FROM_TO] = {"no_from_to",
-		"From or To is missing, or its quoted string or '<' is not closed", SLB_SIP_ACT_CALLID},
+		"From or To is missing, or To's quoted string or '<' is not closed", SLB_SIP_ACT_CALLID},
 };
 
 const char *

@@ -8,6 +8,7 @@
 
 #include "slb_sip.h"
 #include "slb_test.h"
+#include "slb_testsip.h"
 
 /* Header fields most messages share; a test leaves out or replaces the one it is about. */
 #define RL_INV "INVITE sip:bob@b.example SIP/2.0\r\n"
@@ -123,6 +124,7 @@ parse_n(const void *bytes, uint32_t len, struct slb_sip_msg *m)
 	if (len)
 		memcpy(copy, bytes, len);
 	err = slb_sip_parse(copy, len, m);
+	CU_ASSERT(testsip_want_none_agrees(copy, len, m));
 	free(copy);
 	CU_ASSERT_EQUAL(err, m->err);
 	CU_ASSERT(spans_within(m, len));

@@ -16,6 +16,7 @@
 #include "slb_sip.h"
 #include "slb_test.h"
 #include "slb_testpkt.h"
+#include "slb_testsip.h"
 
 /* An SDP body used by several messages: its length is checked at compile time. */
 #define SDP_BODY                                                                                   \
@@ -1003,6 +1004,7 @@ parse_copy(const struct tcase *c, struct slb_sip_msg *m)
 	CU_ASSERT_FATAL(copy != NULL);
 	memcpy(copy, c->bytes, c->len);
 	err = slb_sip_parse(copy, c->len, m);
+	CU_ASSERT(testsip_want_none_agrees(copy, c->len, m));
 	free(copy);
 	return err;
 }
