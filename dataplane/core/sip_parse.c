@@ -350,8 +350,13 @@ parse_hostport(const uint8_t *b, uint32_t *pi, uint32_t e, uint32_t lim, bool lw
 	uint32_t i = *pi, hs = i, ps, p = 0;
 
 	if (i < e && b[i] == '[') {
-		/* in a Via, a comma ends the value: the reference is not closed */
-		while (i < e && b[i] != ']' && !(lws && b[i] == ','))
+		/*
+		 * In a Via, the reference must not hold what splits a header's values (a comma,
+		 * a quote, a '<'): the value would end elsewhere for value_end(), which splits
+		 * the values after the second, and the count would depend on where it stands.
+		 */
+		while (i < e && b[i] != ']' &&
+			!(lws && (b[i] == ',' || b[i] == '"' || b[i] == '<')))
 			i++;
 		if (i == e || b[i] != ']')
 			return -1;
@@ -439,8 +444,8 @@ via_param_value(const uint8_t *b, uint32_t i, uint32_t e, uint32_t lim)
 			return 0;
 		i++;
 	} else if (i < e && b[i] == '[') {
-		/* a comma ends the Via value: the reference is not closed */
-		while (i < e && b[i] != ']' && b[i] != ',')
+		/* nothing that splits values (see parse_hostport()) */
+		while (i < e && b[i] != ']' && b[i] != ',' && b[i] != '"' && b[i] != '<')
 			i++;
 		if (i == e || b[i] != ']')
 			return 0;

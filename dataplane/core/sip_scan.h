@@ -34,7 +34,7 @@ struct lex_scan {
 static inline void
 lex_scan_masks(const uint8_t *p, uint64_t *lf, uint64_t *nul)
 {
-#ifdef __SSE2__
+#if defined(__SSE2__) && !defined(SLB_SCAN_SCALAR) /* SLB_SCAN_SCALAR: measure the byte loop */
 	const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
 	__m128i v0 = _mm_loadu_si128((const __m128i *)p);
 	__m128i v1 = _mm_loadu_si128((const __m128i *)(p + 16));
