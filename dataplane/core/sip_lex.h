@@ -289,32 +289,6 @@ lex_line_scan(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, uint32_t *
 	return;
 }
 
-/* The first index in [i, e) holding a control byte other than HT, or e. */
-static inline uint32_t
-lex_find_ctl(const uint8_t *b, uint32_t i, uint32_t e)
-{
-#ifdef __SSSE3__
-	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f), ht = _mm_set1_epi8('\t');
-
-	for (; e - i >= 16; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
-		/* below 0x20 (unsigned), not HT; or DEL */
-		__m128i low = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, sp), v),
-			_mm_set1_epi8(-1));
-		__m128i bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, ht), low),
-			_mm_cmpeq_epi8(v, del));
-		unsigned int m = (unsigned int)_mm_movemask_epi8(bad);
-
-		if (m != 0)
-			return i + (uint32_t)__builtin_ctz(m);
-	}
-#endif
-	for (; i < e; i++)
-		if (lex_is_ctl(b[i]) && b[i] != '\t')
-			return i;
-	return e;
-}
-
 /* Header names the parser looks into. */
 enum lex_hdr {
 	LEX_H_OTHER = 0,
