@@ -59,8 +59,10 @@ enum slb_sip_err {
 	SLB_SIP_OK = 0,
 	SLB_SIP_E_EMPTY,        /* zero bytes, or only whitespace */
 	SLB_SIP_E_TOO_LONG,     /* longer than SLB_SIP_MAX_LEN */
-	SLB_SIP_E_BINARY,       /* a control byte in the start line, or a NUL in the headers */
-	SLB_SIP_E_START_LINE,   /* neither "METHOD URI SIP/2.0" nor "SIP/2.0 NNN reason" */
+	SLB_SIP_E_BINARY,       /* a control byte in the start line, or a NUL in the headers that
+	                         * is not a quoted-pair's ("\<NUL>" in a quoted string is valid) */
+	SLB_SIP_E_START_LINE,   /* neither "METHOD URI SIP/2.0" nor "SIP/2.0 NNN reason" (the URI
+	                         * with a scheme, single SPs, nothing after the version) */
 	SLB_SIP_E_VERSION,      /* a SIP version other than 2.0 */
 	SLB_SIP_E_STATUS,       /* status code not three digits in 100..699 */
 	SLB_SIP_E_TRUNCATED,    /* no empty line ends the header section */
@@ -74,7 +76,7 @@ enum slb_sip_err {
 	SLB_SIP_E_NO_CSEQ,      /* no CSeq header */
 	SLB_SIP_E_CSEQ,         /* CSeq not "number method", or its method differs from the request's */
 	SLB_SIP_E_MAX_FWD,      /* Max-Forwards not a number in 0..32767 */
-	SLB_SIP_E_NO_FROM_TO,   /* From or To missing */
+	SLB_SIP_E_NO_FROM_TO,   /* From or To missing, or an unclosed quoted string or "<" in To */
 	SLB_SIP_E__COUNT
 };
 
@@ -136,7 +138,7 @@ struct slb_sip_msg {
 	bool bare_lf;              /* some line ended in LF alone */
 	bool extra_bytes;          /* the datagram holds bytes after Content-Length's body */
 
-	struct slb_span from_tag;
+	struct slb_span from_tag;  /* with SLB_SIP_WANT_FROM_TAG, or when a top Via is RFC 2543's */
 	struct slb_span to_tag;    /* len == 0: To has no tag */
 	bool has_from;
 	bool has_to;
@@ -145,13 +147,28 @@ struct slb_sip_msg {
 	uint16_t route_count;
 	struct slb_span route_uri[2];
 	struct slb_sip_hdr route_hdr;
-	uint16_t rr_count;         /* Record-Route values */
+	uint16_t rr_count;         /* Record-Route values, with SLB_SIP_WANT_RR */
 };
 
 /*
- * Parse len bytes at buf. Fills msg (always, also on error) and returns msg->err.
- * Linear in len; reads no byte outside [buf, buf+len).
+ * What a parse fills beyond what the forwarding decision needs. The error, and every field
+ * not named here, are the same whatever is wanted.
  */
+#define SLB_SIP_WANT_FROM_TAG 0x1u /* from_tag, also when both top Via branches carry the RFC
+                                    * 3261 cookie (without it, from_tag is filled only for an
+                                    * RFC 2543 Via, whose transaction the rewrite names by it) */
+#define SLB_SIP_WANT_RR 0x2u       /* rr_count */
+#define SLB_SIP_WANT_ALL (SLB_SIP_WANT_FROM_TAG | SLB_SIP_WANT_RR)
+
+/*
+ * Parse len bytes at buf, filling what want asks for beyond the decision's fields. Fills msg
+ * (always, also on error) and returns msg->err. Linear in len; reads no byte outside
+ * [buf, buf+len).
+ */
+enum slb_sip_err slb_sip_parse_want(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg,
+	uint32_t want);
+
+/* Parse everything (SLB_SIP_WANT_ALL): for tools, tests and the control side. */
 enum slb_sip_err slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg);
 
 /* Short stable name of an error ("truncated"), for counters and JSON. */

@@ -562,7 +562,7 @@ classify(const struct slb_fwd_ctx *ctx, struct rte_mbuf *m, const struct slb_pkt
 	if (m->nb_segs != 1 || (uint32_t)p->sip_off + p->sip_len > rte_pktmbuf_data_len(m))
 		return drop(out, SLB_DROP_MALFORMED);
 
-	slb_sip_parse(sip, p->sip_len, msg);
+	slb_sip_parse_want(sip, p->sip_len, msg, 0); /* the decision's fields only */
 	out->sip_err = (uint8_t)msg->err;
 	if (msg->err != SLB_SIP_OK) {
 		if (not_sip(msg->err))

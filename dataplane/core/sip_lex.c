@@ -55,6 +55,16 @@ in_set(unsigned int c, enum lex_set set)
 		return c != ' ' && c != '\r' && c != '\n';
 	case LEX_SET_ADDR:
 		return c != ';' && c != '"' && c != '<';
+	case LEX_SET_VALUE:
+		return c != ',' && c != '"' && c != '<';
+	case LEX_SET_NOT_GT:
+		return c != '>';
+	case LEX_SET_ANGLE:
+		return c != '>' && c != '"';
+	case LEX_SET_NAMEADDR:
+		return c != '"' && c != '<';
+	case LEX_SET_TAGVAL:
+		return c != ';' && c != ' ' && c != '\t' && c != '\r' && c != '\n';
 	case LEX_SET__COUNT:
 		break;
 	}

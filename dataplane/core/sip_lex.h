@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #ifdef __SSSE3__
 #include <tmmintrin.h>
 #endif
@@ -91,6 +94,35 @@ lex_ieq(const uint8_t *p, const char *lit, uint32_t n)
 	return 1;
 }
 
+/*
+ * Eight bytes of p against a literal, where mask holds 0x20 at the literal's lower-case letters
+ * and 0 elsewhere: OR-ing bit 5 maps only the upper-case twin onto a letter, so unlike lex_ieq()
+ * it is exact on any bytes (a control byte cannot pass for '/' or '.'). Constant literals and
+ * masks fold into two immediates.
+ */
+static inline int
+lex_eq8(const uint8_t *p, const char *lit, const char *mask)
+{
+	uint64_t a, l, m;
+
+	memcpy(&a, p, 8);
+	memcpy(&l, lit, 8);
+	memcpy(&m, mask, 8);
+	return (a | m) == l;
+}
+
+/* Four bytes of p against a literal, as lex_eq8(). */
+static inline int
+lex_eq4(const uint8_t *p, const char *lit, const char *mask)
+{
+	uint32_t a, l, m;
+
+	memcpy(&a, p, 4);
+	memcpy(&l, lit, 4);
+	memcpy(&m, mask, 4);
+	return (a | m) == l;
+}
+
 static inline uint32_t
 lex_skip_lws(const uint8_t *b, uint32_t i, uint32_t e)
 {
@@ -108,9 +140,12 @@ lex_trim_lws(const uint8_t *b, uint32_t s, uint32_t e)
 	return e;
 }
 
-/* b[i] is '"': the index after the closing quote (or e), honouring quoted-pair escapes. */
+/*
+ * b[i] is '"': the index after the closing quote, honouring quoted-pair escapes, or 0 when the
+ * quoted string is not closed before e (0 is never an end: the quote itself is at i >= 0).
+ */
 static inline uint32_t
-lex_skip_quoted(const uint8_t *b, uint32_t i, uint32_t e)
+lex_quoted_end(const uint8_t *b, uint32_t i, uint32_t e)
 {
 	for (i++; i < e; i++) {
 		if (b[i] == '\\') {
@@ -120,7 +155,16 @@ lex_skip_quoted(const uint8_t *b, uint32_t i, uint32_t e)
 		if (b[i] == '"')
 			return i + 1;
 	}
-	return e;
+	return 0;
+}
+
+/* The same, but e when the quoted string is not closed: for scans that just skip it. */
+static inline uint32_t
+lex_skip_quoted(const uint8_t *b, uint32_t i, uint32_t e)
+{
+	uint32_t q = lex_quoted_end(b, i, e);
+
+	return q ? q : e;
 }
 
 /*
@@ -135,6 +179,11 @@ enum lex_set {
 	LEX_SET_PVAL,      /* a parameter value: token characters and ':' (IPv6 in received) */
 	LEX_SET_NOT_SP,    /* anything but SP, CR and LF */
 	LEX_SET_ADDR,      /* what a From/To scan passes over: anything but ; " < */
+	LEX_SET_VALUE,     /* what a header value's split passes over: anything but , " < */
+	LEX_SET_NOT_GT,    /* the inside of < >: anything but > */
+	LEX_SET_ANGLE,     /* the inside of < > as a value split sees it: anything but > " */
+	LEX_SET_NAMEADDR,  /* what comes before a name-addr's < : anything but " < */
+	LEX_SET_TAGVAL,    /* a From/To parameter value: anything but ; SP HT CR LF */
 	LEX_SET__COUNT
 };
 
@@ -183,30 +232,61 @@ lex_span(const uint8_t *b, uint32_t i, uint32_t e, uint32_t lim, enum lex_set se
 	return i;
 }
 
-/* The first index in [i, e) holding a control byte other than HT, or e. */
-static inline uint32_t
-lex_find_ctl(const uint8_t *b, uint32_t i, uint32_t e)
+/*
+ * A start line [s, e) in one pass (lim >= e: bytes of b that may be read, as for lex_span):
+ * *ctl is the first control byte other than HT (or e), *sp the first SP (or e), *nsp how many
+ * SPs there are. The line's fields are then found from the SPs without scanning again.
+ */
+static inline void
+lex_line_scan(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, uint32_t *ctl,
+	uint32_t *sp, uint32_t *nsp)
 {
-#ifdef __SSSE3__
-	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f), ht = _mm_set1_epi8('\t');
+	uint32_t i = s, n = 0;
 
-	for (; e - i >= 16; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
-		/* below 0x20 (unsigned), not HT; or DEL */
-		__m128i low = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, sp), v),
-			_mm_set1_epi8(-1));
-		__m128i bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, ht), low),
-			_mm_cmpeq_epi8(v, del));
-		unsigned int m = (unsigned int)_mm_movemask_epi8(bad);
+	*ctl = e;
+	*sp = e;
+	*nsp = 0;
+#ifdef __SSE2__
+	{
+		const __m128i spc = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7f);
+		const __m128i ht = _mm_set1_epi8('\t');
 
-		if (m != 0)
-			return i + (uint32_t)__builtin_ctz(m);
+		for (; i < e && lim - i >= 16; i += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+			/* bytes at and past e are not the line's */
+			unsigned int in = e - i >= 16 ? 0xffffu : (1u << (e - i)) - 1;
+			unsigned int ge = (unsigned int)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(_mm_max_epu8(v, spc), v));
+			unsigned int bad = (~ge | (unsigned int)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(v, del))) & ~(unsigned int)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(v, ht)) & in;
+			unsigned int sps = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, spc)) & in;
+
+			if (bad != 0) {
+				*ctl = i + (uint32_t)__builtin_ctz(bad);
+				return;
+			}
+			if (sps != 0 && *sp == e)
+				*sp = i + (uint32_t)__builtin_ctz(sps);
+			n += (uint32_t)__builtin_popcount(sps);
+		}
 	}
+#else
+	(void)lim;
 #endif
-	for (; i < e; i++)
-		if (lex_is_ctl(b[i]) && b[i] != '\t')
-			return i;
-	return e;
+	for (; i < e; i++) {
+		if (lex_is_ctl(b[i]) && b[i] != '\t') {
+			*ctl = i;
+			return;
+		}
+		if (b[i] == ' ') {
+			if (*sp == e)
+				*sp = i;
+			n++;
+		}
+	}
+	*nsp = n;
+	return;
 }
 
 /* Header names the parser looks into. */
@@ -261,6 +341,97 @@ lex_header_id(const uint8_t *n, uint32_t len)
 		return LEX_H_OTHER;
 	case 14:
 		return c0 == 'c' && lex_ieq(n, "content-length", 14) ? LEX_H_CLEN : LEX_H_OTHER;
+	}
+	return LEX_H_OTHER;
+}
+
+/*
+ * The header names the decision reads, as nearly every sender writes them (name, then the colon
+ * at once), recognised by their first letter and one or two exact 8-byte compares (lex_eq8:
+ * letters in any case, a wildcard past the colon). *vs is the index after the colon. Anything
+ * else (another header, a space before the colon) is LEX_H_OTHER, for the full check. p has at
+ * least 16 readable bytes; a match lies within the line, since no line end passes for a letter
+ * or a colon.
+ */
+static inline enum lex_hdr
+lex_header_fast(const uint8_t *p, uint32_t *n)
+{
+	switch (p[0] | 0x20) {
+	case 'v':
+		if (lex_eq8(p, "via:\xff\xff\xff\xff", "\x20\x20\x20\x00\xff\xff\xff\xff")) {
+			*n = 4;
+			return LEX_H_VIA;
+		}
+		if (lex_eq8(p, "v:\xff\xff\xff\xff\xff\xff", "\x20\x00\xff\xff\xff\xff\xff\xff")) {
+			*n = 2;
+			return LEX_H_VIA;
+		}
+		break;
+	case 'c':
+		if (lex_eq8(p, "call-id:", "\x20\x20\x20\x20\x00\x20\x20\x00")) {
+			*n = 8;
+			return LEX_H_CALLID;
+		}
+		if (lex_eq8(p, "cseq:\xff\xff\xff", "\x20\x20\x20\x20\x00\xff\xff\xff")) {
+			*n = 5;
+			return LEX_H_CSEQ;
+		}
+		if (lex_eq8(p, "content-", "\x20\x20\x20\x20\x20\x20\x20\x00") &&
+			lex_eq8(p + 8, "length:\xff", "\x20\x20\x20\x20\x20\x20\x00\xff")) {
+			*n = 15;
+			return LEX_H_CLEN;
+		}
+		break;
+	case 'i':
+		if (lex_eq8(p, "i:\xff\xff\xff\xff\xff\xff", "\x20\x00\xff\xff\xff\xff\xff\xff")) {
+			*n = 2;
+			return LEX_H_CALLID;
+		}
+		break;
+	case 'f':
+		if (lex_eq8(p, "from:\xff\xff\xff", "\x20\x20\x20\x20\x00\xff\xff\xff")) {
+			*n = 5;
+			return LEX_H_FROM;
+		}
+		if (lex_eq8(p, "f:\xff\xff\xff\xff\xff\xff", "\x20\x00\xff\xff\xff\xff\xff\xff")) {
+			*n = 2;
+			return LEX_H_FROM;
+		}
+		break;
+	case 't':
+		if (lex_eq8(p, "to:\xff\xff\xff\xff\xff", "\x20\x20\x00\xff\xff\xff\xff\xff")) {
+			*n = 3;
+			return LEX_H_TO;
+		}
+		if (lex_eq8(p, "t:\xff\xff\xff\xff\xff\xff", "\x20\x00\xff\xff\xff\xff\xff\xff")) {
+			*n = 2;
+			return LEX_H_TO;
+		}
+		break;
+	case 'm':
+		if (lex_eq8(p, "max-forw", "\x20\x20\x20\x00\x20\x20\x20\x20") &&
+			lex_eq8(p + 8, "ards:\xff\xff\xff", "\x20\x20\x20\x20\x00\xff\xff\xff")) {
+			*n = 13;
+			return LEX_H_MAXFWD;
+		}
+		break;
+	case 'l':
+		if (lex_eq8(p, "l:\xff\xff\xff\xff\xff\xff", "\x20\x00\xff\xff\xff\xff\xff\xff")) {
+			*n = 2;
+			return LEX_H_CLEN;
+		}
+		break;
+	case 'r':
+		if (lex_eq8(p, "route:\xff\xff", "\x20\x20\x20\x20\x20\x00\xff\xff")) {
+			*n = 6;
+			return LEX_H_ROUTE;
+		}
+		if (lex_eq8(p, "record-r", "\x20\x20\x20\x20\x20\x20\x00\x20") &&
+			lex_eq8(p + 8, "oute:\xff\xff\xff", "\x20\x20\x20\x20\x00\xff\xff\xff")) {
+			*n = 13;
+			return LEX_H_RR;
+		}
+		break;
 	}
 	return LEX_H_OTHER;
 }

@@ -3,18 +3,26 @@
 
 #include "slb_sip.h"
 #include "sip_lex.h"
+#include "sip_scan.h"
 
 /*
- * Shape of the work: find each line end with memchr (the only per-byte loop over the bulk of the
- * message), recognise the header name from its length and first letter, and look inside the
- * values of only the headers the balancer needs. Everything else is skipped at memchr speed.
+ * Shape of the work: one structural pass finds the line ends (sip_scan.h: a bit mask per 64
+ * bytes, walked with tzcnt, the only per-byte work over the bulk of the header section);
+ * the header name is recognised from its length and first letter; only the values the
+ * forwarding decision needs are looked into, the rest skipped whole. What only tools and tests
+ * read (Record-Route's count, the From tag of RFC 3261 peers) is parsed when asked (want).
  * Grammar references are to RFC 3261 §25.1.
  */
+
+#define COOKIE "z9hG4bK" /* RFC 3261 §8.1.1.7: a branch of this transaction layer */
+#define COOKIE_LEN 7
 
 struct cursor {
 	const uint8_t *buf;
 	uint32_t len;
 	struct slb_sip_msg *msg;
+	uint32_t want;           /* SLB_SIP_WANT_* */
+	struct slb_span from;    /* the last From value, for a tag parsed at the end */
 };
 
 static void
@@ -48,16 +56,44 @@ static const struct {
 	{"MESSAGE", 7, SLB_M_MESSAGE}, {"UPDATE", 6, SLB_M_UPDATE},
 };
 
+/* n bytes of p are the literal m (constant n: the compare is inlined, no call) */
+#define IS(p, n, lit, m) (len == (n) && memcmp((p), (lit), (n)) == 0 ? (m) : SLB_M_OTHER)
+
+/* The first letter and the length pick one name at most: one inlined compare (methods[] order). */
 static enum slb_sip_method
 method_of(const uint8_t *p, uint32_t len)
 {
-	unsigned int i;
-
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (methods[i].len == len && memcmp(methods[i].name, p, len) == 0)
-			return methods[i].m;
+	if (len < 3)
+		return SLB_M_OTHER;
+	switch (p[0]) {
+	case 'I':
+		return len == 6 ? IS(p, 6, "INVITE", SLB_M_INVITE) : IS(p, 4, "INFO", SLB_M_INFO);
+	case 'A':
+		return IS(p, 3, "ACK", SLB_M_ACK);
+	case 'B':
+		return IS(p, 3, "BYE", SLB_M_BYE);
+	case 'C':
+		return IS(p, 6, "CANCEL", SLB_M_CANCEL);
+	case 'O':
+		return IS(p, 7, "OPTIONS", SLB_M_OPTIONS);
+	case 'R':
+		return len == 8 ? IS(p, 8, "REGISTER", SLB_M_REGISTER) :
+				  IS(p, 5, "REFER", SLB_M_REFER);
+	case 'P':
+		return len == 5 ? IS(p, 5, "PRACK", SLB_M_PRACK) :
+				  IS(p, 7, "PUBLISH", SLB_M_PUBLISH);
+	case 'S':
+		return IS(p, 9, "SUBSCRIBE", SLB_M_SUBSCRIBE);
+	case 'N':
+		return IS(p, 6, "NOTIFY", SLB_M_NOTIFY);
+	case 'M':
+		return IS(p, 7, "MESSAGE", SLB_M_MESSAGE);
+	case 'U':
+		return IS(p, 6, "UPDATE", SLB_M_UPDATE);
+	}
 	return SLB_M_OTHER;
 }
+#undef IS
 
 const char *
 slb_sip_method_name(enum slb_sip_method m)
@@ -83,22 +119,39 @@ is_sip_version_like(const uint8_t *p, uint32_t len)
 	return len >= 4 && lex_ieq(p, "sip/", 4);
 }
 
+/*
+ * Whether [s, e) begins with a URI scheme and its colon: scheme = ALPHA *( ALPHA / DIGIT / "+" /
+ * "-" / "." ) (RFC 3261 §25.1 absoluteURI). Any scheme is a Request-URI the backend may judge;
+ * what has none is not a URI at all.
+ */
+static bool
+has_scheme(const uint8_t *b, uint32_t s, uint32_t e)
+{
+	uint32_t i = s;
+
+	if (e - s > 4 && lex_eq4(b + s, "sip:", "\x20\x20\x20\0"))
+		return true;
+	if (i >= e || !(slb_lex_class[b[i]] & LEX_ALPHA))
+		return false;
+	while (i < e && (lex_is_alnum(b[i]) || b[i] == '+' || b[i] == '-' || b[i] == '.'))
+		i++;
+	return i > s && i < e && b[i] == ':';
+}
+
 /* The start line is [s, e) without its line end. */
 static void
 parse_start_line(struct cursor *c, uint32_t s, uint32_t e)
 {
 	const uint8_t *b = c->buf;
 	struct slb_sip_msg *msg = c->msg;
-	uint32_t i, t;
+	uint32_t i, t, nsp;
 
-	i = lex_find_ctl(b, s, e);
+	/* control bytes and SPs in one pass; the first token ends at the first SP */
+	lex_line_scan(b, s, e, c->len, &i, &t, &nsp);
 	if (i != e) {
 		set_err(msg, SLB_SIP_E_BINARY, i);
 		return;
 	}
-
-	/* first token */
-	t = lex_span(b, s, e, c->len, LEX_SET_NOT_SP);
 	if (is_sip_version_like(b + s, t - s)) {
 		uint32_t code = 0;
 
@@ -142,16 +195,30 @@ parse_start_line(struct cursor *c, uint32_t s, uint32_t e)
 	msg->method_str = span(s, t);
 	msg->method = method_of(b + s, t - s);
 	i = t + 1;
+	/* as nearly every request line is: two SPs, the second before a final "SIP/2.0" */
+	if (nsp == 2 && e - i > 8 && lex_eq8(b + e - 8, " sip/2.0", "\0\x20\x20\x20\0\0\0\0")) {
+		msg->ruri = span(i, e - 8);
+		if (!has_scheme(b, i, e - 8))
+			set_err(msg, SLB_SIP_E_START_LINE, i);
+		return;
+	}
 	t = lex_span(b, i, e, c->len, LEX_SET_NOT_SP);
 	if (t == i || t == e) {
 		set_err(msg, SLB_SIP_E_START_LINE, i);
 		return;
 	}
 	msg->ruri = span(i, t);
+	if (!has_scheme(b, i, t)) {
+		set_err(msg, SLB_SIP_E_START_LINE, i); /* "<sip:...>", "bob@host": not a URI */
+		return;
+	}
 	i = t + 1;
 	if (!is_sip20(b + i, e - i)) {
-		set_err(msg, is_sip_version_like(b + i, e - i) ? SLB_SIP_E_VERSION :
-								 SLB_SIP_E_START_LINE, i);
+		/* "SIP/2.0 " and more: the version is right, the line is not (RFC 4475 trws) */
+		bool v20 = e - i > 7 && is_sip20(b + i, 7);
+
+		set_err(msg, is_sip_version_like(b + i, e - i) && !v20 ? SLB_SIP_E_VERSION :
+									   SLB_SIP_E_START_LINE, i);
 		return;
 	}
 }
@@ -240,36 +307,28 @@ hdr_cseq(struct cursor *c, uint32_t s, uint32_t e)
  * Returns the end of the value starting at s (the comma or e).
  */
 static uint32_t
-value_end(const uint8_t *b, uint32_t s, uint32_t e)
+value_end(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim)
 {
-	const uint8_t *comma = memchr(b + s, ',', e - s);
-	uint32_t ce = comma ? (uint32_t)(comma - b) : e;
-	int in_angle = 0;
-
-	/* the common case, no quotes and no < > before the comma: three memchr, no byte loop */
-	if (memchr(b + s, '"', ce - s) == NULL && memchr(b + s, '<', ce - s) == NULL)
-		return ce;
-
-	while (s < e) {
-		uint8_t ch = b[s];
-
-		if (!(slb_lex_class[ch] & LEX_VSEP)) {
-			s++;
-			continue;
-		}
-		if (ch == '"') {
+	for (;;) {
+		/* outside < >: on to a comma, a quoted string or a '<' (a '>' here is nothing) */
+		s = lex_span(b, s, e, lim, LEX_SET_VALUE);
+		if (s >= e || b[s] == ',')
+			return s < e ? s : e;
+		if (b[s] == '"') {
 			s = lex_skip_quoted(b, s, e);
 			continue;
 		}
-		if (ch == '<')
-			in_angle = 1;
-		else if (ch == '>')
-			in_angle = 0;
-		else if (ch == ',' && !in_angle)
-			return s;
+		/* inside: on to the '>' that closes it, quoted strings skipped whole */
+		for (s++;;) {
+			s = lex_span(b, s, e, lim, LEX_SET_ANGLE);
+			if (s >= e)
+				return e;
+			if (b[s] == '>')
+				break;
+			s = lex_skip_quoted(b, s, e);
+		}
 		s++;
 	}
-	return e;
 }
 
 /* Parameters ";name[=value]" from s to e. Calls back for each. */
@@ -291,9 +350,15 @@ parse_hostport(const uint8_t *b, uint32_t *pi, uint32_t e, uint32_t lim, bool lw
 	uint32_t i = *pi, hs = i, ps, p = 0;
 
 	if (i < e && b[i] == '[') {
-		while (i < e && b[i] != ']')
+		/*
+		 * In a Via, the reference must not hold what splits a header's values (a comma,
+		 * a quote, a '<'): the value would end elsewhere for value_end(), which splits
+		 * the values after the second, and the count would depend on where it stands.
+		 */
+		while (i < e && b[i] != ']' &&
+			!(lws && (b[i] == ',' || b[i] == '"' || b[i] == '<')))
 			i++;
-		if (i == e)
+		if (i == e || b[i] != ']')
 			return -1;
 		i++;
 	} else {
@@ -320,22 +385,27 @@ parse_hostport(const uint8_t *b, uint32_t *pi, uint32_t e, uint32_t lim, bool lw
 	return 0;
 }
 
-/*
- * Via value = sent-protocol LWS sent-by *( SEMI via-params ), with
- * sent-protocol = name SLASH version SLASH transport and SLASH = SWS "/" SWS.
- */
+/* sent-protocol = protocol-name SLASH protocol-version SLASH transport, "SIP" and "2.0". */
 static int
-parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct slb_sip_via *v)
+parse_sent_protocol(const uint8_t *b, uint32_t *pi, uint32_t e, uint32_t lim,
+	struct slb_span *transport)
 {
-	uint32_t i = s, t;
+	uint32_t i = *pi, t;
 	int k;
 
-	memset(v, 0, sizeof(*v));
-	v->value = span(s, e);
-	/* protocol name and version must be SIP / 2.0 */
+	/* as nearly everyone writes it: "SIP/2.0/" in one compare, "sip" in any case */
+	if (e - i > 8 && lex_eq8(b + i, "sip/2.0/", "\x20\x20\x20\0\0\0\0\0")) {
+		i += 8;
+		t = lex_span(b, i, e, lim, LEX_SET_TOKEN);
+		if (t == i)
+			return -1;
+		*transport = span(i, t);
+		*pi = t;
+		return 0;
+	}
+	/* SLASH = SWS "/" SWS: LWS may stand around each slash */
 	for (k = 0; k < 3; k++) {
 		i = lex_skip_lws(b, i, e);
-		t = i;
 		t = lex_span(b, i, e, lim, LEX_SET_TOKEN);
 		if (t == i)
 			return -1;
@@ -344,15 +414,61 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 		if (k == 1 && !(t - i == 3 && memcmp(b + i, "2.0", 3) == 0))
 			return -1;
 		if (k == 2) {
-			v->transport = span(i, t);
-			i = t;
-			break;
+			*transport = span(i, t);
+			*pi = t;
+			return 0;
 		}
 		i = lex_skip_lws(b, t, e);
 		if (i >= e || b[i] != '/')
 			return -1;
 		i++;
 	}
+	return -1;
+}
+
+/*
+ * A via-param's value after "=": token, host (an IPv6 reference in received) or quoted-string.
+ * A quoted string or reference must be closed: taken to the end of the value, it would swallow
+ * the parameters the rewrite appends to it. Returns its end, or 0 when there is none.
+ */
+static uint32_t
+via_param_value(const uint8_t *b, uint32_t i, uint32_t e, uint32_t lim)
+{
+	uint32_t vs = i;
+
+	if (i < e && b[i] == '"') {
+		for (i++; i < e && b[i] != '"'; i++)
+			if (b[i] == '\\')
+				i++;
+		if (i >= e)
+			return 0;
+		i++;
+	} else if (i < e && b[i] == '[') {
+		/* nothing that splits values (see parse_hostport()) */
+		while (i < e && b[i] != ']' && b[i] != ',' && b[i] != '"' && b[i] != '<')
+			i++;
+		if (i == e || b[i] != ']')
+			return 0;
+		i++;
+	} else {
+		i = lex_span(b, i, e, lim, LEX_SET_PVAL);
+	}
+	return i == vs ? 0 : i;
+}
+
+/*
+ * One Via value from s: via-parm = sent-protocol LWS sent-by *( SEMI via-params ). It ends at
+ * the comma before the next value or at e. Returns that index (the comma, or e), or -1 when the
+ * value is not a Via. The parse itself finds the comma: no separate scan splits the header.
+ */
+static int
+parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct slb_sip_via *v)
+{
+	uint32_t i = s, t;
+
+	memset(v, 0, sizeof(*v));
+	if (parse_sent_protocol(b, &i, e, lim, &v->transport) < 0)
+		return -1;
 	/* LWS then sent-by = host [ COLON port ] */
 	t = lex_skip_lws(b, i, e);
 	if (t == i)
@@ -361,11 +477,28 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 	if (parse_hostport(b, &i, e, lim, true, &v->host, &v->port) < 0)
 		return -1;
 	/* via-params */
-	while (i < e) {
+	while (i < e && b[i] != ',') {
 		uint32_t ns, ne, vs = 0, ve = 0;
 
 		if (b[i] != ';')
 			return -1;
+		/* branch and rport as nearly everyone writes them, in one compare each */
+		if (e - i > 8 && lex_eq8(b + i, ";branch=", "\0\x20\x20\x20\x20\x20\x20\0") &&
+			!lex_is_lws(b[i + 8])) {
+			vs = i + 8;
+			ve = via_param_value(b, vs, e, lim);
+			if (ve == 0)
+				return -1;
+			v->branch = span(vs, ve);
+			i = lex_skip_lws(b, ve, e);
+			continue;
+		}
+		if (e - i >= 8 && lex_eq8(b + i, ";rport\xff\xff", "\0\x20\x20\x20\x20\x20\xff\xff") &&
+			(i + 6 == e || b[i + 6] == ';' || b[i + 6] == ',')) {
+			v->has_rport = true;
+			i += 6;
+			continue;
+		}
 		i = lex_skip_lws(b, i + 1, e);
 		ns = i;
 		i = lex_span(b, i, e, lim, LEX_SET_TOKEN);
@@ -374,49 +507,38 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 			return -1;
 		i = lex_skip_lws(b, i, e);
 		if (i < e && b[i] == '=') {
-			i = lex_skip_lws(b, i + 1, e);
-			vs = i;
-			/*
-			 * A quoted string or an IPv6 reference must be closed: taken to the end of
-			 * the value, it would swallow the parameters the rewrite appends to it.
-			 */
-			if (i < e && b[i] == '"') {
-				for (i++; i < e && b[i] != '"'; i++)
-					if (b[i] == '\\')
-						i++;
-				if (i >= e)
-					return -1;
-				i++;
-			} else if (i < e && b[i] == '[') {
-				while (i < e && b[i] != ']')
-					i++;
-				if (i == e)
-					return -1;
-				i++;
-			} else {
-				i = lex_span(b, i, e, lim, LEX_SET_PVAL);
-			}
-			ve = i;
-			if (ve == vs)
+			vs = lex_skip_lws(b, i + 1, e);
+			ve = via_param_value(b, vs, e, lim);
+			if (ve == 0)
 				return -1;
-			i = lex_skip_lws(b, i, e);
+			i = lex_skip_lws(b, ve, e);
 		}
-		if (param_eq(b, ns, ne, "branch", 6)) {
-			v->branch = span(vs, ve);
-		} else if (param_eq(b, ns, ne, "received", 8)) {
-			v->received = span(vs, ve);
-		} else if (param_eq(b, ns, ne, "rport", 5)) {
-			v->has_rport = true;
-			if (ve > vs) {
-				int64_t p = parse_uint(b, vs, ve, 65535);
+		/* the names that matter differ in length: one compare each at most */
+		switch (ne - ns) {
+		case 6:
+			if (param_eq(b, ns, ne, "branch", 6))
+				v->branch = span(vs, ve);
+			break;
+		case 8:
+			if (param_eq(b, ns, ne, "received", 8))
+				v->received = span(vs, ve);
+			break;
+		case 5:
+			if (param_eq(b, ns, ne, "rport", 5)) {
+				v->has_rport = true;
+				if (ve > vs) {
+					int64_t p = parse_uint(b, vs, ve, 65535);
 
-				if (p <= 0)
-					return -1;
-				v->rport = (uint16_t)p;
+					if (p <= 0)
+						return -1;
+					v->rport = (uint16_t)p;
+				}
 			}
+			break;
 		}
 	}
-	return 0;
+	v->value = span(s, lex_trim_lws(b, s, i));
+	return (int)i;
 }
 
 /*
@@ -424,13 +546,13 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
  * (empty when two commas meet) and *i past its comma, or -1 when no value is left.
  */
 static int
-next_value(const uint8_t *b, uint32_t *i, uint32_t e, uint32_t *vs, uint32_t *ve)
+next_value(const uint8_t *b, uint32_t *i, uint32_t e, uint32_t lim, uint32_t *vs, uint32_t *ve)
 {
 	uint32_t s = lex_skip_lws(b, *i, e), vend;
 
 	if (s >= e)
 		return -1;
-	vend = value_end(b, s, e);
+	vend = value_end(b, s, e, lim);
 	*vs = s;
 	*ve = lex_trim_lws(b, s, vend);
 	*i = vend < e ? vend + 1 : e;
@@ -450,7 +572,10 @@ note_value(struct slb_sip_hdr *h, uint16_t count, uint32_t line_s, uint32_t line
 		h->next = (uint16_t)vs;
 }
 
-/* Via: count every value; parse the first two in message order. */
+/*
+ * Via: count every value; parse the first two in message order, each parse finding where its
+ * value ends. The rest are only split (value_end), as is a value that does not parse.
+ */
 static void
 hdr_via(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32_t e)
 {
@@ -458,15 +583,29 @@ hdr_via(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32_t
 	struct slb_sip_msg *msg = c->msg;
 	uint32_t i = s, vs, ve;
 
-	while (next_value(b, &i, e, &vs, &ve) == 0) {
+	for (;;) {
+		vs = lex_skip_lws(b, i, e);
+		if (vs < e && b[vs] != ',' && msg->via_count < 2) {
+			struct slb_sip_via *v = &msg->via[msg->via_count];
+			int end = parse_via_value(b, vs, e, c->len, v);
+
+			if (end < 0) {
+				set_err(msg, SLB_SIP_E_VIA, vs);
+				end = (int)value_end(b, vs, e, c->len);
+				v->value = span(vs, lex_trim_lws(b, vs, (uint32_t)end));
+			}
+			note_value(&msg->via_hdr, msg->via_count, line_s, line_e, vs);
+			msg->via_count++;
+			i = (uint32_t)end < e ? (uint32_t)end + 1 : e;
+			continue;
+		}
+		if (next_value(b, &i, e, c->len, &vs, &ve) < 0)
+			break;
 		if (ve == vs) {
 			set_err(msg, SLB_SIP_E_VIA, vs); /* an empty value between commas */
 			continue;
 		}
 		note_value(&msg->via_hdr, msg->via_count, line_s, line_e, vs);
-		if (msg->via_count < 2 &&
-			parse_via_value(b, vs, ve, c->len, &msg->via[msg->via_count]) < 0)
-			set_err(msg, SLB_SIP_E_VIA, vs);
 		if (msg->via_count < UINT16_MAX)
 			msg->via_count++;
 	}
@@ -474,28 +613,28 @@ hdr_via(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32_t
 
 /* The URI inside < > of a name-addr (Route, Record-Route), or NULL span. */
 static struct slb_span
-name_addr_uri(const uint8_t *b, uint32_t s, uint32_t e)
+name_addr_uri(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim)
 {
 	uint32_t i = s;
 	struct slb_span none = {0, 0};
 
-	while (i < e) {
+	for (;;) {
+		i = lex_span(b, i, e, lim, LEX_SET_NAMEADDR);
+		if (i >= e)
+			return none;
 		if (b[i] == '"') {
 			i = lex_skip_quoted(b, i, e);
 			continue;
 		}
-		if (b[i] == '<') {
-			uint32_t us = i + 1, ue = us;
+		/* '<' */
+		{
+			uint32_t us = i + 1, ue = lex_span(b, us, e, lim, LEX_SET_NOT_GT);
 
-			while (ue < e && b[ue] != '>')
-				ue++;
-			if (ue == e || ue == us)
+			if (ue >= e || ue == us)
 				return none;
 			return span(us, ue);
 		}
-		i++;
 	}
-	return none;
 }
 
 /* Route and Record-Route: rec-route = name-addr *( SEMI rr-param ), comma separated. */
@@ -506,7 +645,7 @@ hdr_route(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32
 	struct slb_sip_msg *msg = c->msg;
 	uint32_t i = s, vs, ve;
 
-	while (next_value(b, &i, e, &vs, &ve) == 0) {
+	while (next_value(b, &i, e, c->len, &vs, &ve) == 0) {
 		if (ve == vs)
 			continue;
 		if (rr) {
@@ -516,7 +655,7 @@ hdr_route(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32
 		}
 		note_value(&msg->route_hdr, msg->route_count, line_s, line_e, vs);
 		if (msg->route_count < 2)
-			msg->route_uri[msg->route_count] = name_addr_uri(b, vs, ve);
+			msg->route_uri[msg->route_count] = name_addr_uri(b, vs, ve, c->len);
 		if (msg->route_count < UINT16_MAX)
 			msg->route_count++;
 	}
@@ -524,35 +663,47 @@ hdr_route(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32
 
 /*
  * From / To: ( name-addr / addr-spec ) *( SEMI params ). With an addr-spec, everything after
- * the first ';' is a header parameter (§20.10), so tag is found in either form.
+ * the first ';' is a header parameter (§20.10), so tag is found in either form. Returns -1 when
+ * the address cannot be told from its parameters: a quoted string or a '<' never closed.
  */
-static struct slb_span
-find_tag(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim)
+static int
+find_tag(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct slb_span *tag)
 {
 	uint32_t i = lex_skip_lws(b, s, e);
-	struct slb_span none = {0, 0};
 
+	tag->off = 0;
+	tag->len = 0;
 	/* skip the address */
 	for (;;) {
 		i = lex_span(b, i, e, lim, LEX_SET_ADDR);
 		if (i >= e || b[i] == ';')
 			break;
 		if (b[i] == '"') {
-			i = lex_skip_quoted(b, i, e);
+			i = lex_quoted_end(b, i, e);
+			if (i == 0)
+				return -1;
 			continue;
 		}
-		if (b[i] == '<') {
-			const uint8_t *gt = memchr(b + i, '>', e - i);
-
-			if (gt == NULL)
-				return none;
-			i = (uint32_t)(gt - b);
-		}
+		/* '<': on past its '>' */
+		i = lex_span(b, i + 1, e, lim, LEX_SET_NOT_GT);
+		if (i >= e)
+			return -1;
 		i++;
 	}
 	while (i < e && b[i] == ';') {
 		uint32_t ns, ne, vs, ve;
 
+		/* as it is nearly always written: ";tag=" and the value, in one compare */
+		if (e - i > 5 && lex_eq4(b + i + 1, "tag=", "\x20\x20\x20\0") &&
+			!lex_is_lws(b[i + 5])) {
+			vs = i + 5;
+			ve = b[vs] == '"' ? lex_skip_quoted(b, vs, e) :
+					    lex_span(b, vs, e, lim, LEX_SET_TAGVAL);
+			if (ve > vs) {
+				*tag = span(vs, ve);
+				return 0;
+			} /* ";tag=;": empty, the loop below passes it as before */
+		}
 		i = lex_skip_lws(b, i + 1, e);
 		ns = i;
 		i = lex_span(b, i, e, lim, LEX_SET_TOKEN);
@@ -570,22 +721,24 @@ find_tag(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim)
 			ve = i;
 			i = lex_skip_lws(b, i, e);
 		}
-		if (param_eq(b, ns, ne, "tag", 3) && ve > vs)
-			return span(vs, ve);
+		if (param_eq(b, ns, ne, "tag", 3) && ve > vs) {
+			*tag = span(vs, ve);
+			return 0;
+		}
 		if (ns == ne)
 			break;
 	}
-	return none;
+	return 0;
 }
 
-static void
-header(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t name_e, uint32_t vs,
+static inline __attribute__((always_inline)) void
+header(struct cursor *c, enum lex_hdr id, uint32_t line_s, uint32_t line_e, uint32_t vs,
 	uint32_t ve)
 {
 	struct slb_sip_msg *msg = c->msg;
 	int64_t v;
 
-	switch (lex_header_id(c->buf + line_s, name_e - line_s)) {
+	switch (id) {
 	case LEX_H_CALLID:
 		hdr_callid(c, vs, ve);
 		break;
@@ -614,29 +767,213 @@ header(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t name_e, uint
 			msg->content_length = (int32_t)v;
 		break;
 	case LEX_H_FROM:
+		/* the last one's tag, as for To; looked for at the end, if wanted */
 		msg->has_from = true;
-		msg->from_tag = find_tag(c->buf, vs, ve, c->len);
+		c->from = span(vs, ve);
 		break;
 	case LEX_H_TO:
+		/*
+		 * The To tag tells an initial request from one in a dialog: when To's address
+		 * cannot be told from its parameters, the balancer cannot tell either (RFC 4475
+		 * quotbal). From's tag names only RFC 2543 transactions: unclosed, it is absent.
+		 */
 		msg->has_to = true;
-		msg->to_tag = find_tag(c->buf, vs, ve, c->len);
+		if (find_tag(c->buf, vs, ve, c->len, &msg->to_tag) < 0)
+			set_err(msg, SLB_SIP_E_NO_FROM_TO, vs);
 		break;
 	case LEX_H_ROUTE:
 		hdr_route(c, line_s, line_e, vs, ve, 0);
 		break;
 	case LEX_H_RR:
-		hdr_route(c, line_s, line_e, vs, ve, 1);
+		if (c->want & SLB_SIP_WANT_RR)
+			hdr_route(c, line_s, line_e, vs, ve, 1);
 		break;
 	case LEX_H_OTHER:
 		break;
 	}
 }
 
-enum slb_sip_err
-slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
+/*
+ * Whether a header's grammar has quoted strings. Call-ID's word takes '"' and '\\' as plain
+ * characters; CSeq, Max-Forwards and Content-Length are numbers and a method. Every other
+ * header, known or not, may quote (display names, parameter values, warn-text).
+ */
+static bool
+hdr_may_quote(enum lex_hdr id)
 {
-	struct cursor c = {buf, len, msg};
-	const uint8_t *lf;
+	return id != LEX_H_CALLID && id != LEX_H_CSEQ && id != LEX_H_MAXFWD && id != LEX_H_CLEN;
+}
+
+/*
+ * The first NUL of the header field [s, e) (name, colon, value and its folds) that is not the
+ * second byte of a quoted-pair inside a closed quoted string (RFC 3261 §25.1: quoted-pair =
+ * "\\" (%x00-09 / %x0B-0C / %x0E-7F)), or e when every NUL is one.
+ */
+static uint32_t
+field_bare_nul(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim)
+{
+	uint32_t name_e = lex_span(b, s, e, lim, LEX_SET_TOKEN), i = name_e, pending = e;
+	bool quoted = false;
+
+	while (i < e && (b[i] == ' ' || b[i] == '\t'))
+		i++;
+	if (name_e == s || i >= e || b[i] != ':' ||
+		!hdr_may_quote(lex_header_id(b + s, name_e - s))) {
+		const uint8_t *nul = memchr(b + s, 0, e - s);
+
+		return nul ? (uint32_t)(nul - b) : e;
+	}
+	for (i++; i < e; i++) {
+		uint8_t ch = b[i];
+
+		if (ch == 0)
+			return i; /* bare, in a quoted string or not */
+		if (!quoted) {
+			quoted = ch == '"';
+			continue;
+		}
+		if (ch == '\\' && i + 1 < e && b[i + 1] != '\r' && b[i + 1] != '\n') {
+			if (b[i + 1] == 0 && pending == e)
+				pending = i + 1; /* valid once the string closes */
+			i++;
+		} else if (ch == '"') {
+			quoted = false;
+			pending = e;
+		}
+	}
+	return quoted ? pending : e;
+}
+
+/*
+ * The header section [hs, he) holds a NUL, the first at nul: it is binary unless every NUL is a
+ * quoted-pair's. Off the fast path (a NUL in a header is rare), and linear: one walk over the
+ * fields, looking into those that hold a NUL.
+ */
+static void __attribute__((cold))
+check_nuls(struct cursor *c, uint32_t hs, uint32_t he, uint32_t nul)
+{
+	const uint8_t *b = c->buf;
+	uint32_t s = hs;
+
+	while (s < he) {
+		uint32_t e = s, bad;
+		const uint8_t *lf, *next;
+
+		/* the field: its first line and the lines folded into it */
+		do {
+			lf = memchr(b + e, '\n', he - e);
+			e = lf ? (uint32_t)(lf - b) + 1 : he;
+		} while (e < he && (b[e] == ' ' || b[e] == '\t'));
+		if (nul < e) {
+			bad = field_bare_nul(b, s, e, c->len);
+			if (bad < e) {
+				set_err(c->msg, SLB_SIP_E_BINARY, bad);
+				return;
+			}
+			next = memchr(b + e, 0, he - e);
+			if (next == NULL)
+				return;
+			nul = (uint32_t)(next - b);
+		}
+		s = e;
+	}
+}
+
+/*
+ * Whether the From tag is needed without being asked: a top or second Via whose branch lacks
+ * the RFC 3261 cookie belongs to an RFC 2543 peer, whose transaction the rewrite names by
+ * Call-ID, CSeq and From tag (slb_rw_branch(), slb_rw_via_is_ours()).
+ */
+static bool
+rfc2543_via(const uint8_t *b, const struct slb_sip_msg *msg)
+{
+	unsigned int k;
+
+	for (k = 0; k < 2 && k < msg->via_count; k++) {
+		const struct slb_sip_via *v = &msg->via[k];
+
+		if (v->branch.len < COOKIE_LEN || memcmp(b + v->branch.off, COOKIE, COOKIE_LEN) != 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The header fields from i up to the empty line. Returns the index of the first body byte, or 0
+ * when the section is cut short (TRUNCATED set). sc has found the start line's LF already.
+ */
+static uint32_t
+parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
+{
+	const uint8_t *buf = c->buf;
+	struct slb_sip_msg *msg = c->msg;
+	uint32_t len = c->len;
+
+	for (;;) {
+		uint32_t line_s = i, name_e, vs, ve, line_e, lf;
+
+		if (i >= len) {
+			set_err(msg, SLB_SIP_E_TRUNCATED, len);
+			return 0;
+		}
+		if (buf[i] <= '\r' &&
+			(buf[i] == '\n' || (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n'))) {
+			if (buf[i] == '\n')
+				msg->bare_lf = true;
+			return i + (buf[i] == '\n' ? 1 : 2);
+		}
+		/* one header field: first line, then folded continuation lines */
+		for (;;) {
+			lf = lex_scan_lf(sc, i);
+			if (lf >= len) {
+				set_err(msg, SLB_SIP_E_TRUNCATED, len);
+				return 0;
+			}
+			i = lf + 1;
+			if (lf == line_s || buf[lf - 1] != '\r')
+				msg->bare_lf = true;
+			if (i < len && buf[i] <= ' ' && (buf[i] == ' ' || buf[i] == '\t'))
+				continue; /* §7.3.1 line folding: LWS continues the value */
+			break;
+		}
+		line_e = i;
+		ve = line_e - 1;
+		if (ve > line_s && buf[ve - 1] == '\r')
+			ve--;
+		/* the names the decision reads, as written nearly always: one compare */
+		if (len - line_s >= 16) {
+			uint32_t n;
+			enum lex_hdr id = lex_header_fast(buf + line_s, &n);
+
+			if (id != LEX_H_OTHER) {
+				header(c, id, line_s, line_e, line_s + n, ve);
+				continue;
+			}
+		}
+		/* field-name *WSP ":" */
+		name_e = lex_span(buf, line_s, ve, len, LEX_SET_TOKEN);
+		vs = name_e;
+		while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t'))
+			vs++;
+		if (name_e == line_s || vs >= ve || buf[vs] != ':') {
+			const uint8_t *nul = sc->nul < line_e ?
+						     memchr(buf + line_s, 0, line_e - line_s) : NULL;
+
+			if (nul != NULL)
+				set_err(msg, SLB_SIP_E_BINARY, (uint32_t)(nul - buf));
+			else
+				set_err(msg, SLB_SIP_E_HEADER, line_s);
+			continue;
+		}
+		header(c, lex_header_id(buf + line_s, name_e - line_s), line_s, line_e, vs + 1, ve);
+	}
+}
+
+enum slb_sip_err
+slb_sip_parse_want(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg, uint32_t want)
+{
+	struct cursor c = {buf, len, msg, want, {0, 0}};
+	struct lex_scan sc;
 	uint32_t i = 0, e, next;
 
 	memset(msg, 0, sizeof(*msg));
@@ -656,8 +993,9 @@ slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
 	}
 
 	/* start line */
-	lf = memchr(buf + i, '\n', len - i);
-	if (lf == NULL) {
+	lex_scan_init(&sc, buf, len);
+	e = lex_scan_lf(&sc, i);
+	if (e >= len) {
 		set_err(msg, SLB_SIP_E_TRUNCATED, len);
 		/* a lone line can still tell not-SIP from cut-short SIP (cut between CR and LF too) */
 		parse_start_line(&c, i, buf[len - 1] == '\r' ? len - 1 : len);
@@ -665,8 +1003,7 @@ slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
 			msg->err = SLB_SIP_E_START_LINE;
 		return msg->err;
 	}
-	next = (uint32_t)(lf - buf) + 1;
-	e = next - 1;
+	next = e + 1;
 	if (e > i && buf[e - 1] == '\r')
 		e--;
 	else
@@ -676,61 +1013,14 @@ slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
 	if (msg->err != SLB_SIP_OK)
 		return msg->err;
 
-	/* header fields up to the empty line */
-	i = next;
-	for (;;) {
-		uint32_t line_s = i, name_e, vs, ve, line_e;
-
-		if (i >= len) {
-			set_err(msg, SLB_SIP_E_TRUNCATED, len);
-			return msg->err;
-		}
-		if (buf[i] == '\n' || (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n')) {
-			if (buf[i] == '\n')
-				msg->bare_lf = true;
-			i += buf[i] == '\n' ? 1 : 2;
-			break;
-		}
-		/* one header field: first line, then folded continuation lines */
-		for (;;) {
-			lf = memchr(buf + i, '\n', len - i);
-			if (lf == NULL) {
-				set_err(msg, SLB_SIP_E_TRUNCATED, len);
-				return msg->err;
-			}
-			i = (uint32_t)(lf - buf) + 1;
-			if (i - 1 == line_s || buf[i - 2] != '\r')
-				msg->bare_lf = true;
-			if (i < len && (buf[i] == ' ' || buf[i] == '\t'))
-				continue; /* §7.3.1 line folding: LWS continues the value */
-			break;
-		}
-		line_e = i;
-		ve = line_e - 1;
-		if (ve > line_s && buf[ve - 1] == '\r')
-			ve--;
-		/* field-name *WSP ":" */
-		name_e = lex_span(buf, line_s, ve, len, LEX_SET_TOKEN);
-		vs = name_e;
-		while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t'))
-			vs++;
-		if (name_e == line_s || vs >= ve || buf[vs] != ':') {
-			set_err(msg, memchr(buf + line_s, 0, line_e - line_s) ?
-					     SLB_SIP_E_BINARY : SLB_SIP_E_HEADER, line_s);
-			continue;
-		}
-		header(&c, line_s, line_e, name_e, vs + 1, ve);
-	}
+	i = parse_headers(&c, &sc, next);
+	if (i == 0)
+		return msg->err;
 	msg->hdr_end = (uint16_t)i;
 
-	/* a NUL anywhere in the header section (start line was checked already) */
-	{
-		uint32_t hs = (uint32_t)msg->start_line.off + msg->start_line.len;
-		const uint8_t *nul = memchr(buf + hs, 0, i - hs);
-
-		if (nul != NULL)
-			set_err(msg, SLB_SIP_E_BINARY, (uint32_t)(nul - buf));
-	}
+	/* a NUL in the header section (the start line was checked already): the scan saw it */
+	if (sc.nul < i)
+		check_nuls(&c, next, i, sc.nul);
 
 	/* the body, checked against Content-Length (§18.3: over UDP, a short body is an error) */
 	if (msg->content_length >= 0) {
@@ -744,6 +1034,9 @@ slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
 	} else {
 		msg->body = span(i, len);
 	}
+
+	if (c.from.len && ((want & SLB_SIP_WANT_FROM_TAG) || rfc2543_via(buf, msg)))
+		find_tag(buf, c.from.off, (uint32_t)c.from.off + c.from.len, len, &msg->from_tag);
 
 	/* what must be there */
 	if (msg->call_id.len == 0)
@@ -760,6 +1053,12 @@ slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
 	if (!msg->has_from || !msg->has_to)
 		set_err(msg, SLB_SIP_E_NO_FROM_TO, i);
 	return msg->err;
+}
+
+enum slb_sip_err
+slb_sip_parse(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg)
+{
+	return slb_sip_parse_want(buf, len, msg, SLB_SIP_WANT_ALL);
 }
 
 int

@@ -18,7 +18,8 @@ static const struct {
 	[SLB_SIP_OK] = {"ok", "no error", SLB_SIP_ACT_FORWARD},
 	[SLB_SIP_E_EMPTY] = {"empty", "empty datagram or only line ends", SLB_SIP_ACT_DROP},
 	[SLB_SIP_E_TOO_LONG] = {"too_long", "message longer than 65535 bytes", SLB_SIP_ACT_DROP},
-	[SLB_SIP_E_BINARY] = {"binary", "control byte in the start line, or NUL in the headers",
+	[SLB_SIP_E_BINARY] = {"binary",
+		"control byte in the start line, or NUL in the headers outside a quoted-pair",
 		SLB_SIP_ACT_DROP},
 	[SLB_SIP_E_START_LINE] = {"start_line", "start line is neither a request nor a status line",
 		SLB_SIP_ACT_DROP},
@@ -43,7 +44,8 @@ static const struct {
 		SLB_SIP_ACT_CALLID},
 	[SLB_SIP_E_MAX_FWD] = {"max_forwards", "Max-Forwards is not a number in 0..32767",
 		SLB_SIP_ACT_CALLID},
-	[SLB_SIP_E_NO_FROM_TO] = {"no_from_to", "From or To is missing", SLB_SIP_ACT_CALLID},
+	[SLB_SIP_E_NO_FROM_TO] = {"no_from_to",
+		"From or To is missing, or To's quoted string or '<' is not closed", SLB_SIP_ACT_CALLID},
 };
 
 const char *

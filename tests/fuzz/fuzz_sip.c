@@ -73,6 +73,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf, data, len);
 	err = slb_sip_parse(buf, len, &m);
 
+	/*
+	 * The forwarding decision's parse (nothing wanted) agrees with the full one on the error
+	 * and on every field but those it leaves out: rr_count, and from_tag unless a top Via is
+	 * RFC 2543's, when it must be there for the rewrite.
+	 */
+	{
+		struct slb_sip_msg d = m;
+
+		CHECK(slb_sip_parse_want(buf, len, &d, 0) == err);
+		if (d.from_tag.len != m.from_tag.len) {
+			CHECK(d.from_tag.len == 0);
+			d.from_tag = m.from_tag;
+		}
+		d.rr_count = m.rr_count;
+		CHECK(memcmp(&d, &m, sizeof(d)) == 0);
+	}
+
 	CHECK(err == m.err);
 	CHECK((unsigned int)err < SLB_SIP_E__COUNT);
 	if (len > SLB_SIP_MAX_LEN)
@@ -118,6 +135,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(m.method != SLB_M_NONE && m.ruri.len > 0 && m.method_str.len > 0);
 		else
 			CHECK(m.status >= 100 && m.status <= 699);
+		/* a NUL in a valid header section is a quoted-pair's: a backslash before it */
+		for (i = m.start_line.off + m.start_line.len; i < m.hdr_end; i++)
+			if (buf[i] == 0)
+				CHECK(buf[i - 1] == '\\');
 	}
 #if FUZZ_CHECK_POLICY
 	if (slb_sip_policy(err) == SLB_SIP_ACT_CALLID)

@@ -5,6 +5,7 @@
 """
 import json
 import os
+import re
 import random
 import subprocess
 import sys
@@ -62,9 +63,19 @@ def main():
         for o, path in zip(objs, files):
             check('fields of %s' % path, all(k in o for k in FIELDS), sorted(o))
             check('file name of %s' % path, o.get('file') == path, o.get('file'))
-        seeds_ok = [o for o in objs if o.get('file', '').startswith(seeds)]
+        # test_sip_torture's seeds end in the error they must give: "-ok.sip", "-binary.sip", ...
+        torture = re.compile(r'^(rfc4475|qpair)-.*-([a-z_]+)\.sip$')
+        seeds_all = [o for o in objs if o.get('file', '').startswith(seeds)]
+        seeds_ok = [o for o in seeds_all if not torture.match(os.path.basename(o['file']))]
         check('seed messages parse', seeds_ok and all(o['ok'] for o in seeds_ok if 'keepalive' not in o['file']),
               [o['file'] for o in seeds_ok if not o['ok'] and 'keepalive' not in o['file']])
+        wrong = []
+        for o in seeds_all:
+            m = torture.match(os.path.basename(o['file']))
+            if m and (o['error'] or 'ok') != m.group(2):
+                wrong.append((o['file'], o['error']))
+        check('torture seeds give the error their name says',
+              len(seeds_all) > len(seeds_ok) and not wrong, wrong)
         odd = [o for o in objs if o.get('file') == p]
         check('Call-ID bytes escaped and kept', odd and odd[0]['call_id'] is not None
               and odd[0]['call_id'].startswith('"\\'), odd)
