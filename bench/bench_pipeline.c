@@ -48,6 +48,11 @@ static struct tmpl *tmpl[M__COUNT];
 static uint32_t ncalls = 4096;
 static struct rte_mbuf *mb;
 static struct rte_mbuf *bmb[SLB_FWD_BURST]; /* one mbuf per message of a burst */
+/*
+ * The UDP checksum as a worker writes it: updated from the checksum that came in (a port without
+ * transmit offload: net_af_packet), or left to the device (-o: every port offloads it).
+ */
+static uint8_t csum_mode = SLB_PKT_CSUM_RX;
 
 static double
 now_ns(void)
@@ -98,6 +103,7 @@ load_into(struct rte_mbuf *m, const struct tmpl *t, struct slb_pkt *p)
 	p->sip_len = (uint16_t)(t->len - HDRS);
 	/* the bench's templates come from callers and from backends alike, as on a "both" port */
 	p->in_role = SLB_PKT_FROM_CALLERS | SLB_PKT_FROM_BACKENDS;
+	p->csum = csum_mode;
 }
 
 static void
@@ -137,6 +143,18 @@ first_via(const struct slb_pkt *p, char *out, size_t cap)
 	out[e - v - 2] = 0;
 }
 
+/* What is timed must be right: the forwarded datagram's UDP checksum checks (slb_testpkt.h). */
+static void
+check_sum(const struct slb_pkt *p)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(mb, const uint8_t *, p->l3_off);
+
+	if (p->csum != SLB_PKT_CSUM_OFFLOAD && testpkt_udp_sum(ip, ip + 20) != 0xffff) {
+		fprintf(stderr, "bench: a forwarded datagram's UDP checksum is wrong\n");
+		exit(1);
+	}
+}
+
 static void
 build_call(uint32_t i)
 {
@@ -174,6 +192,7 @@ build_call(uint32_t i)
 		exit(1);
 	}
 	first_via(&p, lbvia_inv, sizeof(lbvia_inv));
+	check_sum(&p);
 	idx = out.be_idx;
 	be_ip = bt->be[idx].ip;
 
@@ -236,6 +255,7 @@ build_call(uint32_t i)
 		exit(1);
 	}
 	first_via(&p, lbvia_bye, sizeof(lbvia_bye));
+	check_sum(&p);
 	snprintf(msg, sizeof(msg),
 		"SIP/2.0 200 OK\r\n"
 		"%s\r\n"
@@ -309,9 +329,11 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-e]\n"
+		"usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-e] [-o]\n"
 		"  -e           fill dialog events' details, as a worker does while "
 		"siplb-control listens\n"
+		"  -o           the ports offload transmit checksums (default: the UDP checksum is "
+		"updated in software)\n"
 		"  -h, --help   this help\n"
 		"  --version    print the version and exit\n",
 		prog, SLB_FWD_BURST);
@@ -338,12 +360,13 @@ main(int argc, char **argv)
 	bool events = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "r:c:b:eh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:c:b:eoh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': rounds = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'c': ncalls = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'b': burst = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'e': events = true; break;
+		case 'o': csum_mode = SLB_PKT_CSUM_OFFLOAD; break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
@@ -417,6 +440,9 @@ main(int argc, char **argv)
 		printf("burst size %u\n", burst);
 	if (events)
 		printf("dialog events' details filled (-e)\n");
+	printf("UDP checksum: %s\n", csum_mode == SLB_PKT_CSUM_OFFLOAD ?
+		"left to the device (-o: pseudo header and flags only)" :
+		"updated from the one that came in (RFC 1624)");
 	printf("%-8s %7s %10s %10s %14s\n", "message", "bytes", "ns/msg", "net ns", "net msgs/s");
 	for (k = 0; k < M__COUNT; k++) {
 		double net = med[k] - copy_ns;

@@ -14,6 +14,9 @@
 
 RTE_LOG_REGISTER(slb_logtype_port, siplb.port, INFO);
 
+/* The transmit offloads a datagram's checksums need (slb_rw_finish(), SLB_PKT_CSUM_OFFLOAD). */
+#define TX_CSUM (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+
 /* The ethdev name in a device string: "net_tap0,iface=x" -> "net_tap0". */
 static void
 dev_name(const char *device, char *name, size_t len)
@@ -50,19 +53,13 @@ find_port(struct slb_port *p, const struct slb_cfg_port *cp)
 	return 0;
 }
 
+/* Find or probe the device of port pidx and ask what it can do. */
 static int
-setup_port(struct slb_dp *dp, uint32_t pidx)
+attach_port(struct slb_dp *dp, uint32_t pidx, struct rte_eth_dev_info *info)
 {
-	const struct slb_cfg *cfg = dp->cfg;
-	const struct slb_cfg_port *cp = &cfg->port[pidx];
+	const struct slb_cfg_port *cp = &dp->cfg->port[pidx];
 	struct slb_port *p = &dp->port[pidx];
-	struct rte_eth_conf conf;
-	struct rte_eth_dev_info info;
-	struct rte_eth_rxconf rxc;
-	struct rte_eth_txconf txc;
-	uint16_t nb_rxd = (uint16_t)cfg->rx_desc, nb_txd = (uint16_t)cfg->tx_desc, q;
-	uint64_t want;
-	int socket, rc;
+	int rc;
 
 	strcpy(p->name, cp->name);
 	p->mtu = (uint16_t)cp->mtu;
@@ -70,11 +67,28 @@ setup_port(struct slb_dp *dp, uint32_t pidx)
 	if (find_port(p, cp) < 0)
 		return -1;
 	p->open = true;
-	rc = rte_eth_dev_info_get(p->port_id, &info);
+	rc = rte_eth_dev_info_get(p->port_id, info);
 	if (rc != 0) {
 		SLB_LOG(port, ERR, "port %s: device info: %s", p->name, rte_strerror(-rc));
 		return -1;
 	}
+	return 0;
+}
+
+static int
+setup_port(struct slb_dp *dp, uint32_t pidx, const struct rte_eth_dev_info *dev)
+{
+	const struct slb_cfg *cfg = dp->cfg;
+	const struct slb_cfg_port *cp = &cfg->port[pidx];
+	struct slb_port *p = &dp->port[pidx];
+	const struct rte_eth_dev_info info = *dev;
+	struct rte_eth_conf conf;
+	struct rte_eth_rxconf rxc;
+	struct rte_eth_txconf txc;
+	uint16_t nb_rxd = (uint16_t)cfg->rx_desc, nb_txd = (uint16_t)cfg->tx_desc, q;
+	uint64_t want;
+	int socket, rc;
+
 	socket = rte_eth_dev_socket_id(p->port_id);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
@@ -109,6 +123,9 @@ setup_port(struct slb_dp *dp, uint32_t pidx)
 	p->tx_multiseg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 	if (p->tx_multiseg)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* asked only when used: on some NICs an offload turns off the fastest tx path */
+	if (dp->tx_csum)
+		conf.txmode.offloads |= TX_CSUM;
 	if (p->mtu > info.max_mtu || p->mtu < info.min_mtu) {
 		SLB_LOG(port, ERR, "port %s: mtu %u is outside the device's %u..%u", p->name,
 			p->mtu, info.min_mtu, info.max_mtu);
@@ -173,16 +190,48 @@ setup_port(struct slb_dp *dp, uint32_t pidx)
 	return 0;
 }
 
+/*
+ * Transmit checksum offload is used when every port has it: the SIP core writes a datagram's
+ * checksums before the route picks its port (slb_pkt.csum), so it is one way for all. Ports of
+ * one model, the usual case, all have it or all lack it.
+ */
+static void
+choose_tx_csum(struct slb_dp *dp, const struct rte_eth_dev_info *info)
+{
+	uint32_t i, able = 0;
+
+	for (i = 0; i < dp->cfg->nb_ports; i++)
+		if ((info[i].tx_offload_capa & TX_CSUM) == TX_CSUM) {
+			dp->port[i].tx_csum = true;
+			able++;
+		}
+	dp->tx_csum = dp->cfg->tx_checksum_offload && able == dp->cfg->nb_ports;
+	for (i = 0; i < dp->cfg->nb_ports; i++)
+		SLB_LOG(port, INFO, "port %s: IPv4 and UDP checksums on transmit: %s",
+			dp->port[i].name, dp->tx_csum ? "offloaded to the device" :
+			!dp->port[i].tx_csum ? "in software (the device cannot offload them)" :
+			!dp->cfg->tx_checksum_offload ? "in software (tx_checksum_offload false)" :
+			"in software (another port cannot offload them)");
+	if (!dp->tx_csum)
+		for (i = 0; i < dp->cfg->nb_ports; i++)
+			dp->port[i].tx_csum = false;
+}
+
 int
 slb_port_init(struct slb_dp *dp)
 {
+	struct rte_eth_dev_info info[SLB_CFG_MAX_PORTS];
 	uint32_t i;
 
 	for (i = 0; i < dp->cfg->nb_ports; i++) {
-		if (setup_port(dp, i) < 0)
+		if (attach_port(dp, i, &info[i]) < 0)
 			return -1;
 		dp->nb_ports = i + 1;
 	}
+	choose_tx_csum(dp, info);
+	for (i = 0; i < dp->cfg->nb_ports; i++)
+		if (setup_port(dp, i, &info[i]) < 0)
+			return -1;
 	return 0;
 }
 

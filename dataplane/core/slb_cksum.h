@@ -1,10 +1,15 @@
-/* slb_cksum.h: the Internet checksum (RFC 1071) over a whole SIP datagram, 32 bits at a time. */
+/* slb_cksum.h: the Internet checksum (RFC 1071) of UDP over IPv4: whole, and its parts. */
 #ifndef SLB_CKSUM_H
 #define SLB_CKSUM_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -75,6 +80,42 @@ slb_cksum_fold(uint64_t sum)
 	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	return (uint16_t)sum;
+}
+
+/*
+ * A sum of bytes that start at an odd offset of the datagram: every byte sits in the other half
+ * of its 16-bit word, so the sum is the byte swap of the sum taken from an even offset
+ * (RFC 1071, 2(B)). It holds for folded sums, end-around carries included.
+ */
+static inline uint16_t
+slb_cksum_swap(uint16_t s)
+{
+	return (uint16_t)(s << 8 | s >> 8);
+}
+
+/* The UDP pseudo header of RFC 768 (addresses, protocol, udp_len_be), in memory order. */
+static inline uint64_t
+slb_cksum_phdr4(const struct rte_ipv4_hdr *ip, rte_be16_t udp_len_be)
+{
+	return slb_cksum_add(&ip->src_addr, 8, 0) + rte_cpu_to_be_16(IPPROTO_UDP) + udp_len_be;
+}
+
+/*
+ * Write the UDP checksum of a whole datagram (pseudo header, UDP header and payload, as many
+ * bytes as dgram_len says), as RFC 768 wants it: a computed zero is sent as all ones, since
+ * zero in the field means "no checksum".
+ */
+static inline void
+slb_cksum_udp4_fill(const struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp)
+{
+	uint64_t sum;
+	uint16_t c;
+
+	udp->dgram_cksum = 0;
+	sum = slb_cksum_add(udp, rte_be_to_cpu_16(udp->dgram_len), slb_cksum_phdr4(ip,
+		udp->dgram_len));
+	c = (uint16_t)~slb_cksum_fold(sum);
+	udp->dgram_cksum = c == 0 ? 0xffff : c;
 }
 
 #endif /* SLB_CKSUM_H */
