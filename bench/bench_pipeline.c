@@ -50,7 +50,9 @@ static struct rte_mbuf *mb;
 static struct rte_mbuf *bmb[SLB_FWD_BURST]; /* one mbuf per message of a burst */
 /*
  * The UDP checksum as a worker writes it: updated from the checksum that came in (a port without
- * transmit offload: net_af_packet), or left to the device (-o: every port offloads it).
+ * transmit offload: net_af_packet), left to the device (-o: every port offloads it), or summed
+ * over the whole datagram (-f: as for one that came without a checksum; what every message
+ * cost before the update).
  */
 static uint8_t csum_mode = SLB_PKT_CSUM_RX;
 
@@ -112,7 +114,10 @@ load(const struct tmpl *t, struct slb_pkt *p)
 	load_into(mb, t, p);
 }
 
-static const char sdp[] =
+/* The SDP of the INVITE and the 200: sdp0, then -p bytes of attribute lines (body). */
+static char body[3072];
+
+static const char sdp0[] =
 	"v=0\r\n"
 	"o=alice 2890844526 2890844526 IN IP4 198.18.1.2\r\n"
 	"s=-\r\n"
@@ -182,7 +187,7 @@ build_call(uint32_t i)
 		"User-Agent: siplb-bench/1\r\n"
 		"Content-Type: application/sdp\r\n"
 		"Content-Length: %zu\r\n\r\n%s",
-		cvia, i, callid, strlen(sdp), sdp);
+		cvia, i, callid, strlen(body), body);
 	make_frame(&tmpl[M_INVITE][i], msg, CALLER_IP, LB_CALLER_IP, 5060);
 
 	/* learn our Via and backend from one pass of the INVITE, as the backend would see it */
@@ -219,7 +224,7 @@ build_call(uint32_t i)
 			resp[r].status, lbvia_inv, cvia, i,
 			resp[r].type == M_100 ? "" : ";tag=b77", callid,
 			with_sdp ? "Content-Type: application/sdp\r\n" : "",
-			with_sdp ? strlen(sdp) : 0, with_sdp ? sdp : "");
+			with_sdp ? strlen(body) : 0, with_sdp ? body : "");
 		make_frame(&tmpl[resp[r].type][i], msg, be_ip, LB_BACKEND_IP, 5060);
 	}
 
@@ -329,11 +334,13 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-e] [-o]\n"
+		"usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-p bytes] [-e] [-o | -f]\n"
+		"  -p bytes     that much more SDP in the INVITE and the 200 (64-byte lines)\n"
 		"  -e           fill dialog events' details, as a worker does while "
 		"siplb-control listens\n"
 		"  -o           the ports offload transmit checksums (default: the UDP checksum is "
 		"updated in software)\n"
+		"  -f           the UDP checksum is summed over the whole datagram\n"
 		"  -h, --help   this help\n"
 		"  --version    print the version and exit\n",
 		prog, SLB_FWD_BURST);
@@ -358,15 +365,19 @@ main(int argc, char **argv)
 	struct slb_fwd_out out;
 	struct slb_pkt p;
 	bool events = false;
+	uint32_t pad = 0;
+	size_t n;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "r:c:b:eoh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:c:b:p:eofh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': rounds = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'c': ncalls = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'b': burst = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'p': pad = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'e': events = true; break;
 		case 'o': csum_mode = SLB_PKT_CSUM_OFFLOAD; break;
+		case 'f': csum_mode = SLB_PKT_CSUM_NONE; break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
@@ -382,8 +393,14 @@ main(int argc, char **argv)
 		usage(stderr, argv[0]);
 		return 2;
 	}
-	if (rounds == 0 || ncalls == 0 || burst == 0 || burst > SLB_FWD_BURST)
+	if (rounds == 0 || ncalls == 0 || burst == 0 || burst > SLB_FWD_BURST ||
+		pad > sizeof(body) - sizeof(sdp0))
 		return 2;
+	/* attribute lines of 64 bytes: what a bigger SDP offer adds */
+	strcpy(body, sdp0);
+	for (n = strlen(body); pad >= 64; pad -= 64)
+		n += (size_t)snprintf(body + n, sizeof(body) - n, "a=x-pad:%s\r\n",
+			"0123456789abcdef0123456789abcdef0123456789abcdef012345");
 	setup();
 	if (events)
 		lc.want = SLB_FWD_WANT_DLG | SLB_FWD_WANT_UNANSWERED;
@@ -442,6 +459,7 @@ main(int argc, char **argv)
 		printf("dialog events' details filled (-e)\n");
 	printf("UDP checksum: %s\n", csum_mode == SLB_PKT_CSUM_OFFLOAD ?
 		"left to the device (-o: pseudo header and flags only)" :
+		csum_mode == SLB_PKT_CSUM_NONE ? "summed over the whole datagram (-f)" :
 		"updated from the one that came in (RFC 1624)");
 	printf("%-8s %7s %10s %10s %14s\n", "message", "bytes", "ns/msg", "net ns", "net msgs/s");
 	for (k = 0; k < M__COUNT; k++) {

@@ -631,32 +631,45 @@ top_blocks(const uint8_t *sip, const struct slb_sip_msg *msg, const struct slb_r
 /*
  * The UDP checksum, kept up to date through the edits (RFC 1624: HC' = ~(~HC + ~m + m'), where
  * m is what goes out and m' what comes in), so that its cost depends on the edits, not on the
- * length of the message. All sums are one's-complement sums in memory order (slb_cksum.h),
- * folded to 16 bits; subtracting is adding the complement.
+ * length of the message. Sums are one's-complement sums in memory order (slb_cksum.h), kept
+ * unfolded in 64 bits: all that counts is their value modulo 65535, and 2^64 = 1 modulo 65535,
+ * so a carry out of bit 63 comes back in at bit 0, and ~x (2^64 - 1 - x) is -x. One fold at the
+ * end; the edits cost no fold each.
  */
-static inline uint16_t
-sum_add(uint16_t a, uint16_t b)
+static inline uint64_t
+acc_add(uint64_t a, uint64_t b)
 {
-	return slb_cksum_fold((uint64_t)a + b);
+	a += b;
+	return a + (a < b);
 }
 
-static inline uint16_t
-sum_sub(uint16_t a, uint16_t b)
+static inline uint64_t
+acc_sub(uint64_t a, uint64_t b)
 {
-	return slb_cksum_fold((uint64_t)a + (uint16_t)~b);
+	return acc_add(a, ~b);
+}
+
+/* The same value modulo 65535 in at most 33 bits, so that it can be multiplied. */
+static inline uint64_t
+fold32(uint64_t s)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
+	return (s & 0xffffffffu) + (s >> 32);
 }
 
 /*
  * n bytes at offset off of the SIP message, as they add into the UDP checksum. The message
- * starts 8 bytes (even) after the UDP header, so its offsets have the parity of the datagram's;
- * bytes at an odd offset sit in the other half of their words (slb_cksum_swap()).
+ * starts 8 bytes (even) after the UDP header, so its offsets have the parity of the datagram's.
+ * Bytes at an odd offset sit in the other half of their words: their sum is the byte swap of
+ * the sum taken from an even offset (RFC 1071, 2(B)), which modulo 65535 is that sum times 256
+ * (x = 256h + l, and 256x = 65536h + 256l = h + 256l): no fold to 16 bits for it either.
  */
-static inline uint16_t
+static inline uint64_t
 run_sum(const void *b, uint32_t n, uint32_t off)
 {
-	uint16_t s = slb_cksum_fold(slb_cksum_add(b, n, 0));
+	uint64_t s = slb_cksum_add(b, n, 0);
 
-	return (off & 1) ? slb_cksum_swap(s) : s;
+	return (off & 1) ? fold32(s) << 8 : s;
 }
 
 /*
@@ -669,7 +682,7 @@ run_sum(const void *b, uint32_t n, uint32_t off)
  * corruption stays visible, where a sum computed afresh would bless it.
  */
 static bool
-sum_begin(const struct rte_mbuf *m, const struct slb_pkt *p, uint16_t *sum)
+sum_begin(const struct rte_mbuf *m, const struct slb_pkt *p, uint64_t *sum)
 {
 	const struct rte_ipv4_hdr *ip;
 	const struct rte_udp_hdr *udp;
@@ -684,15 +697,14 @@ sum_begin(const struct rte_mbuf *m, const struct slb_pkt *p, uint16_t *sum)
 	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, p->l4_off);
 	if (udp->dgram_cksum == 0)
 		return false; /* "no checksum": there is nothing to start from */
-	*sum = (uint16_t)~slb_cksum_fold(slb_cksum_phdr4(ip, udp->dgram_len) +
-		slb_cksum_add(udp, sizeof(*udp), 0));
+	*sum = ~(slb_cksum_phdr4(ip, udp->dgram_len) + slb_cksum_udph(udp));
 	return true;
 }
 
 static inline void
-sum_end(struct slb_pkt *p, uint16_t sum)
+sum_end(struct slb_pkt *p, uint64_t sum)
 {
-	p->sip_sum = sum;
+	p->sip_sum = slb_cksum_fold(sum);
 	p->csum = SLB_PKT_CSUM_SUM;
 }
 
@@ -700,36 +712,41 @@ sum_end(struct slb_pkt *p, uint16_t sum)
  * The sum of the SIP bytes after the k sorted edits, from sum before them; called before
  * splice() moves anything, while what goes out is still there. Each removal is subtracted at its
  * offset and each insertion added at its new one. A run of bytes between edits that moves by an
- * odd count changes the half of the words its bytes are in: its sum is swapped. That costs a
- * pass over the run; for the last run (the rest of the headers and the body: the long one) the
- * sum is taken over whichever is shorter, the run or everything in front of it, since the two
- * add up to the sum before the edits.
+ * odd count changes the half of the words its bytes are in: its sum s becomes 256 s, a change
+ * of 255 s. That costs a pass over the run. The last run (the rest of the headers and the body:
+ * the long one) moves by what all the edits add; when that is odd its sum is taken from sum
+ * less everything in front of it (the runs, read once, and the removals, read anyway) unless
+ * the run itself is the shorter.
  */
-static uint16_t
+static uint64_t
 sum_edits(const uint8_t *sip, uint16_t sip_len, const struct edit *e, unsigned int k,
-	uint16_t sum)
+	uint64_t sum)
 {
-	uint32_t start = 0, end, i;
-	uint16_t acc = sum, s;
+	uint32_t tail = k > 0 ? (uint32_t)e[k - 1].off + e[k - 1].rm : 0, start = 0, i;
+	bool front = (edits_delta(e, k) & 1) && sip_len - tail > tail;
+	uint64_t acc = sum, in_front = 0, s;
 	int32_t shift = 0; /* how far the run from start moves */
 
-	for (i = 0; i <= k; i++) {
-		end = i < k ? e[i].off : sip_len;
-		if (shift & 1) {
-			if (i == k && end - start > start)
-				s = sum_sub(sum, run_sum(sip, start, 0));
-			else
-				s = run_sum(sip + start, end - start, start);
-			acc = sum_add(sum_sub(acc, s), slb_cksum_swap(s));
+	for (i = 0; i < k; i++) {
+		if ((shift & 1) || front) {
+			s = run_sum(sip + start, e[i].off - start, start);
+			in_front = acc_add(in_front, s);
+			if (shift & 1)
+				acc = acc_add(acc, fold32(s) * 255);
 		}
-		if (i == k)
-			break;
-		if (e[i].rm > 0)
-			acc = sum_sub(acc, run_sum(sip + e[i].off, e[i].rm, e[i].off));
+		if (e[i].rm > 0) {
+			s = run_sum(sip + e[i].off, e[i].rm, e[i].off);
+			in_front = acc_add(in_front, s);
+			acc = acc_sub(acc, s);
+		}
 		if (e[i].n > 0)
-			acc = sum_add(acc, run_sum(e[i].blk, e[i].n, (uint32_t)(e[i].off + shift)));
+			acc = acc_add(acc, run_sum(e[i].blk, e[i].n, (uint32_t)(e[i].off + shift)));
 		shift += (int32_t)e[i].n - e[i].rm;
 		start = (uint32_t)e[i].off + e[i].rm;
+	}
+	if (shift & 1) {
+		s = front ? acc_sub(sum, in_front) : run_sum(sip + tail, sip_len - tail, tail);
+		acc = acc_add(acc, fold32(s) * 255);
 	}
 	return acc;
 }
@@ -743,7 +760,8 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 	struct layout l;
 	unsigned int k = 0;
 	bool mf_present, track;
-	uint16_t ins, sum;
+	uint64_t sum;
+	uint16_t ins;
 	uint8_t *sip;
 	int rc;
 
@@ -802,11 +820,11 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 	if (mf_present) {
 		/* in place: its old digits out of the sum, the new ones in, at the same offset */
 		if (track)
-			sum = sum_sub(sum, run_sum(sip + msg->max_fwd.off, msg->max_fwd.len,
+			sum = acc_sub(sum, run_sum(sip + msg->max_fwd.off, msg->max_fwd.len,
 				msg->max_fwd.off));
 		decrement_digits(sip + msg->max_fwd.off, msg->max_fwd.len);
 		if (track)
-			sum = sum_add(sum, run_sum(sip + msg->max_fwd.off, msg->max_fwd.len,
+			sum = acc_add(sum, run_sum(sip + msg->max_fwd.off, msg->max_fwd.len,
 				msg->max_fwd.off));
 	}
 	if (track)
@@ -823,7 +841,8 @@ slb_rw_response(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg 
 {
 	struct layout l;
 	struct edit e;
-	uint16_t r0, r1, sum;
+	uint16_t r0, r1;
+	uint64_t sum;
 	bool track;
 	int rc;
 
@@ -891,7 +910,7 @@ slb_rw_finish(struct rte_mbuf *m, const struct slb_pkt *p)
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		udp->dgram_cksum = 0;
 		c = (uint16_t)~slb_cksum_fold(slb_cksum_phdr4(ip, udp->dgram_len) +
-			slb_cksum_add(udp, sizeof(*udp), p->sip_sum));
+			slb_cksum_udph(udp) + p->sip_sum);
 		/* RFC 768: a computed zero is sent as all ones; zero means "no checksum" */
 		udp->dgram_cksum = c == 0 ? 0xffff : c;
 		return;
