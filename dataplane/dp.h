@@ -31,7 +31,8 @@ struct slb_port {
 	uint32_t role;     /* enum slb_port_role */
 	bool txq_shared;   /* fewer tx queues than workers: txq_lock serialises them */
 	bool tx_multiseg;  /* sends mbuf chains: fragments may be header + indirect data */
-	bool tx_csum;      /* computes IPv4 and UDP checksums on transmit (as slb_dp.tx_csum) */
+	bool tx_csum;      /* computes IPv4 and UDP checksums of what it sends (offload on) */
+	bool csum_out;     /* what arrives here leaves with SLB_PKT_CSUM_OFFLOAD (port.c) */
 	bool started;
 	bool open;         /* found or probed: closed at exit */
 	struct rte_ether_addr mac;
@@ -48,8 +49,6 @@ struct slb_dp {
 	unsigned int worker_lcore[SLB_MAX_WORKERS];
 	uint32_t nb_ports;
 	struct slb_port port[SLB_CFG_MAX_PORTS];
-	bool tx_csum;                 /* every port offloads transmit checksums, and the config
-	                               * lets them: SIP datagrams leave with SLB_PKT_CSUM_OFFLOAD */
 	struct slb_addr_tbl addr;
 
 	struct rte_mempool *pool;     /* rx, ARP/ICMP replies, fragment headers */

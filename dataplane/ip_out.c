@@ -15,8 +15,8 @@
 /*
  * The checksums a device was to compute (slb_rw_finish(), SLB_PKT_CSUM_OFFLOAD), computed here:
  * for a datagram that leaves in fragments, whose UDP checksum covers them all (no device sums
- * across packets), or, should one come, for a port without the offload. The whole datagram is
- * summed: with offload nothing kept a sum to update.
+ * across packets), or for one that leaves by a port without the offload (a reply of ours going
+ * back the way it came: port.c). The whole datagram is summed: nothing kept a sum to update.
  */
 static void
 csum_in_software(struct rte_mbuf *m, struct rte_ipv4_hdr *ip)

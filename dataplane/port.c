@@ -123,8 +123,7 @@ setup_port(struct slb_dp *dp, uint32_t pidx, const struct rte_eth_dev_info *dev)
 	p->tx_multiseg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 	if (p->tx_multiseg)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	/* asked only when used: on some NICs an offload turns off the fastest tx path */
-	if (dp->tx_csum)
+	if (p->tx_csum)
 		conf.txmode.offloads |= TX_CSUM;
 	if (p->mtu > info.max_mtu || p->mtu < info.min_mtu) {
 		SLB_LOG(port, ERR, "port %s: mtu %u is outside the device's %u..%u", p->name,
@@ -191,30 +190,51 @@ setup_port(struct slb_dp *dp, uint32_t pidx, const struct rte_eth_dev_info *dev)
 }
 
 /*
- * Transmit checksum offload is used when every port has it: the SIP core writes a datagram's
- * checksums before the route picks its port (slb_pkt.csum), so it is one way for all. Ports of
- * one model, the usual case, all have it or all lack it.
+ * The ports a datagram that came in on port i may leave through: the other side's (a caller's
+ * message goes to a backend and the reverse, responses included); any port for a port of both
+ * roles. The balancer's own replies (483, 503) go back the way they came: if that port cannot
+ * compute their checksums, slb_eth_send() does (ip_out.c), as for any other surprise.
+ */
+static uint32_t
+out_roles(uint32_t role)
+{
+	return role == SLB_ROLE_CALLER ? SLB_ROLE_BACKEND :
+		role == SLB_ROLE_BACKEND ? SLB_ROLE_CALLER : SLB_ROLE_BOTH;
+}
+
+/*
+ * Transmit checksum offload. The SIP core writes a datagram's checksums before the route picks
+ * its port (slb_pkt.csum), so a datagram is left to the device when every port it may leave
+ * through can compute them (csum_out of the port it came in on); the offload is asked of a
+ * port only when some datagrams will use it: on some NICs an offload turns off the fastest tx
+ * path.
  */
 static void
 choose_tx_csum(struct slb_dp *dp, const struct rte_eth_dev_info *info)
 {
-	uint32_t i, able = 0;
+	uint32_t n = dp->cfg->nb_ports, i, j;
+	bool able[SLB_CFG_MAX_PORTS], used[SLB_CFG_MAX_PORTS] = {false};
 
-	for (i = 0; i < dp->cfg->nb_ports; i++)
-		if ((info[i].tx_offload_capa & TX_CSUM) == TX_CSUM) {
-			dp->port[i].tx_csum = true;
-			able++;
-		}
-	dp->tx_csum = dp->cfg->tx_checksum_offload && able == dp->cfg->nb_ports;
-	for (i = 0; i < dp->cfg->nb_ports; i++)
-		SLB_LOG(port, INFO, "port %s: IPv4 and UDP checksums on transmit: %s",
-			dp->port[i].name, dp->tx_csum ? "offloaded to the device" :
-			!dp->port[i].tx_csum ? "in software (the device cannot offload them)" :
+	for (i = 0; i < n; i++)
+		able[i] = dp->cfg->tx_checksum_offload &&
+			(info[i].tx_offload_capa & TX_CSUM) == TX_CSUM;
+	for (i = 0; i < n; i++) {
+		dp->port[i].csum_out = true;
+		for (j = 0; j < n; j++)
+			if ((dp->port[j].role & out_roles(dp->port[i].role)) && !able[j])
+				dp->port[i].csum_out = false;
+		for (j = 0; j < n && dp->port[i].csum_out; j++)
+			if (dp->port[j].role & out_roles(dp->port[i].role))
+				used[j] = true;
+	}
+	for (i = 0; i < n; i++) {
+		dp->port[i].tx_csum = used[i];
+		SLB_LOG(port, INFO, "port %s: IPv4 and UDP checksums of what it sends: %s",
+			dp->port[i].name, used[i] ? "offloaded to the device" :
 			!dp->cfg->tx_checksum_offload ? "in software (tx_checksum_offload false)" :
-			"in software (another port cannot offload them)");
-	if (!dp->tx_csum)
-		for (i = 0; i < dp->cfg->nb_ports; i++)
-			dp->port[i].tx_csum = false;
+			!able[i] ? "in software (the device cannot offload them)" :
+			"in software (a port on its side cannot offload them)");
+	}
 }
 
 int
