@@ -714,38 +714,35 @@ sum_end(struct slb_pkt *p, uint64_t sum)
  * offset and each insertion added at its new one. A run of bytes between edits that moves by an
  * odd count changes the half of the words its bytes are in: its sum s becomes 256 s, a change
  * of 255 s. That costs a pass over the run. The last run (the rest of the headers and the body:
- * the long one) moves by what all the edits add; when that is odd its sum is taken from sum
- * less everything in front of it (the runs, read once, and the removals, read anyway) unless
- * the run itself is the shorter.
+ * the long one) moves by what all the edits add; when that is odd its sum is sum less the sum
+ * of the bytes in front of it (one pass over them: few runs, short, mostly the headers the
+ * rewrite moves anyway), unless the run itself is the shorter.
  */
 static uint64_t
 sum_edits(const uint8_t *sip, uint16_t sip_len, const struct edit *e, unsigned int k,
 	uint64_t sum)
 {
-	uint32_t tail = k > 0 ? (uint32_t)e[k - 1].off + e[k - 1].rm : 0, start = 0, i;
-	bool front = (edits_delta(e, k) & 1) && sip_len - tail > tail;
-	uint64_t acc = sum, in_front = 0, s;
+	uint32_t start = 0, i;
+	uint64_t acc = sum, s;
 	int32_t shift = 0; /* how far the run from start moves */
 
 	for (i = 0; i < k; i++) {
-		if ((shift & 1) || front) {
+		if (shift & 1) {
 			s = run_sum(sip + start, e[i].off - start, start);
-			in_front = acc_add(in_front, s);
-			if (shift & 1)
-				acc = acc_add(acc, fold32(s) * 255);
+			acc = acc_add(acc, fold32(s) * 255);
 		}
-		if (e[i].rm > 0) {
-			s = run_sum(sip + e[i].off, e[i].rm, e[i].off);
-			in_front = acc_add(in_front, s);
-			acc = acc_sub(acc, s);
-		}
+		if (e[i].rm > 0)
+			acc = acc_sub(acc, run_sum(sip + e[i].off, e[i].rm, e[i].off));
 		if (e[i].n > 0)
 			acc = acc_add(acc, run_sum(e[i].blk, e[i].n, (uint32_t)(e[i].off + shift)));
 		shift += (int32_t)e[i].n - e[i].rm;
 		start = (uint32_t)e[i].off + e[i].rm;
 	}
 	if (shift & 1) {
-		s = front ? acc_sub(sum, in_front) : run_sum(sip + tail, sip_len - tail, tail);
+		if (sip_len - start > start)
+			s = acc_sub(sum, slb_cksum_add(sip, start, 0));
+		else
+			s = run_sum(sip + start, sip_len - start, start);
 		acc = acc_add(acc, fold32(s) * 255);
 	}
 	return acc;
