@@ -48,6 +48,13 @@ static struct tmpl *tmpl[M__COUNT];
 static uint32_t ncalls = 4096;
 static struct rte_mbuf *mb;
 static struct rte_mbuf *bmb[SLB_FWD_BURST]; /* one mbuf per message of a burst */
+/*
+ * The UDP checksum as a worker writes it: updated from the checksum that came in (a port without
+ * transmit offload: net_af_packet), left to the device (-o: every port offloads it), or summed
+ * over the whole datagram (-f: as for one that came without a checksum; what every message
+ * cost before the update).
+ */
+static uint8_t csum_mode = SLB_PKT_CSUM_RX;
 
 static double
 now_ns(void)
@@ -98,6 +105,7 @@ load_into(struct rte_mbuf *m, const struct tmpl *t, struct slb_pkt *p)
 	p->sip_len = (uint16_t)(t->len - HDRS);
 	/* the bench's templates come from callers and from backends alike, as on a "both" port */
 	p->in_role = SLB_PKT_FROM_CALLERS | SLB_PKT_FROM_BACKENDS;
+	p->csum = csum_mode;
 }
 
 static void
@@ -106,7 +114,10 @@ load(const struct tmpl *t, struct slb_pkt *p)
 	load_into(mb, t, p);
 }
 
-static const char sdp[] =
+/* The SDP of the INVITE and the 200: sdp0, then -p bytes of attribute lines (body). */
+static char body[3072];
+
+static const char sdp0[] =
 	"v=0\r\n"
 	"o=alice 2890844526 2890844526 IN IP4 198.18.1.2\r\n"
 	"s=-\r\n"
@@ -137,6 +148,18 @@ first_via(const struct slb_pkt *p, char *out, size_t cap)
 	out[e - v - 2] = 0;
 }
 
+/* What is timed must be right: the forwarded datagram's UDP checksum checks (slb_testpkt.h). */
+static void
+check_sum(const struct slb_pkt *p)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(mb, const uint8_t *, p->l3_off);
+
+	if (p->csum != SLB_PKT_CSUM_OFFLOAD && testpkt_udp_sum(ip, ip + 20) != 0xffff) {
+		fprintf(stderr, "bench: a forwarded datagram's UDP checksum is wrong\n");
+		exit(1);
+	}
+}
+
 static void
 build_call(uint32_t i)
 {
@@ -164,7 +187,7 @@ build_call(uint32_t i)
 		"User-Agent: siplb-bench/1\r\n"
 		"Content-Type: application/sdp\r\n"
 		"Content-Length: %zu\r\n\r\n%s",
-		cvia, i, callid, strlen(sdp), sdp);
+		cvia, i, callid, strlen(body), body);
 	make_frame(&tmpl[M_INVITE][i], msg, CALLER_IP, LB_CALLER_IP, 5060);
 
 	/* learn our Via and backend from one pass of the INVITE, as the backend would see it */
@@ -174,6 +197,7 @@ build_call(uint32_t i)
 		exit(1);
 	}
 	first_via(&p, lbvia_inv, sizeof(lbvia_inv));
+	check_sum(&p);
 	idx = out.be_idx;
 	be_ip = bt->be[idx].ip;
 
@@ -200,7 +224,7 @@ build_call(uint32_t i)
 			resp[r].status, lbvia_inv, cvia, i,
 			resp[r].type == M_100 ? "" : ";tag=b77", callid,
 			with_sdp ? "Content-Type: application/sdp\r\n" : "",
-			with_sdp ? strlen(sdp) : 0, with_sdp ? sdp : "");
+			with_sdp ? strlen(body) : 0, with_sdp ? body : "");
 		make_frame(&tmpl[resp[r].type][i], msg, be_ip, LB_BACKEND_IP, 5060);
 	}
 
@@ -236,6 +260,7 @@ build_call(uint32_t i)
 		exit(1);
 	}
 	first_via(&p, lbvia_bye, sizeof(lbvia_bye));
+	check_sum(&p);
 	snprintf(msg, sizeof(msg),
 		"SIP/2.0 200 OK\r\n"
 		"%s\r\n"
@@ -309,9 +334,13 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-e]\n"
+		"usage: %s [-r rounds] [-c calls] [-b burst (1..%d)] [-p bytes] [-e] [-o | -f]\n"
+		"  -p bytes     that much more SDP in the INVITE and the 200 (64-byte lines)\n"
 		"  -e           fill dialog events' details, as a worker does while "
 		"siplb-control listens\n"
+		"  -o           the ports offload transmit checksums (default: the UDP checksum is "
+		"updated in software)\n"
+		"  -f           the UDP checksum is summed over the whole datagram\n"
 		"  -h, --help   this help\n"
 		"  --version    print the version and exit\n",
 		prog, SLB_FWD_BURST);
@@ -336,14 +365,19 @@ main(int argc, char **argv)
 	struct slb_fwd_out out;
 	struct slb_pkt p;
 	bool events = false;
+	uint32_t pad = 0;
+	size_t n;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "r:c:b:eh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:c:b:p:eofh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': rounds = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'c': ncalls = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'b': burst = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'p': pad = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'e': events = true; break;
+		case 'o': csum_mode = SLB_PKT_CSUM_OFFLOAD; break;
+		case 'f': csum_mode = SLB_PKT_CSUM_NONE; break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
@@ -359,8 +393,14 @@ main(int argc, char **argv)
 		usage(stderr, argv[0]);
 		return 2;
 	}
-	if (rounds == 0 || ncalls == 0 || burst == 0 || burst > SLB_FWD_BURST)
+	if (rounds == 0 || ncalls == 0 || burst == 0 || burst > SLB_FWD_BURST ||
+		pad > sizeof(body) - sizeof(sdp0))
 		return 2;
+	/* attribute lines of 64 bytes: what a bigger SDP offer adds */
+	strcpy(body, sdp0);
+	for (n = strlen(body); pad >= 64; pad -= 64)
+		n += (size_t)snprintf(body + n, sizeof(body) - n, "a=x-pad:%s\r\n",
+			"0123456789abcdef0123456789abcdef0123456789abcdef012345");
 	setup();
 	if (events)
 		lc.want = SLB_FWD_WANT_DLG | SLB_FWD_WANT_UNANSWERED;
@@ -417,6 +457,10 @@ main(int argc, char **argv)
 		printf("burst size %u\n", burst);
 	if (events)
 		printf("dialog events' details filled (-e)\n");
+	printf("UDP checksum: %s\n", csum_mode == SLB_PKT_CSUM_OFFLOAD ?
+		"left to the device (-o: pseudo header and flags only)" :
+		csum_mode == SLB_PKT_CSUM_NONE ? "summed over the whole datagram (-f)" :
+		"updated from the one that came in (RFC 1624)");
 	printf("%-8s %7s %10s %10s %14s\n", "message", "bytes", "ns/msg", "net ns", "net msgs/s");
 	for (k = 0; k < M__COUNT; k++) {
 		double net = med[k] - copy_ns;

@@ -80,6 +80,7 @@ static const struct cfg_key keys[] = {
 	BOOL("record_route", record_route, 1),
 	BOOL("reply_483", reply_483, 1),
 	BOOL("rss_l4", rss_l4, 1),
+	BOOL("tx_checksum_offload", tx_checksum_offload, 1),
 	U32("stats_interval", stats_interval, 0, 86400, 10, 0),
 	U32("idle_sleep_us", idle_sleep_us, 0, 10000, 0, 0),
 	IPV4("gateway", gateway),

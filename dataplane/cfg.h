@@ -75,6 +75,7 @@ struct slb_cfg {
 	bool record_route;
 	bool reply_483;
 	bool rss_l4;
+	bool tx_checksum_offload;     /* the devices compute transmit checksums where all can */
 	uint32_t stats_interval;
 	uint32_t idle_sleep_us;
 	uint32_t gateway;             /* host order, 0: none */

@@ -31,6 +31,8 @@ struct slb_port {
 	uint32_t role;     /* enum slb_port_role */
 	bool txq_shared;   /* fewer tx queues than workers: txq_lock serialises them */
 	bool tx_multiseg;  /* sends mbuf chains: fragments may be header + indirect data */
+	bool tx_csum;      /* computes IPv4 and UDP checksums of what it sends (offload on) */
+	bool csum_out;     /* what arrives here leaves with SLB_PKT_CSUM_OFFLOAD (port.c) */
 	bool started;
 	bool open;         /* found or probed: closed at exit */
 	struct rte_ether_addr mac;

@@ -9,7 +9,25 @@
 #include "ip_out.h"
 #include "l2.h"
 #include "neigh.h"
+#include "slb_cksum.h"
 #include "worker.h"
+
+/*
+ * The checksums a device was to compute (slb_rw_finish(), SLB_PKT_CSUM_OFFLOAD), computed here:
+ * for a datagram that leaves in fragments, whose UDP checksum covers them all (no device sums
+ * across packets), or for one that leaves by a port without the offload (a reply of ours going
+ * back the way it came: port.c). The whole datagram is summed: nothing kept a sum to update.
+ */
+static void
+csum_in_software(struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)((uint8_t *)ip + rte_ipv4_hdr_len(ip));
+
+	m->ol_flags &= ~(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	slb_cksum_udp4_fill(ip, udp);
+}
 
 void
 slb_eth_send(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m,
@@ -17,12 +35,19 @@ slb_eth_send(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m,
 {
 	const struct slb_port *port = &slb_dp.port[pidx];
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	bool frag = rte_be_to_cpu_16(ip->total_length) > port->mtu;
 
 	eth->dst_addr = *dmac;
 	eth->src_addr = port->mac;
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	if (unlikely(rte_be_to_cpu_16(ip->total_length) > port->mtu)) {
+	if (m->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM) {
+		if (likely(port->tx_csum && !frag))
+			m->l2_len = sizeof(*eth); /* l3_len: slb_rw_finish() */
+		else
+			csum_in_software(m, ip);
+	}
+	if (unlikely(frag)) {
 		slb_frag_output(w, pidx, m);
 		return;
 	}

@@ -171,10 +171,12 @@ udp_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rte_ip
 		return;
 	}
 	/*
-	 * The SIP core recomputes the checksum after its rewrite, which would bless a corrupted
-	 * datagram: check it first. With the checksum in place a correct sum is 0xffff, which
-	 * rte_ipv4_udptcp_cksum() reports as 0xffff (it returns the complement, 0 mapped to
-	 * 0xffff). A zero checksum means "none" in UDP over IPv4.
+	 * After the rewrite the checksum is computed afresh (by the device, or in software for a
+	 * datagram that came without one), which would bless a corrupted datagram, or updated from
+	 * this one (slb_rw.h), which must be right to start from: check it first. With the
+	 * checksum in place a correct sum is 0xffff, which rte_ipv4_udptcp_cksum() reports as
+	 * 0xffff (it returns the complement, 0 mapped to 0xffff). A zero checksum means "none" in
+	 * UDP over IPv4.
 	 */
 	csum = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (udp->dgram_cksum != 0 && unlikely(csum == RTE_MBUF_F_RX_L4_CKSUM_BAD ||

@@ -14,6 +14,9 @@
 
 RTE_LOG_REGISTER(slb_logtype_port, siplb.port, INFO);
 
+/* The transmit offloads a datagram's checksums need (slb_rw_finish(), SLB_PKT_CSUM_OFFLOAD). */
+#define TX_CSUM (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+
 /* The ethdev name in a device string: "net_tap0,iface=x" -> "net_tap0". */
 static void
 dev_name(const char *device, char *name, size_t len)
@@ -50,19 +53,13 @@ find_port(struct slb_port *p, const struct slb_cfg_port *cp)
 	return 0;
 }
 
+/* Find or probe the device of port pidx and ask what it can do. */
 static int
-setup_port(struct slb_dp *dp, uint32_t pidx)
+attach_port(struct slb_dp *dp, uint32_t pidx, struct rte_eth_dev_info *info)
 {
-	const struct slb_cfg *cfg = dp->cfg;
-	const struct slb_cfg_port *cp = &cfg->port[pidx];
+	const struct slb_cfg_port *cp = &dp->cfg->port[pidx];
 	struct slb_port *p = &dp->port[pidx];
-	struct rte_eth_conf conf;
-	struct rte_eth_dev_info info;
-	struct rte_eth_rxconf rxc;
-	struct rte_eth_txconf txc;
-	uint16_t nb_rxd = (uint16_t)cfg->rx_desc, nb_txd = (uint16_t)cfg->tx_desc, q;
-	uint64_t want;
-	int socket, rc;
+	int rc;
 
 	strcpy(p->name, cp->name);
 	p->mtu = (uint16_t)cp->mtu;
@@ -70,11 +67,28 @@ setup_port(struct slb_dp *dp, uint32_t pidx)
 	if (find_port(p, cp) < 0)
 		return -1;
 	p->open = true;
-	rc = rte_eth_dev_info_get(p->port_id, &info);
+	rc = rte_eth_dev_info_get(p->port_id, info);
 	if (rc != 0) {
 		SLB_LOG(port, ERR, "port %s: device info: %s", p->name, rte_strerror(-rc));
 		return -1;
 	}
+	return 0;
+}
+
+static int
+setup_port(struct slb_dp *dp, uint32_t pidx, const struct rte_eth_dev_info *dev)
+{
+	const struct slb_cfg *cfg = dp->cfg;
+	const struct slb_cfg_port *cp = &cfg->port[pidx];
+	struct slb_port *p = &dp->port[pidx];
+	const struct rte_eth_dev_info info = *dev;
+	struct rte_eth_conf conf;
+	struct rte_eth_rxconf rxc;
+	struct rte_eth_txconf txc;
+	uint16_t nb_rxd = (uint16_t)cfg->rx_desc, nb_txd = (uint16_t)cfg->tx_desc, q;
+	uint64_t want;
+	int socket, rc;
+
 	socket = rte_eth_dev_socket_id(p->port_id);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
@@ -109,6 +123,8 @@ setup_port(struct slb_dp *dp, uint32_t pidx)
 	p->tx_multiseg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 	if (p->tx_multiseg)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (p->tx_csum)
+		conf.txmode.offloads |= TX_CSUM;
 	if (p->mtu > info.max_mtu || p->mtu < info.min_mtu) {
 		SLB_LOG(port, ERR, "port %s: mtu %u is outside the device's %u..%u", p->name,
 			p->mtu, info.min_mtu, info.max_mtu);
@@ -173,16 +189,69 @@ setup_port(struct slb_dp *dp, uint32_t pidx)
 	return 0;
 }
 
+/*
+ * The ports a datagram that came in on port i may leave through: the other side's (a caller's
+ * message goes to a backend and the reverse, responses included); any port for a port of both
+ * roles. The balancer's own replies (483, 503) go back the way they came: if that port cannot
+ * compute their checksums, slb_eth_send() does (ip_out.c), as for any other surprise.
+ */
+static uint32_t
+out_roles(uint32_t role)
+{
+	return role == SLB_ROLE_CALLER ? SLB_ROLE_BACKEND :
+		role == SLB_ROLE_BACKEND ? SLB_ROLE_CALLER : SLB_ROLE_BOTH;
+}
+
+/*
+ * Transmit checksum offload. The SIP core writes a datagram's checksums before the route picks
+ * its port (slb_pkt.csum), so a datagram is left to the device when every port it may leave
+ * through can compute them (csum_out of the port it came in on); the offload is asked of a
+ * port only when some datagrams will use it: on some NICs an offload turns off the fastest tx
+ * path.
+ */
+static void
+choose_tx_csum(struct slb_dp *dp, const struct rte_eth_dev_info *info)
+{
+	uint32_t n = dp->cfg->nb_ports, i, j;
+	bool able[SLB_CFG_MAX_PORTS], used[SLB_CFG_MAX_PORTS] = {false};
+
+	for (i = 0; i < n; i++)
+		able[i] = dp->cfg->tx_checksum_offload &&
+			(info[i].tx_offload_capa & TX_CSUM) == TX_CSUM;
+	for (i = 0; i < n; i++) {
+		dp->port[i].csum_out = true;
+		for (j = 0; j < n; j++)
+			if ((dp->port[j].role & out_roles(dp->port[i].role)) && !able[j])
+				dp->port[i].csum_out = false;
+		for (j = 0; j < n && dp->port[i].csum_out; j++)
+			if (dp->port[j].role & out_roles(dp->port[i].role))
+				used[j] = true;
+	}
+	for (i = 0; i < n; i++) {
+		dp->port[i].tx_csum = used[i];
+		SLB_LOG(port, INFO, "port %s: IPv4 and UDP checksums of what it sends: %s",
+			dp->port[i].name, used[i] ? "offloaded to the device" :
+			!dp->cfg->tx_checksum_offload ? "in software (tx_checksum_offload false)" :
+			!able[i] ? "in software (the device cannot offload them)" :
+			"in software (a port on its side cannot offload them)");
+	}
+}
+
 int
 slb_port_init(struct slb_dp *dp)
 {
+	struct rte_eth_dev_info info[SLB_CFG_MAX_PORTS];
 	uint32_t i;
 
 	for (i = 0; i < dp->cfg->nb_ports; i++) {
-		if (setup_port(dp, i) < 0)
+		if (attach_port(dp, i, &info[i]) < 0)
 			return -1;
 		dp->nb_ports = i + 1;
 	}
+	choose_tx_csum(dp, info);
+	for (i = 0; i < dp->cfg->nb_ports; i++)
+		if (setup_port(dp, i, &info[i]) < 0)
+			return -1;
 	return 0;
 }
 

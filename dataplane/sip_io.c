@@ -116,6 +116,26 @@ reused_event(struct slb_worker *w, const struct slb_fwd_out *out)
 	slb_ctl_worker_emit(w->ctl_evt, &e, slb_w_ctr(w));
 }
 
+/*
+ * How the checksums of the datagram will be written (enum slb_pkt_csum): by the device when every
+ * port it may leave through offloads them (port.c), else updated from the checksum that came in
+ * when udp_input() or the device checked it (a wrong one never gets here). RX_L4_CKSUM_NONE: the
+ * device checked the data but the field is not filled in, so there is nothing to update; nor
+ * with a zero field (no checksum).
+ */
+static inline uint8_t
+csum_mode(const struct slb_port *in, const struct rte_mbuf *m, const struct rte_udp_hdr *udp)
+{
+	uint64_t rx = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (in->csum_out)
+		return SLB_PKT_CSUM_OFFLOAD;
+	if (udp->dgram_cksum != 0 &&
+		(rx == RTE_MBUF_F_RX_L4_CKSUM_GOOD || rx == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN))
+		return SLB_PKT_CSUM_RX;
+	return SLB_PKT_CSUM_NONE;
+}
+
 void
 slb_sip_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 	struct rte_udp_hdr *udp)
@@ -130,6 +150,7 @@ slb_sip_input(struct slb_worker *w, uint16_t pidx, struct rte_mbuf *m, struct rt
 	p->sip_off = (uint16_t)(p->l4_off + sizeof(*udp));
 	p->sip_len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp));
 	p->in_role = (uint8_t)slb_dp.port[pidx].role;
+	p->csum = csum_mode(&slb_dp.port[pidx], m, udp);
 	w->sip_src[w->sip_n].ip = ip->src_addr;
 	w->sip_src[w->sip_n].port = udp->src_port;
 	w->sip_m[w->sip_n++] = m;

@@ -284,8 +284,9 @@ route_value_start(const uint8_t *sip, const struct slb_sip_hdr *hdr, uint16_t si
 
 /*
  * One change to the SIP bytes: rm bytes out at off, then n bytes of blk in at off. A request's
- * rewrite makes up to MAX_EDITS of them (our block, the caller's received/rport, our Route), a
- * response's one; splice() applies them all in one pass over the bytes that have to move.
+ * rewrite makes up to MAX_EDITS of them (Record-Route and Max-Forwards after the start line, our
+ * Via above the sender's, the caller's received/rport, our Route), a response's one; splice()
+ * applies them all in one pass over the bytes that have to move.
  */
 struct edit {
 	uint16_t off;
@@ -294,7 +295,7 @@ struct edit {
 	const char *blk; /* never inside the packet */
 };
 
-#define MAX_EDITS 8
+#define MAX_EDITS 9
 
 /* Sort by offset (an insertion before a removal at the same offset); -EINVAL on an overlap. */
 static int
@@ -574,6 +575,179 @@ source_edits(const uint8_t *sip, const struct slb_sip_via *v, uint32_t src_ip, u
 	return 0;
 }
 
+/*
+ * Our headers: Record-Route and the missing Max-Forwards right after the start line (ours is the
+ * first Record-Route, §16.6 step 4), our Via right above the sender's top Via line, so that the
+ * Via lines stay together whatever headers come before them. One block when the top Via is the
+ * first header, as usual; two edits otherwise. blk holds SLB_RW_MAX_INSERT bytes.
+ */
+static int
+top_blocks(const uint8_t *sip, const struct slb_sip_msg *msg, const struct slb_rw_cfg *cfg,
+	uint32_t flags, uint32_t src_ip, uint16_t src_port, uint16_t ins, bool add_mf, char *blk,
+	struct edit *e, unsigned int *k)
+{
+	uint16_t via_at = msg->via_hdr.line.off, top;
+	const char *rr_host;
+	uint16_t rr_len;
+	char *d = blk;
+
+	if (msg->via_hdr.line.len == 0 || via_at < ins || via_at > msg->via[0].value.off)
+		return -EINVAL;
+	/* Everything the blocks need is read before any byte moves. */
+	if (flags & SLB_RW_RECORD_ROUTE) {
+		rr_host = cfg->rr_host_len != 0 ? cfg->rr_host : cfg->host;
+		rr_len = cfg->rr_host_len != 0 ? cfg->rr_host_len : cfg->host_len;
+		d = put_str(d, RR_START, LIT_LEN(RR_START));
+		d = put_str(d, rr_host, rr_len);
+		if (cfg->port != 0) {
+			*d++ = ':';
+			d = put_u16(d, cfg->port);
+		}
+		d = put_str(d, RR_END, LIT_LEN(RR_END));
+	}
+	if (add_mf)
+		d = put_str(d, MF_LINE, LIT_LEN(MF_LINE));
+	top = (uint16_t)(d - blk);
+	d = put_str(d, VIA_START, LIT_LEN(VIA_START));
+	d = put_str(d, cfg->host, cfg->host_len);
+	if (cfg->port != 0) {
+		*d++ = ':';
+		d = put_u16(d, cfg->port);
+	}
+	d = put_str(d, VIA_BRANCH, LIT_LEN(VIA_BRANCH));
+	slb_rw_branch(sip, msg, cfg, src_ip, src_port, d);
+	d += SLB_RW_BRANCH_LEN;
+	d = put_str(d, VIA_END, LIT_LEN(VIA_END));
+	if (via_at == ins) {
+		e[(*k)++] = (struct edit){.off = ins, .n = (uint16_t)(d - blk), .blk = blk};
+		return 0;
+	}
+	if (top > 0)
+		e[(*k)++] = (struct edit){.off = ins, .n = top, .blk = blk};
+	e[(*k)++] = (struct edit){.off = via_at, .n = (uint16_t)(d - blk - top), .blk = blk + top};
+	return 0;
+}
+
+/*
+ * The UDP checksum, kept up to date through the edits (RFC 1624: HC' = ~(~HC + ~m + m'), where
+ * m is what goes out and m' what comes in), so that its cost depends on the edits, not on the
+ * length of the message. Sums are one's-complement sums in memory order (slb_cksum.h), kept
+ * unfolded in 64 bits: all that counts is their value modulo 65535, and 2^64 = 1 modulo 65535,
+ * so a carry out of bit 63 comes back in at bit 0, and ~x (2^64 - 1 - x) is -x. One fold at the
+ * end; the edits cost no fold each.
+ */
+static inline uint64_t
+acc_add(uint64_t a, uint64_t b)
+{
+	a += b;
+	return a + (a < b);
+}
+
+static inline uint64_t
+acc_sub(uint64_t a, uint64_t b)
+{
+	return acc_add(a, ~b);
+}
+
+/* The same value modulo 65535 in at most 33 bits, so that it can be multiplied. */
+static inline uint64_t
+fold32(uint64_t s)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
+	return (s & 0xffffffffu) + (s >> 32);
+}
+
+/*
+ * n bytes at offset off of the SIP message, as they add into the UDP checksum. The message
+ * starts 8 bytes (even) after the UDP header, so its offsets have the parity of the datagram's.
+ * Bytes at an odd offset sit in the other half of their words: their sum is the byte swap of
+ * the sum taken from an even offset (RFC 1071, 2(B)), which modulo 65535 is that sum times 256
+ * (x = 256h + l, and 256x = 65536h + 256l = h + 256l): no fold to 16 bits for it either.
+ */
+static inline uint64_t
+run_sum(const void *b, uint32_t n, uint32_t off)
+{
+	uint64_t s = slb_cksum_add(b, n, 0);
+
+	return (off & 1) ? fold32(s) << 8 : s;
+}
+
+/*
+ * Where the sum of the SIP bytes starts from. With SLB_PKT_CSUM_RX the checksum field is right
+ * for the datagram as it is: summed with it, the datagram gives all ones, so the payload sums to
+ * the complement of the pseudo header and the UDP header, checksum field included. Only that
+ * case: the receive path drops a datagram whose checksum is wrong (ipv4.c) before the SIP core
+ * sees it, so the field is never trusted unchecked. Had a wrong one got through, an update would
+ * keep it exactly as wrong, and the next hop would drop the datagram as we should have: a
+ * corruption stays visible, where a sum computed afresh would bless it.
+ */
+static bool
+sum_begin(const struct rte_mbuf *m, const struct slb_pkt *p, uint64_t *sum)
+{
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *udp;
+
+	if (p->csum == SLB_PKT_CSUM_SUM) {
+		*sum = p->sip_sum;
+		return true;
+	}
+	if (p->csum != SLB_PKT_CSUM_RX)
+		return false;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, p->l3_off);
+	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, p->l4_off);
+	if (udp->dgram_cksum == 0)
+		return false; /* "no checksum": there is nothing to start from */
+	*sum = ~(slb_cksum_phdr4(ip, udp->dgram_len) + slb_cksum_udph(udp));
+	return true;
+}
+
+static inline void
+sum_end(struct slb_pkt *p, uint64_t sum)
+{
+	p->sip_sum = slb_cksum_fold(sum);
+	p->csum = SLB_PKT_CSUM_SUM;
+}
+
+/*
+ * The sum of the SIP bytes after the k sorted edits, from sum before them; called before
+ * splice() moves anything, while what goes out is still there. Each removal is subtracted at its
+ * offset and each insertion added at its new one. A run of bytes between edits that moves by an
+ * odd count changes the half of the words its bytes are in: its sum s becomes 256 s, a change
+ * of 255 s. That costs a pass over the run. The last run (the rest of the headers and the body:
+ * the long one) moves by what all the edits add; when that is odd its sum is sum less the sum
+ * of the bytes in front of it (one pass over them: few runs, short, mostly the headers the
+ * rewrite moves anyway), unless the run itself is the shorter.
+ */
+static uint64_t
+sum_edits(const uint8_t *sip, uint16_t sip_len, const struct edit *e, unsigned int k,
+	uint64_t sum)
+{
+	uint32_t start = 0, i;
+	uint64_t acc = sum, s;
+	int32_t shift = 0; /* how far the run from start moves */
+
+	for (i = 0; i < k; i++) {
+		if (shift & 1) {
+			s = run_sum(sip + start, e[i].off - start, start);
+			acc = acc_add(acc, fold32(s) * 255);
+		}
+		if (e[i].rm > 0)
+			acc = acc_sub(acc, run_sum(sip + e[i].off, e[i].rm, e[i].off));
+		if (e[i].n > 0)
+			acc = acc_add(acc, run_sum(e[i].blk, e[i].n, (uint32_t)(e[i].off + shift)));
+		shift += (int32_t)e[i].n - e[i].rm;
+		start = (uint32_t)e[i].off + e[i].rm;
+	}
+	if (shift & 1) {
+		if (sip_len - start > start)
+			s = acc_sub(sum, slb_cksum_add(sip, start, 0));
+		else
+			s = run_sum(sip + start, sip_len - start, start);
+		acc = acc_add(acc, fold32(s) * 255);
+	}
+	return acc;
+}
+
 int
 slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *msg,
 	const struct slb_rw_cfg *cfg, uint32_t flags, uint32_t src_ip, uint16_t src_port)
@@ -582,11 +756,10 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 	struct edit e[MAX_EDITS];
 	struct layout l;
 	unsigned int k = 0;
-	const char *rr_host;
-	uint16_t rr_len, ins;
-	bool mf_present;
+	bool mf_present, track;
+	uint64_t sum;
+	uint16_t ins;
 	uint8_t *sip;
-	char *d = blk;
 	int rc;
 
 	rc = check_pkt(m, p);
@@ -623,38 +796,16 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 			return -EINVAL;
 		e[k++] = (struct edit){.off = r0, .rm = (uint16_t)(r1 - r0)};
 	}
-	rc = source_edits(sip, &msg->via[0], src_ip, src_port, src_blk, e, MAX_EDITS - 1, &k);
+	rc = source_edits(sip, &msg->via[0], src_ip, src_port, src_blk, e, MAX_EDITS - 2, &k);
 	if (rc != 0)
 		return rc;
 	mf_present = msg->max_forwards > 0;
 	if (mf_present && check_max_fwd(sip, msg->max_fwd, p->sip_len) != 0)
 		return -EINVAL;
 
-	/* Everything the block needs is read before any byte moves. */
-	d = put_str(d, VIA_START, LIT_LEN(VIA_START));
-	d = put_str(d, cfg->host, cfg->host_len);
-	if (cfg->port != 0) {
-		*d++ = ':';
-		d = put_u16(d, cfg->port);
-	}
-	d = put_str(d, VIA_BRANCH, LIT_LEN(VIA_BRANCH));
-	slb_rw_branch(sip, msg, cfg, src_ip, src_port, d);
-	d += SLB_RW_BRANCH_LEN;
-	d = put_str(d, VIA_END, LIT_LEN(VIA_END));
-	if (flags & SLB_RW_RECORD_ROUTE) {
-		rr_host = cfg->rr_host_len != 0 ? cfg->rr_host : cfg->host;
-		rr_len = cfg->rr_host_len != 0 ? cfg->rr_host_len : cfg->host_len;
-		d = put_str(d, RR_START, LIT_LEN(RR_START));
-		d = put_str(d, rr_host, rr_len);
-		if (cfg->port != 0) {
-			*d++ = ':';
-			d = put_u16(d, cfg->port);
-		}
-		d = put_str(d, RR_END, LIT_LEN(RR_END));
-	}
-	if (!mf_present)
-		d = put_str(d, MF_LINE, LIT_LEN(MF_LINE));
-	e[k++] = (struct edit){.off = ins, .n = (uint16_t)(d - blk), .blk = blk};
+	rc = top_blocks(sip, msg, cfg, flags, src_ip, src_port, ins, !mf_present, blk, e, &k);
+	if (rc != 0)
+		return rc;
 
 	/* Check before the first write so that a refused packet is left as it came. */
 	rc = sort_edits(e, k, p->sip_len);
@@ -662,10 +813,23 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 		rc = plan(m, p, e, k, &l);
 	if (rc != 0)
 		return rc;
-	if (mf_present)
+	track = sum_begin(m, p, &sum);
+	if (mf_present) {
+		/* in place: its old digits out of the sum, the new ones in, at the same offset */
+		if (track)
+			sum = acc_sub(sum, run_sum(sip + msg->max_fwd.off, msg->max_fwd.len,
+				msg->max_fwd.off));
 		decrement_digits(sip + msg->max_fwd.off, msg->max_fwd.len);
+		if (track)
+			sum = acc_add(sum, run_sum(sip + msg->max_fwd.off, msg->max_fwd.len,
+				msg->max_fwd.off));
+	}
+	if (track)
+		sum = sum_edits(sip, p->sip_len, e, k, sum);
 	splice(m, p, e, k, &l);
 	set_lengths(m, p);
+	if (track)
+		sum_end(p, sum);
 	return 0;
 }
 
@@ -675,6 +839,8 @@ slb_rw_response(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg 
 	struct layout l;
 	struct edit e;
 	uint16_t r0, r1;
+	uint64_t sum;
+	bool track;
 	int rc;
 
 	rc = check_pkt(m, p);
@@ -690,8 +856,14 @@ slb_rw_response(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg 
 	rc = plan(m, p, &e, 1, &l);
 	if (rc != 0)
 		return rc;
+	track = sum_begin(m, p, &sum);
+	if (track)
+		sum = sum_edits(rte_pktmbuf_mtod_offset(m, const uint8_t *, p->sip_off), p->sip_len,
+			&e, 1, sum);
 	splice(m, p, &e, 1, &l);
 	set_lengths(m, p);
+	if (track)
+		sum_end(p, sum);
 	return 0;
 }
 
@@ -715,22 +887,36 @@ slb_rw_finish(struct rte_mbuf *m, const struct slb_pkt *p)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, p->l3_off);
 	struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, p->l4_off);
+	uint16_t c;
 
 	/* Both sums read as many bytes as the length fields say: those must describe the packet. */
 	if (check_pkt(m, p) != 0)
 		return;
 	set_lengths(m, p);
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->dgram_cksum = 0;
-	{
-		/* pseudo header (DPDK's, in memory order) + UDP header and payload (slb_cksum.h) */
-		uint64_t sum = rte_ipv4_phdr_cksum(ip, 0);
-		uint16_t c;
-
-		sum = slb_cksum_add(udp, rte_be_to_cpu_16(udp->dgram_len), sum);
-		c = (uint16_t)~slb_cksum_fold(sum);
+	switch (p->csum) {
+	case SLB_PKT_CSUM_OFFLOAD:
+		/* what DPDK asks for: flags, the IPv4 header's length, the pseudo-header sum */
+		m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_TX_OFFLOAD_MASK) | RTE_MBUF_F_TX_IPV4 |
+			RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
+		m->l3_len = (uint16_t)(p->l4_off - p->l3_off);
+		udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		return;
+	case SLB_PKT_CSUM_SUM:
+		/* the headers as they are now (addresses, ports, lengths) and the message's sum */
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp->dgram_cksum = 0;
+		c = (uint16_t)~slb_cksum_fold(slb_cksum_phdr4(ip, udp->dgram_len) +
+			slb_cksum_udph(udp) + p->sip_sum);
 		/* RFC 768: a computed zero is sent as all ones; zero means "no checksum" */
 		udp->dgram_cksum = c == 0 ? 0xffff : c;
+		return;
+	default:
+		/*
+		 * What came in without a checksum leaves with one: the datagram is ours now, and
+		 * the next hop should be able to tell a corruption on our link.
+		 */
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		slb_cksum_udp4_fill(ip, udp);
 	}
 }

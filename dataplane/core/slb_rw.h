@@ -10,6 +10,29 @@
 #include "slb_key.h"
 #include "slb_sip.h"
 
+/*
+ * What slb_rw_finish() may build the UDP checksum from (struct slb_pkt.csum). Whoever fills
+ * struct slb_pkt says what it knows of the datagram as it came; the rewrite keeps it true.
+ */
+enum slb_pkt_csum {
+	/* nothing: sum the whole datagram (it came without a checksum, or nobody checked it) */
+	SLB_PKT_CSUM_NONE = 0,
+	/*
+	 * The checksum field is right for the datagram as it is (the receive path checked it).
+	 * slb_rw_request() and slb_rw_response() turn it into SLB_PKT_CSUM_SUM; a packet changed
+	 * by anything else (a reply written in place) is summed whole, as with NONE.
+	 */
+	SLB_PKT_CSUM_RX,
+	/* sip_sum is the sum of the SIP bytes as they are: the rewrite updated it edit by edit */
+	SLB_PKT_CSUM_SUM,
+	/*
+	 * The port will compute both checksums (transmit offload): slb_rw_finish() writes the
+	 * pseudo-header sum and sets the mbuf's ol_flags and l3_len; the transmit path sets l2_len,
+	 * and completes the sums in software for a datagram it has to fragment.
+	 */
+	SLB_PKT_CSUM_OFFLOAD,
+};
+
 /* Where the layers of a packet start, counted from rte_pktmbuf_mtod(m). */
 struct slb_pkt {
 	uint16_t l3_off;  /* IPv4 header */
@@ -17,6 +40,9 @@ struct slb_pkt {
 	uint16_t sip_off; /* first byte of the SIP message */
 	uint16_t sip_len; /* its length (the UDP payload) */
 	uint8_t in_role;  /* SLB_PKT_FROM_* of the port it arrived on */
+	uint8_t csum;     /* enum slb_pkt_csum */
+	uint16_t sip_sum; /* SLB_PKT_CSUM_SUM: one's-complement sum of the SIP bytes, in memory
+	                   * order (slb_cksum.h), folded to 16 bits, not complemented */
 };
 
 /* Who can be reached through the port a packet arrived on (the port's role in the config). */
@@ -66,10 +92,16 @@ void slb_rw_branch(const uint8_t *sip, const struct slb_sip_msg *msg, const stru
  * (insert "Max-Forwards: 70" if absent), put our Via on top, write received and rport into the
  * sender's Via (§18.2.1, RFC 3581: received when the source differs from sent-by or the Via has
  * rport, rport filled with the source port; any received or rport the sender wrote is replaced),
- * and per flags insert Record-Route and remove the first Route value. The message
+ * and per flags insert Record-Route and remove the first Route value. Where the headers go:
+ * our Via right above the sender's top Via line, so that the Via lines stay together (some user
+ * agents and test tools copy only consecutive Via lines into their responses); Record-Route and
+ * Max-Forwards right after the start line, so that ours is the first Record-Route (§16.6 step 4)
+ * and sits above our Via, as widely deployed proxies place it. The message
  * must have parsed with a top Via and max_forwards != 0. Grows into the headroom, moving only the
  * bytes before the insert point; falls back to the tailroom when the headroom is short.
- * Updates p->sip_len and the IPv4 and UDP length fields (not checksums: see slb_rw_finish()).
+ * Updates p->sip_len and the IPv4 and UDP length fields (not checksums: see slb_rw_finish()),
+ * and p->sip_sum from the bytes it takes out, puts in and moves by an odd count, when p->csum
+ * lets it (SLB_PKT_CSUM_RX or SUM): a cost that depends on the edits, not on the length.
  * Our Via is "SIP/2.0/UDP host:port;branch=...;rport" (RFC 3581: answer where it came from).
  * Returns 0, -ENOSPC (no room in the mbuf), -EINVAL (chained mbuf, bad offsets, not a request,
  * no Via, max_forwards == 0, SLB_RW_DROP_ROUTE without a Route, a folded line right after the
@@ -92,7 +124,8 @@ bool slb_rw_via_is_ours(const uint8_t *sip, const struct slb_sip_msg *msg,
 /*
  * Forward a response: remove the top Via value (the whole header field when it is alone in it),
  * moving only the bytes before it, and shrink the packet from the front. Updates p and the IPv4
- * and UDP lengths. Returns 0 or -EINVAL (also when via_count < 2: nowhere to send it). Call
+ * and UDP lengths, and p->sip_sum as slb_rw_request() does. Returns 0 or -EINVAL (also when
+ * via_count < 2: nowhere to send it). Call
  * slb_rw_response_dest() first: afterwards the spans in msg no longer describe the packet.
  */
 int slb_rw_response(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *msg);
@@ -105,9 +138,11 @@ int slb_rw_response_dest(const uint8_t *sip, const struct slb_sip_via *via, uint
 	uint16_t *port);
 
 /*
- * Recompute the IPv4 header checksum and the UDP checksum after addresses and ports are set.
- * Rewrites the IPv4 and UDP lengths from p first, so the sums never read outside the packet;
- * does nothing to a packet that p does not describe (chained, offsets out of the mbuf).
+ * Write the IPv4 header checksum and the UDP checksum after addresses and ports are set, as
+ * p->csum allows: from p->sip_sum and the headers (SLB_PKT_CSUM_SUM: no byte of the message is
+ * read), over the whole datagram (NONE, RX), or left to the port (OFFLOAD: see there). Rewrites
+ * the IPv4 and UDP lengths from p first, so the sums never read outside the packet; does
+ * nothing to a packet that p does not describe (chained, offsets out of the mbuf).
  */
 void slb_rw_finish(struct rte_mbuf *m, const struct slb_pkt *p);
 

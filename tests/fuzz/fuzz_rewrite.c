@@ -53,7 +53,7 @@ static const struct slb_rw_cfg cfg = {
 		}                                                                                 \
 	} while (0)
 
-/* Lengths consistent with p and the mbuf, checksums right. */
+/* Lengths consistent with p and the mbuf, checksums right (the UDP one updated edit by edit). */
 static void
 check_packet(const struct rte_mbuf *m, const struct slb_pkt *p, uint16_t ihl)
 {
@@ -166,6 +166,15 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	udp[5] = (uint8_t)(8 + len);
 	sip = udp + 8;
 	memcpy(sip, d, len);
+	{
+		/* a right checksum, as the receive path lets through: the rewrite updates it */
+		uint16_t ck = (uint16_t)~testpkt_udp_sum(ip, udp);
+
+		ck = ck == 0 ? 0xffff : ck;
+		udp[6] = (uint8_t)(ck >> 8);
+		udp[7] = (uint8_t)ck;
+		p.csum = SLB_PKT_CSUM_RX;
+	}
 
 	slb_sip_parse(sip, len, &msg);
 	if (slb_sip_policy(msg.err) == SLB_SIP_ACT_DROP)
@@ -197,6 +206,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 				CHECK(rc == -ENOSPC && grow > headroom && grow > tailroom);
 			goto out;
 		}
+		CHECK(p.csum == SLB_PKT_CSUM_SUM);
 		slb_rw_finish(m, &p);
 		check_packet(m, &p, ihl);
 
@@ -229,6 +239,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			goto out;
 		}
 		CHECK(rc == 0);
+		CHECK(p.csum == SLB_PKT_CSUM_SUM);
 		slb_rw_finish(m, &p);
 		check_packet(m, &p, ihl);
 		/* one side of the cut stayed: the shorter one moved */

@@ -124,6 +124,7 @@ testpkt_frame(uint8_t *d, const void *sip, uint16_t len, uint32_t src, uint16_t 
 		p->l4_off = TESTPKT_L2 + TESTPKT_L3;
 		p->sip_off = TESTPKT_HDRS;
 		p->sip_len = len;
+		p->csum = SLB_PKT_CSUM_RX; /* the sums above are right, as a receive path checks */
 	}
 	return (uint16_t)(TESTPKT_HDRS + len);
 }

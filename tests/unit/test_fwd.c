@@ -85,12 +85,22 @@ fill(struct rte_mbuf *x, struct slb_pkt *pp, const char *sip, uint32_t src, uint
 static enum slb_fwd_verdict
 feed_on(uint8_t role, const char *sip, uint32_t src, uint16_t sport, uint32_t dst, uint32_t now)
 {
+	enum slb_fwd_verdict v;
+
 	if (mem == NULL)
 		mem = testpkt_mbuf(RTE_PKTMBUF_HEADROOM, ROOM);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mem);
 	m = fill(mem, &pkt, sip, src, sport, dst);
 	pkt.in_role = role;
-	return slb_fwd_process(&ctx, &lc, bt, m, &pkt, now, &out);
+	v = slb_fwd_process(&ctx, &lc, bt, m, &pkt, now, &out);
+	if (v == SLB_FWD_SEND) {
+		/* whatever path the checksums took (updated, or summed whole for a reply) */
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.l3_off);
+
+		CU_ASSERT_EQUAL(testpkt_sum16(ip, 20, 0), 0xffff);
+		CU_ASSERT_EQUAL(testpkt_udp_sum(ip, ip + 20), 0xffff);
+	}
+	return v;
 }
 
 /* The e2e topology: 198.18.2.0/24 (the backends) is behind the backend port, the rest not. */
@@ -173,11 +183,11 @@ invite(char *buf, size_t cap, const char *callid, const char *branch)
 	return buf;
 }
 
-/* Our Via line (first line after the start line) of the last forwarded request. */
+/* Our Via line (the first Via line, below a Record-Route) of the last forwarded request. */
 static void
 our_via(char *out_line, size_t cap)
 {
-	const char *s = sent_sip(), *v = strstr(s, "\r\n") + 2, *e = strstr(v, "\r\n");
+	const char *v = strstr(sent_sip(), "\r\nVia: ") + 2, *e = strstr(v, "\r\n");
 
 	snprintf(out_line, cap, "%.*s", (int)(e - v), v);
 }

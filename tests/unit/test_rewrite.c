@@ -377,13 +377,14 @@ t_max_forwards(void)
 		CU_ASSERT_STRING_EQUAL(out, want);
 	}
 
-	/* absent: ours says 70, after our Via and Record-Route (136 bytes: more than headroom) */
+	/* absent: ours says 70, after Record-Route, above our Via (136 bytes: > headroom) */
 	invite(in, "z9hG4bK74bf9", "");
 	our_via(in, via);
 	strcpy(want, in);
 	sourced(want);
-	strcat(via, "Record-Route: <sip:203.0.113.10:5060;lr>\r\nMax-Forwards: 70\r\n");
 	after_start_line(want, via);
+	/* Record-Route and Max-Forwards above our Via: the Via lines stay together */
+	after_start_line(want, "Record-Route: <sip:203.0.113.10:5060;lr>\r\nMax-Forwards: 70\r\n");
 	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, RTE_PKTMBUF_HEADROOM, 0, out), -ENOSPC);
 	CU_ASSERT_STRING_EQUAL(out, in);
 	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, RTE_PKTMBUF_HEADROOM, 256, out), 0);
@@ -408,10 +409,11 @@ t_record_route(void)
 
 	invite(in, "z9hG4bK74bf9", "Max-Forwards: 70\r\n");
 	our_via(in, via);
-	strcat(via, "Record-Route: <sip:203.0.113.10:5060;lr>\r\n");
 	strcpy(want, in);
 	sourced(want);
 	after_start_line(want, via);
+	/* Record-Route above our Via: the Via lines stay together */
+	after_start_line(want, "Record-Route: <sip:203.0.113.10:5060;lr>\r\n");
 	slb_test_replace(want, "Max-Forwards: 70", "Max-Forwards: 69");
 	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, 256, 0, out), 0);
 	CU_ASSERT_STRING_EQUAL(out, want);
@@ -427,6 +429,55 @@ t_record_route(void)
 	sip_text(m, &p, out);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\r\nRecord-Route: <sip:198.18.1.1:5060;lr>\r\n"));
 	free(m);
+}
+
+/*
+ * Headers before the sender's Via (an upstream proxy's Record-Route, Max-Forwards): our
+ * Record-Route stays the first one (§16.6 step 4), our Via goes right above the sender's, so the
+ * Via lines stay together, and a missing Max-Forwards goes with our Record-Route.
+ */
+static void
+t_via_lines_together(void)
+{
+	static const char rest[] =
+		"From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: together@x\r\n"
+		"CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+	static const char rr[] = "Record-Route: <sip:203.0.113.10:5060;lr>\r\n";
+	char in[TXT_MAX], want[TXT_MAX], out[TXT_MAX], via[256];
+	struct slb_sip_msg msg;
+
+	snprintf(in, sizeof(in), "INVITE sip:bob@198.18.1.1 SIP/2.0\r\n"
+		"Record-Route: <sip:p1.example.net;lr>\r\nMax-Forwards: 70\r\n"
+		"Via: SIP/2.0/UDP p1.example.net;branch=z9hG4bKp1, "
+		"SIP/2.0/UDP 10.0.0.7;branch=z9hG4bKa\r\n%s", rest);
+	our_via(in, via);
+	snprintf(want, sizeof(want), "INVITE sip:bob@198.18.1.1 SIP/2.0\r\n%s"
+		"Record-Route: <sip:p1.example.net;lr>\r\nMax-Forwards: 69\r\n%s"
+		"Via: SIP/2.0/UDP p1.example.net;branch=z9hG4bKp1;received=10.0.0.7, "
+		"SIP/2.0/UDP 10.0.0.7;branch=z9hG4bKa\r\n%s", rr, via, rest);
+	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE, 256, 0, out), 0);
+	CU_ASSERT_STRING_EQUAL(out, want);
+	CU_ASSERT_EQUAL_FATAL(slb_sip_parse((const uint8_t *)out, (uint32_t)strlen(out), &msg),
+		SLB_SIP_OK);
+	CU_ASSERT_EQUAL(msg.via_count, 3);
+	CU_ASSERT_EQUAL(msg.rr_count, 2);
+	CU_ASSERT_EQUAL(msg.max_forwards, 69);
+
+	/* no Max-Forwards: ours goes above our Via with the Record-Route; none asked: alone */
+	snprintf(in, sizeof(in), "INVITE sip:bob@198.18.1.1 SIP/2.0\r\nX-First: 1\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.7;branch=z9hG4bKb\r\n%s", rest);
+	our_via(in, via);
+	snprintf(want, sizeof(want), "INVITE sip:bob@198.18.1.1 SIP/2.0\r\nMax-Forwards: 70\r\n"
+		"X-First: 1\r\n%sVia: SIP/2.0/UDP 10.0.0.7;branch=z9hG4bKb\r\n%s", via, rest);
+	CU_ASSERT_EQUAL(rw_req(in, 0, 256, 0, out), 0);
+	CU_ASSERT_STRING_EQUAL(out, want);
+	snprintf(in, sizeof(in), "INVITE sip:bob@198.18.1.1 SIP/2.0\r\nMax-Forwards: 5\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.7;branch=z9hG4bKb\r\n%s", rest);
+	our_via(in, via);
+	snprintf(want, sizeof(want), "INVITE sip:bob@198.18.1.1 SIP/2.0\r\nMax-Forwards: 4\r\n"
+		"%sVia: SIP/2.0/UDP 10.0.0.7;branch=z9hG4bKb\r\n%s", via, rest);
+	CU_ASSERT_EQUAL(rw_req(in, 0, 0, 256, out), 0);
+	CU_ASSERT_STRING_EQUAL(out, want);
 }
 
 static void
@@ -457,10 +508,11 @@ t_route_removal(void)
 			snprintf(extra, sizeof(extra), "Max-Forwards: 70\r\n%s", cases[i].in);
 			invite(in, "z9hG4bK74bf9", extra);
 			our_via(in, via);
-			strcat(via, "Record-Route: <sip:203.0.113.10:5060;lr>\r\n");
 			strcpy(want, in);
 			sourced(want);
 			after_start_line(want, via);
+			/* Record-Route above our Via: the Via lines stay together */
+			after_start_line(want, "Record-Route: <sip:203.0.113.10:5060;lr>\r\n");
 			slb_test_replace(want, "Max-Forwards: 70", "Max-Forwards: 69");
 			slb_test_replace(want, cases[i].in, cases[i].out);
 			CU_ASSERT_EQUAL(rw_req(in, SLB_RW_RECORD_ROUTE | SLB_RW_DROP_ROUTE, hr, 512,
@@ -475,8 +527,9 @@ t_route_removal(void)
 	our_via(in, via);
 	strcpy(want, in);
 	sourced(want);
-	strcat(via, "Max-Forwards: 70\r\n");
 	after_start_line(want, via);
+	/* Max-Forwards above our Via: the Via lines stay together */
+	after_start_line(want, "Max-Forwards: 70\r\n");
 	slb_test_replace(want, extra, "");
 	CU_ASSERT_EQUAL(rw_req(in, SLB_RW_DROP_ROUTE, 0, 0, out), 0);
 	CU_ASSERT_STRING_EQUAL(out, want);
@@ -753,47 +806,58 @@ t_response_dest(void)
 		&port), -1);
 }
 
-/* The one case the RFC 768 rule is about: a sum that comes out 0 is sent as 0xffff. */
+/*
+ * The one case the RFC 768 rule is about: a sum that comes out 0 is sent as 0xffff, whether the
+ * datagram is summed whole (SLB_PKT_CSUM_NONE) or from the message's sum (SLB_PKT_CSUM_SUM).
+ */
 static void
 t_checksum_zero(void)
 {
+	static const uint8_t modes[] = {SLB_PKT_CSUM_NONE, SLB_PKT_CSUM_SUM};
 	char in[TXT_MAX];
 	struct slb_sip_msg msg;
 	struct slb_pkt p;
 	struct rte_mbuf *m;
 	uint8_t *ip, *udp, *w;
 	uint16_t need;
+	unsigned int i;
 
-	request(in, "OPTIONS", "sip:198.18.1.1", "SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1", "c@x",
-		1, NULL);
-	m = pkt_new(in, RTE_PKTMBUF_HEADROOM, 0, &p);
-	CU_ASSERT_EQUAL(parse(m, &p, &msg), SLB_SIP_OK);
-	CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, 0, SRC_IP, SRC_PORT), 0);
-	ip = rte_pktmbuf_mtod_offset(m, uint8_t *, p.l3_off);
-	udp = rte_pktmbuf_mtod_offset(m, uint8_t *, p.l4_off);
-	/* choose two bytes of the Call-ID so the datagram sums to 0xffff with a zero field */
-	CU_ASSERT_EQUAL_FATAL(parse(m, &p, &msg), SLB_SIP_OK);
-	w = sip_of(m, &p) + msg.call_id.off;
-	if ((w - udp) & 1)
-		w++;
-	w[0] = w[1] = 0;
-	udp[6] = udp[7] = 0;
-	need = (uint16_t)~testpkt_udp_sum(ip, udp);
-	w[0] = (uint8_t)(need >> 8);
-	w[1] = (uint8_t)need;
-	CU_ASSERT_EQUAL(testpkt_udp_sum(ip, udp), 0xffff);
-	slb_rw_finish(m, &p);
-	CU_ASSERT_EQUAL(testpkt_be16(udp + 6), 0xffff);
-	check_sums(m, &p);
+	for (i = 0; i < sizeof(modes); i++) {
+		request(in, "OPTIONS", "sip:198.18.1.1", "SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1",
+			"c@x", 1, NULL);
+		m = pkt_new(in, RTE_PKTMBUF_HEADROOM, 0, &p);
+		CU_ASSERT_EQUAL(parse(m, &p, &msg), SLB_SIP_OK);
+		CU_ASSERT_EQUAL(slb_rw_request(m, &p, &msg, &cfg, 0, SRC_IP, SRC_PORT), 0);
+		CU_ASSERT_EQUAL(p.csum, SLB_PKT_CSUM_SUM);
+		ip = rte_pktmbuf_mtod_offset(m, uint8_t *, p.l3_off);
+		udp = rte_pktmbuf_mtod_offset(m, uint8_t *, p.l4_off);
+		/* choose two bytes of the Call-ID so the datagram sums to 0xffff with a zero field */
+		CU_ASSERT_EQUAL_FATAL(parse(m, &p, &msg), SLB_SIP_OK);
+		w = sip_of(m, &p) + msg.call_id.off;
+		if ((w - udp) & 1)
+			w++;
+		w[0] = w[1] = 0;
+		udp[6] = udp[7] = 0;
+		need = (uint16_t)~testpkt_udp_sum(ip, udp);
+		w[0] = (uint8_t)(need >> 8);
+		w[1] = (uint8_t)need;
+		CU_ASSERT_EQUAL(testpkt_udp_sum(ip, udp), 0xffff);
+		/* the bytes changed behind the rewrite's back: say what is known of them now */
+		p.csum = modes[i];
+		p.sip_sum = rte_cpu_to_be_16((uint16_t)testpkt_sum16(sip_of(m, &p), p.sip_len, 0));
+		slb_rw_finish(m, &p);
+		CU_ASSERT_EQUAL(testpkt_be16(udp + 6), 0xffff);
+		check_sums(m, &p);
 
-	/* lengths come from p, so a sum never covers bytes that are not the datagram's */
-	ip[2] = ip[3] = 0xff;
-	udp[4] = 0;
-	udp[5] = 1;
-	slb_rw_finish(m, &p);
-	check_layout(m, &p);
-	check_sums(m, &p);
-	free(m);
+		/* lengths come from p, so a sum never covers bytes that are not the datagram's */
+		ip[2] = ip[3] = 0xff;
+		udp[4] = 0;
+		udp[5] = 1;
+		slb_rw_finish(m, &p);
+		check_layout(m, &p);
+		check_sums(m, &p);
+		free(m);
+	}
 }
 
 /*
@@ -1066,6 +1130,7 @@ static CU_TestInfo tests[] = {
 	{"response: first of joined Vias", t_response_first_value},
 	{"Max-Forwards", t_max_forwards},
 	{"Record-Route", t_record_route},
+	{"Via lines together, Record-Route above", t_via_lines_together},
 	{"Route removal", t_route_removal},
 	{"branch: RFC 3261 determinism", t_branch_determinism},
 	{"branch: RFC 2543 fallback", t_branch_rfc2543},
