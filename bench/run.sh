@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: the pipeline benchmark, natively (ns per message) and under callgrind (instructions
-# per message, deterministic). Run alone: never two benchmarks at once on this machine.
+# per message, deterministic), the dialog table (also at 10k, 1M and 10M dialogs) and Redis.
+# Run alone: never two benchmarks at once on this machine.
 #   bench/run.sh [build-dir]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +19,10 @@ done
 ninja -C "$B" bench/bench_dialog >/dev/null
 echo "== dialog table: $B/bench/bench_dialog 500000 (a second thread on the other CPU)"
 "$B/bench/bench_dialog" 500000
+echo
+
+# short: one round (bench/dialog_scale.sh alone for the README's figures: three rounds)
+SHORT=1 "$top/bench/dialog_scale.sh" "$B"
 echo
 
 ninja -C "$B" bench/bench_redis >/dev/null

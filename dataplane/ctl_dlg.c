@@ -64,6 +64,13 @@ slb_ctl_dlg_apply(struct slb_dlg_table *t, const struct slb_ctl_req *rq, uint32_
 		return -EINVAL;
 	if (rq->dlg[0].op == SLB_CTL_DLG_LOOKUP)
 		return lookup(t, rq, now, reply);
+	/*
+	 * All the ops' buckets first, so that their cache misses overlap: with millions of
+	 * dialogs each pin would otherwise wait for its own (bench_dialog --live 10000000:
+	 * create + end 280-310 ns one at a time, 90 ns in prefetched bursts).
+	 */
+	for (i = 0; i < rq->nb_dlg; i++)
+		slb_dlg_prefetch(t, rq->dlg[i].callid_hash);
 	for (i = 0; i < rq->nb_dlg; i++) {
 		const struct slb_ctl_dlg_op *op = &rq->dlg[i];
 

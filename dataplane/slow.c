@@ -87,6 +87,11 @@ slb_slow_loop(struct slb_dp *dp)
 				RTE_MIN(slice, buckets - count_cur), per_be);
 			count_cur += RTE_MIN(slice, buckets - count_cur);
 			if (count_cur == buckets) {
+				uint32_t live = 0, b;
+
+				for (b = 0; b < SLB_STATS_BE_IDS; b++)
+					live += per_be[b];
+				h->dlg_live = live;
 				if (dp->ctl != NULL)
 					slb_ctl_dlg_publish(dp->ctl, per_be);
 				memset(per_be, 0, sizeof(per_be));
@@ -113,7 +118,6 @@ slb_slow_loop(struct slb_dp *dp)
 			next_sec = tsc + hz;
 		}
 		if (cfg->stats_interval != 0 && tsc >= next_stats) {
-			h->dlg_live = slb_dlg_count(dp->fwd.dlg, now);
 			slb_pool_gauge(dp);
 			slb_stats_log(dp);
 			next_stats = tsc + hz * cfg->stats_interval;

@@ -258,7 +258,7 @@ struct slb_stats_hdr {
 	uint64_t heartbeat;   /* seconds since start, updated by the main lcore's loop */
 	uint64_t be_version;  /* version of the backend table the workers use */
 	uint32_t be_count;    /* backends in it */
-	uint32_t dlg_live;    /* live dialogs at the last count (slow path) */
+	uint32_t dlg_live;    /* live dialogs at the sweep's last full pass (every dialog.sweep_period s) */
 	uint32_t dlg_slots;
 	uint32_t neigh_used;  /* neighbour entries in use at the last aging pass */
 	uint32_t pool_free;   /* main mempool: free mbufs at the last stats interval, and its size */

@@ -466,6 +466,13 @@ create(struct slb_dlg_table *t, uint64_t key, uint16_t *be_id, uint32_t st, uint
 		return -EINVAL;
 	key = norm_key(key);
 	tag = key_tag(key);
+	/*
+	 * Both buckets' four lines at once: look() branches on every slot it loads, so without
+	 * this a create that finds the lines out of cache waits for them one after another (a
+	 * create into 10M dialogs took 390 ns, 4 memory latencies; bench_dialog --live). The
+	 * workers' creates were prefetched with their burst already and find them in cache.
+	 */
+	slb_dlg_prefetch(t, key);
 	for (;;) {
 		switch (look(t, key, now, &s, &v, nfree)) {
 		case LOOK_LIVE:
