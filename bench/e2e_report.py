@@ -89,12 +89,12 @@ def table(path):
     def ratio(a, b):
         return '%.2f' % (a / b) if a is not None and b else 'n/a'
 
-    print('Machine: %s, %s vCPUs, Linux %s' % (info.get('cpu', '?'), info.get('vcpus', '?'),
-                                              info.get('kernel', '?')))
-    print('Versions: siplb %s, DPDK %s, Kamailio %s, SIPp %s' % (
+    print('- Machine: %s, %s vCPUs, Linux %s' % (info.get('cpu', '?'), info.get('vcpus', '?'),
+                                                info.get('kernel', '?')))
+    print('- Versions: siplb %s, DPDK %s, Kamailio %s, SIPp %s' % (
         info.get('siplb', '?'), info.get('dpdk', '?'), info.get('kamailio', '?'),
         info.get('sipp', '?')))
-    print('Each figure the median of %s runs (each run in parentheses); %s' % (
+    print('- Each figure the median of %s runs (each run\'s value in the runs column); %s' % (
         info.get('runs', '?'), info.get('when', '')))
     print()
     print('| figure | value | runs | target |')
