@@ -15,7 +15,7 @@
 #            ends) beside SIPp's uac (the highest rate with no failed call, a ladder)
 #   pipeline bench_pipeline (bursts of 32, one core, no I/O): what one worker's core could do
 #   dialog   bench/dialog_scale.sh's table (10k, 1M, 10M dialogs in progress)
-#   sudo flock /work/bench.lock bench/e2e.sh BUILD
+#   sudo bench/e2e.sh BUILD    (alone on the machine: never two benchmarks at once)
 # Env: RUNS (3), PARTS ("memif testpmd veth gen pipeline dialog"), SECS per ladder step (3), START
 # (first rate of the first ladder, 20000 calls/s), VETH_RATE (calls/s, 4000), VETH_SECS (8),
 # IDLE_SLEEP (50), SIPP_START (8000). Needs root (hugepages, namespaces). Each DPDK process on a

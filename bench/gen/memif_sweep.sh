@@ -2,7 +2,7 @@
 # memif_sweep.sh: siplb-dataplane (1 worker) driven by siplb-gen over net_memif at each call rate
 # given, SECONDS_EACH s per rate, one dataplane for all (the first rate warms it up); one line per
 # rate: calls started/completed/failed, messages lost, retransmissions, messages/s, INVITE latency.
-#   sudo flock /work/bench.lock nice -n -15 bench/gen/memif_sweep.sh BUILD 5000 20000 30000 40000
+#   sudo nice -n -15 bench/gen/memif_sweep.sh BUILD 5000 20000 30000 40000
 # Env: SECONDS_EACH (3), HOLD ms (0), GEN_RSIZE (log2 memif ring, 12), GEN_DP_LCORES, GEN_LCORES.
 # Needs root (hugepages). Never run two benchmarks at once: both processes poll a vCPU each.
 set -uo pipefail
