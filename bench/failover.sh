@@ -70,19 +70,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Stop one process this script started, by its PID, and reap it.
-stop_pid() {
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
-
 # ---- siplb ------------------------------------------------------------------------------------
 # The dataplane (and, unless $1 is nochecks, siplb-control) on a fresh network.
 siplb_up() {

@@ -72,28 +72,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Stop one process this script started, by its PID, and reap it.
-stop_pid() {
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	forget_pid "$1"
-}
-
-# Take a reaped process off the list kill_all goes through.
-forget_pid() {
-	local p keep=()
-	for p in "${PIDS[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	PIDS=("${keep[@]}")
-}
-
 # CPUs for everything but the dataplane: those of no worker lcore (write_conf puts lcore i on
 # CPU i when there are enough), else all of them.
 NCPU=$(nproc)

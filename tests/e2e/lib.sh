@@ -143,6 +143,28 @@ kill_all() {
 	PIDS=()
 }
 
+# Stop one process spawn started, by its PID, reap it and take it off the list.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq 1 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	forget_pid "$1"
+}
+
+# Take a reaped process off the list kill_all goes through.
+forget_pid() {
+	local p keep=()
+	for p in "${PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	PIDS=("${keep[@]}")
+}
+
 # The dataplane's configuration for this network: $1 file, $2 workers, $3 "w1 w2 w3" weights,
 # $4 record_route (true/false), $5 file prefix (also the control segment's name, so that the
 # tests and the demo never take each other's /dev/shm file). The caller side is a net_tap device that
