@@ -343,11 +343,11 @@ param_eq(const uint8_t *b, uint32_t ns, uint32_t ne, const char *name, uint32_t 
  * port 0 when absent. lws: LWS may stand around the colon (a Via's sent-by, §20.42; a URI has
  * none). Returns 0 and moves *pi past it, or -1.
  */
-static int
+static inline __attribute__((always_inline)) int
 parse_hostport(const uint8_t *b, uint32_t *pi, uint32_t e, uint32_t lim, bool lws,
 	struct slb_span *host, uint16_t *port)
 {
-	uint32_t i = *pi, hs = i, ps, p = 0;
+	uint32_t i = *pi, hs = i, p = 0;
 
 	if (i < e && b[i] == '[') {
 		/*
@@ -368,17 +368,29 @@ parse_hostport(const uint8_t *b, uint32_t *pi, uint32_t e, uint32_t lim, bool lw
 		return -1;
 	*host = span(hs, i);
 	*port = 0;
-	if (lws)
+	/* LWS is rare around the colon: each skip is behind a one-byte test */
+	if (lws && i < e && lex_is_lws(b[i]))
 		i = lex_skip_lws(b, i, e);
 	if (i < e && b[i] == ':') {
-		i = lws ? lex_skip_lws(b, i + 1, e) : i + 1;
-		ps = i;
-		while (i < e && lex_is_digit(b[i]) && p <= 65535)
-			p = p * 10 + (b[i++] - '0');
-		if (i == ps || p == 0 || p > 65535)
+		uint32_t ps;
+
+		i++;
+		if (lws && i < e && lex_is_lws(b[i]))
+			i = lex_skip_lws(b, i, e);
+		/* digits while the value fits: leading zeros are allowed, 65536 is not */
+		for (ps = i; i < e; i++) {
+			uint32_t d = (uint32_t)b[i] - '0';
+
+			if (d > 9)
+				break;
+			p = p * 10 + d;
+			if (p > 65535)
+				return -1;
+		}
+		if (i == ps || p == 0)
 			return -1;
 		*port = (uint16_t)p;
-		if (lws)
+		if (lws && i < e && lex_is_lws(b[i]))
 			i = lex_skip_lws(b, i, e);
 	}
 	*pi = i;
@@ -466,14 +478,23 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 {
 	uint32_t i = s, t;
 
-	memset(v, 0, sizeof(*v));
-	if (parse_sent_protocol(b, &i, e, lim, &v->transport) < 0)
-		return -1;
-	/* LWS then sent-by = host [ COLON port ] */
-	t = lex_skip_lws(b, i, e);
-	if (t == i)
-		return -1;
-	i = t;
+	/* v is still zero: msg was cleared and each via[] is parsed once */
+	/* "SIP/2.0/UDP " as nearly every sender writes it: two compares, no scan */
+	if (e - i > 12 && lex_eq8(b + i, "sip/2.0/", "\x20\x20\x20\0\0\0\0\0") &&
+		lex_eq4(b + i + 8, "udp ", "\x20\x20\x20\0")) {
+		v->transport = span(i + 8, i + 11);
+		i += 12;
+		if (lex_is_lws(b[i]))
+			i = lex_skip_lws(b, i, e);
+	} else {
+		if (parse_sent_protocol(b, &i, e, lim, &v->transport) < 0)
+			return -1;
+		/* LWS then sent-by = host [ COLON port ] */
+		t = lex_skip_lws(b, i, e);
+		if (t == i)
+			return -1;
+		i = t;
+	}
 	if (parse_hostport(b, &i, e, lim, true, &v->host, &v->port) < 0)
 		return -1;
 	/* via-params */
@@ -482,7 +503,10 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 
 		if (b[i] != ';')
 			return -1;
-		/* branch and rport as nearly everyone writes them, in one compare each */
+		/*
+		 * branch, rport and received as nearly everyone writes them, in one or two
+		 * compares each. The bytes a compare reads past e are wildcards or tested apart.
+		 */
 		if (e - i > 8 && lex_eq8(b + i, ";branch=", "\0\x20\x20\x20\x20\x20\x20\0") &&
 			!lex_is_lws(b[i + 8])) {
 			vs = i + 8;
@@ -490,13 +514,23 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 			if (ve == 0)
 				return -1;
 			v->branch = span(vs, ve);
-			i = lex_skip_lws(b, ve, e);
+			i = ve < e && lex_is_lws(b[ve]) ? lex_skip_lws(b, ve, e) : ve;
 			continue;
 		}
-		if (e - i >= 8 && lex_eq8(b + i, ";rport\xff\xff", "\0\x20\x20\x20\x20\x20\xff\xff") &&
+		if (lim - i >= 8 && lex_eq8(b + i, ";rport\xff\xff", "\0\x20\x20\x20\x20\x20\xff\xff") &&
 			(i + 6 == e || b[i + 6] == ';' || b[i + 6] == ',')) {
 			v->has_rport = true;
 			i += 6;
+			continue;
+		}
+		if (e - i > 10 && lex_eq8(b + i, ";receive", "\0\x20\x20\x20\x20\x20\x20\x20") &&
+			lex_eq4(b + i + 7, "ed=\xff", "\x20\x20\0\xff") && !lex_is_lws(b[i + 10])) {
+			vs = i + 10;
+			ve = via_param_value(b, vs, e, lim);
+			if (ve == 0)
+				return -1;
+			v->received = span(vs, ve);
+			i = ve < e && lex_is_lws(b[ve]) ? lex_skip_lws(b, ve, e) : ve;
 			continue;
 		}
 		i = lex_skip_lws(b, i + 1, e);
@@ -537,7 +571,7 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 			break;
 		}
 	}
-	v->value = span(s, lex_trim_lws(b, s, i));
+	v->value = span(s, i > s && lex_is_lws(b[i - 1]) ? lex_trim_lws(b, s, i) : i);
 	return (int)i;
 }
 
