@@ -934,7 +934,7 @@ rfc2543_via(const uint8_t *b, const struct slb_sip_msg *msg)
 
 /*
  * The header fields from i up to the empty line. Returns the index of the first body byte, or 0
- * when the section is cut short (TRUNCATED set). sc has found the start line's LF already.
+ * when the section is cut short (TRUNCATED set). sc has returned the start line's LF already.
  */
 static uint32_t
 parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
@@ -944,7 +944,7 @@ parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
 	uint32_t len = c->len;
 
 	for (;;) {
-		uint32_t line_s = i, name_e, vs, ve, line_e, lf;
+		uint32_t line_s = i, name_e, vs, ve, lf;
 
 		if (i >= len) {
 			set_err(msg, SLB_SIP_E_TRUNCATED, len);
@@ -956,31 +956,38 @@ parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
 				msg->bare_lf = true;
 			return i + (buf[i] == '\n' ? 1 : 2);
 		}
-		/* one header field: first line, then folded continuation lines */
+		/*
+		 * One header field: its first line, then folded continuation lines (§7.3.1: LWS at
+		 * a line's start continues the value). buf[line_s] is not LF, so each LF found has
+		 * a byte before it in the field.
+		 */
 		for (;;) {
-			lf = lex_scan_lf(sc, i);
+			lf = lex_scan_next(sc);
 			if (lf >= len) {
 				set_err(msg, SLB_SIP_E_TRUNCATED, len);
 				return 0;
 			}
 			i = lf + 1;
-			if (lf == line_s || buf[lf - 1] != '\r')
-				msg->bare_lf = true;
-			if (i < len && buf[i] <= ' ' && (buf[i] == ' ' || buf[i] == '\t'))
-				continue; /* §7.3.1 line folding: LWS continues the value */
+			if (i < len && (buf[i] == ' ' || buf[i] == '\t')) {
+				if (buf[lf - 1] != '\r')
+					msg->bare_lf = true;
+				continue;
+			}
 			break;
 		}
-		line_e = i;
-		ve = line_e - 1;
-		if (ve > line_s && buf[ve - 1] == '\r')
-			ve--;
+		/* the value ends before the last line end */
+		ve = lf - 1;
+		if (buf[ve] != '\r') {
+			msg->bare_lf = true;
+			ve = lf;
+		}
 		/* the names the decision reads, as written nearly always: one compare */
 		if (len - line_s >= 16) {
 			uint32_t n;
 			enum lex_hdr id = lex_header_fast(buf + line_s, &n);
 
 			if (id != LEX_H_OTHER) {
-				header(c, id, line_s, line_e, line_s + n, ve);
+				header(c, id, line_s, i, line_s + n, ve);
 				continue;
 			}
 		}
@@ -990,8 +997,8 @@ parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
 		while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t'))
 			vs++;
 		if (name_e == line_s || vs >= ve || buf[vs] != ':') {
-			const uint8_t *nul = sc->nul < line_e ?
-						     memchr(buf + line_s, 0, line_e - line_s) : NULL;
+			const uint8_t *nul = lex_scan_saw_nul(sc) ?
+						     memchr(buf + line_s, 0, i - line_s) : NULL;
 
 			if (nul != NULL)
 				set_err(msg, SLB_SIP_E_BINARY, (uint32_t)(nul - buf));
@@ -999,7 +1006,7 @@ parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
 				set_err(msg, SLB_SIP_E_HEADER, line_s);
 			continue;
 		}
-		header(c, lex_header_id(buf + line_s, name_e - line_s), line_s, line_e, vs + 1, ve);
+		header(c, lex_header_id(buf + line_s, name_e - line_s), line_s, i, vs + 1, ve);
 	}
 }
 
@@ -1052,9 +1059,16 @@ slb_sip_parse_want(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg, ui
 		return msg->err;
 	msg->hdr_end = (uint16_t)i;
 
-	/* a NUL in the header section (the start line was checked already): the scan saw it */
-	if (sc.nul < i)
-		check_nuls(&c, next, i, sc.nul);
+	/*
+	 * A NUL in the header section (the start line was checked already): the scan saw one
+	 * somewhere in the windows it loaded, which may reach into the body.
+	 */
+	if (lex_scan_saw_nul(&sc)) {
+		const uint8_t *nul = memchr(buf + next, 0, i - next);
+
+		if (nul != NULL)
+			check_nuls(&c, next, i, (uint32_t)(nul - buf));
+	}
 
 	/* the body, checked against Content-Length (§18.3: over UDP, a short body is an error) */
 	if (msg->content_length >= 0) {
