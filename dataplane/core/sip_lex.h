@@ -233,6 +233,36 @@ lex_span(const uint8_t *b, uint32_t i, uint32_t e, uint32_t lim, enum lex_set se
 }
 
 /*
+ * The first index in [i, e) whose byte is ch, or e; lim as for lex_span(). One compare a step
+ * where a set needs two lookups: for the long runs that end at one byte ('>' after a URI).
+ */
+static inline uint32_t
+lex_find(const uint8_t *b, uint32_t i, uint32_t e, uint32_t lim, uint8_t ch)
+{
+#ifdef __SSE2__
+	if (lim - i >= 16) {
+		const __m128i c = _mm_set1_epi8((char)ch);
+
+		do {
+			unsigned int hit = (unsigned int)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + i)), c));
+
+			if (e - i < 16)
+				hit |= ~0u << (e - i); /* bytes at and past e stop the search */
+			if (hit != 0)
+				return i + (uint32_t)__builtin_ctz(hit);
+			i += 16;
+		} while (lim - i >= 16);
+	}
+#else
+	(void)lim;
+#endif
+	while (i < e && b[i] != ch)
+		i++;
+	return i;
+}
+
+/*
  * A start line [s, e) in one pass (lim >= e: bytes of b that may be read, as for lex_span):
  * *ctl is the first control byte other than HT (or e), *sp the first SP (or e), *nsp how many
  * SPs there are. The line's fields are then found from the SPs without scanning again.
@@ -241,34 +271,39 @@ static inline void
 lex_line_scan(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, uint32_t *ctl,
 	uint32_t *sp, uint32_t *nsp)
 {
-	uint32_t i = s, n = 0;
+	uint32_t i = s, n = 0, first = e;
 
 	*ctl = e;
-	*sp = e;
-	*nsp = 0;
 #ifdef __SSE2__
 	{
 		const __m128i spc = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7f);
-		const __m128i ht = _mm_set1_epi8('\t');
+		const __m128i ht = _mm_set1_epi8('\t'), us = _mm_set1_epi8(0x1f);
 
 		for (; i < e && lim - i >= 16; i += 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
-			/* bytes at and past e are not the line's */
-			unsigned int in = e - i >= 16 ? 0xffffu : (1u << (e - i)) - 1;
-			unsigned int ge = (unsigned int)_mm_movemask_epi8(
-				_mm_cmpeq_epi8(_mm_max_epu8(v, spc), v));
-			unsigned int bad = (~ge | (unsigned int)_mm_movemask_epi8(
-				_mm_cmpeq_epi8(v, del))) & ~(unsigned int)_mm_movemask_epi8(
-				_mm_cmpeq_epi8(v, ht)) & in;
-			unsigned int sps = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, spc)) & in;
+			/* a control byte: at most 0x1f (min(v, 0x1f) == v) or DEL, but not HT */
+			__m128i c = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, us), v),
+				_mm_cmpeq_epi8(v, del));
+			unsigned int bad = (unsigned int)_mm_movemask_epi8(
+				_mm_andnot_si128(_mm_cmpeq_epi8(v, ht), c));
+			unsigned int sps = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, spc));
 
+			if (e - i < 16) {
+				/* bytes at and past e are not the line's */
+				bad &= (1u << (e - i)) - 1;
+				sps &= (1u << (e - i)) - 1;
+			}
 			if (bad != 0) {
 				*ctl = i + (uint32_t)__builtin_ctz(bad);
+				*sp = first;
+				*nsp = 0;
 				return;
 			}
-			if (sps != 0 && *sp == e)
-				*sp = i + (uint32_t)__builtin_ctz(sps);
-			n += (uint32_t)__builtin_popcount(sps);
+			if (sps != 0) {
+				if (first == e)
+					first = i + (uint32_t)__builtin_ctz(sps);
+				n += (uint32_t)__builtin_popcount(sps);
+			}
 		}
 	}
 #else
@@ -277,16 +312,18 @@ lex_line_scan(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, uint32_t *
 	for (; i < e; i++) {
 		if (lex_is_ctl(b[i]) && b[i] != '\t') {
 			*ctl = i;
+			*sp = first;
+			*nsp = 0;
 			return;
 		}
 		if (b[i] == ' ') {
-			if (*sp == e)
-				*sp = i;
+			if (first == e)
+				first = i;
 			n++;
 		}
 	}
+	*sp = first;
 	*nsp = n;
-	return;
 }
 
 /* Header names the parser looks into. */

@@ -145,6 +145,7 @@ parse_start_line(struct cursor *c, uint32_t s, uint32_t e)
 	const uint8_t *b = c->buf;
 	struct slb_sip_msg *msg = c->msg;
 	uint32_t i, t, nsp;
+	enum slb_sip_method m;
 
 	/* control bytes and SPs in one pass; the first token ends at the first SP */
 	lex_line_scan(b, s, e, c->len, &i, &t, &nsp);
@@ -186,14 +187,18 @@ parse_start_line(struct cursor *c, uint32_t s, uint32_t e)
 		set_err(msg, SLB_SIP_E_START_LINE, s);
 		return;
 	}
-	i = lex_span(b, s, t, c->len, LEX_SET_TOKEN);
-	if (i != t) {
-		set_err(msg, SLB_SIP_E_START_LINE, i);
-		return;
+	/* a method the balancer knows is a token; only another one needs the check */
+	m = method_of(b + s, t - s);
+	if (m == SLB_M_OTHER) {
+		i = lex_span(b, s, t, c->len, LEX_SET_TOKEN);
+		if (i != t) {
+			set_err(msg, SLB_SIP_E_START_LINE, i);
+			return;
+		}
 	}
 	msg->kind = SLB_SIP_REQUEST;
 	msg->method_str = span(s, t);
-	msg->method = method_of(b + s, t - s);
+	msg->method = m;
 	i = t + 1;
 	/* as nearly every request line is: two SPs, the second before a final "SIP/2.0" */
 	if (nsp == 2 && e - i > 8 && lex_eq8(b + e - 8, " sip/2.0", "\0\x20\x20\x20\0\0\0\0")) {
@@ -225,21 +230,25 @@ parse_start_line(struct cursor *c, uint32_t s, uint32_t e)
 
 /*
  * Parse 1*DIGIT at [s, e) after trimming LWS; the value must be all digits. Returns -1 if not a
- * number or above max.
+ * number or above max; [*ds, *de) is where the digits are.
  */
 static int64_t
-parse_uint(const uint8_t *b, uint32_t s, uint32_t e, int64_t max)
+parse_uint(const uint8_t *b, uint32_t s, uint32_t e, int64_t max, uint32_t *ds, uint32_t *de)
 {
 	int64_t v = 0;
 
 	s = lex_skip_lws(b, s, e);
 	e = lex_trim_lws(b, s, e);
+	*ds = s;
+	*de = e;
 	if (s == e)
 		return -1;
 	for (; s < e; s++) {
-		if (!lex_is_digit(b[s]))
+		uint32_t d = (uint32_t)b[s] - '0';
+
+		if (d > 9)
 			return -1;
-		v = v * 10 + (b[s] - '0');
+		v = v * 10 + d;
 		if (v > max)
 			return -1;
 	}
@@ -272,6 +281,7 @@ hdr_cseq(struct cursor *c, uint32_t s, uint32_t e)
 	struct slb_sip_msg *msg = c->msg;
 	uint32_t i = lex_skip_lws(b, s, e), ns, ms, me;
 	uint64_t v = 0;
+	enum slb_sip_method m;
 
 	if (msg->cseq_method != SLB_M_NONE) {
 		set_err(msg, SLB_SIP_E_CSEQ, s); /* two CSeq headers */
@@ -291,15 +301,19 @@ hdr_cseq(struct cursor *c, uint32_t s, uint32_t e)
 		msg->cseq_method = SLB_M_OTHER;
 		return;
 	}
-	for (i = ms; i < me; i++) {
-		if (!lex_is_token(b[i])) {
-			set_err(msg, SLB_SIP_E_CSEQ, i);
-			break;
+	/* a method the balancer knows is a token; only another one needs the check */
+	m = method_of(b + ms, me - ms);
+	if (m == SLB_M_OTHER) {
+		for (i = ms; i < me; i++) {
+			if (!lex_is_token(b[i])) {
+				set_err(msg, SLB_SIP_E_CSEQ, i);
+				break;
+			}
 		}
 	}
 	msg->cseq = (uint32_t)v;
 	msg->cseq_method_str = span(ms, me);
-	msg->cseq_method = method_of(b + ms, me - ms);
+	msg->cseq_method = m;
 }
 
 /*
@@ -561,7 +575,8 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 			if (param_eq(b, ns, ne, "rport", 5)) {
 				v->has_rport = true;
 				if (ve > vs) {
-					int64_t p = parse_uint(b, vs, ve, 65535);
+					uint32_t ds, de;
+					int64_t p = parse_uint(b, vs, ve, 65535, &ds, &de);
 
 					if (p <= 0)
 						return -1;
@@ -707,9 +722,10 @@ find_tag(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct slb_span
 
 	tag->off = 0;
 	tag->len = 0;
-	/* skip the address */
+	/* skip the address; a '<' or the ';' after a '>' needs no scan to be seen */
 	for (;;) {
-		i = lex_span(b, i, e, lim, LEX_SET_ADDR);
+		if (i < e && b[i] != '<' && b[i] != ';' && b[i] != '"')
+			i = lex_span(b, i, e, lim, LEX_SET_ADDR);
 		if (i >= e || b[i] == ';')
 			break;
 		if (b[i] == '"') {
@@ -719,7 +735,7 @@ find_tag(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct slb_span
 			continue;
 		}
 		/* '<': on past its '>' */
-		i = lex_span(b, i + 1, e, lim, LEX_SET_NOT_GT);
+		i = lex_find(b, i + 1, e, lim, '>');
 		if (i >= e)
 			return -1;
 		i++;
@@ -770,6 +786,7 @@ header(struct cursor *c, enum lex_hdr id, uint32_t line_s, uint32_t line_e, uint
 	uint32_t ve)
 {
 	struct slb_sip_msg *msg = c->msg;
+	uint32_t ds, de;
 	int64_t v;
 
 	switch (id) {
@@ -783,18 +800,16 @@ header(struct cursor *c, enum lex_hdr id, uint32_t line_s, uint32_t line_e, uint
 		hdr_via(c, line_s, line_e, vs, ve);
 		break;
 	case LEX_H_MAXFWD:
-		v = parse_uint(c->buf, vs, ve, 32767);
+		v = parse_uint(c->buf, vs, ve, 32767, &ds, &de);
 		if (v < 0 || msg->max_forwards >= 0) {
 			set_err(msg, SLB_SIP_E_MAX_FWD, vs);
 		} else {
-			uint32_t ds = lex_skip_lws(c->buf, vs, ve);
-
 			msg->max_forwards = (int16_t)v;
-			msg->max_fwd = span(ds, lex_trim_lws(c->buf, ds, ve));
+			msg->max_fwd = span(ds, de);
 		}
 		break;
 	case LEX_H_CLEN:
-		v = parse_uint(c->buf, vs, ve, SLB_SIP_MAX_LEN);
+		v = parse_uint(c->buf, vs, ve, SLB_SIP_MAX_LEN, &ds, &de);
 		if (v < 0 || (msg->content_length >= 0 && msg->content_length != v))
 			set_err(msg, SLB_SIP_E_CLEN, vs);
 		else
