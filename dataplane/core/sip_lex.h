@@ -168,6 +168,41 @@ lex_skip_quoted(const uint8_t *b, uint32_t i, uint32_t e)
 }
 
 /*
+ * The decimal digits at b[i] (at most eight, none at or past e) read from one 8-byte word, in
+ * the manner of SWAR number parsers: returns how many there are and puts their value in *v. The
+ * caller makes sure that lim - i >= 8. A count of 8 says the run may go on past the word.
+ */
+static inline uint32_t
+lex_digits8(const uint8_t *b, uint32_t i, uint32_t e, uint64_t *v)
+{
+	uint64_t x, d, nd;
+	uint32_t n;
+
+	memcpy(&x, b + i, 8);
+	/*
+	 * d: each byte less '0'; a byte is a digit when that is below 10. No byte before the
+	 * first non-digit borrows or carries, so the first non-digit is told exactly: bit 7 of
+	 * d (it was below '0') or of d + 0x76 (it was above '9').
+	 */
+	d = x - 0x3030303030303030ull;
+	nd = (d | (d + 0x7676767676767676ull)) & 0x8080808080808080ull;
+	n = nd != 0 ? (uint32_t)__builtin_ctzll(nd) >> 3 : 8;
+	if (n > e - i)
+		n = e - i;
+	if (n == 0) {
+		*v = 0;
+		return 0;
+	}
+	/* the n digits to the top bytes, zeros (leading zeros) below; then pairs, then all */
+	d <<= 8 * (8 - n);
+	d = d * 10 + (d >> 8);
+	d = ((d & 0x000000ff000000ffull) * (100 + (1000000ull << 32)) +
+		((d >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32))) >> 32;
+	*v = d;
+	return n;
+}
+
+/*
  * Runs of a character set, sixteen bytes at a time. Each set is two 16-byte tables indexed by a
  * byte's low and high nibble (the pshufb trick): a byte is in the set when the two entries share
  * a bit. The tables are filled from slb_lex_class[] when the library loads (sip_lex.c), so the

@@ -392,7 +392,23 @@ parse_hostport(const uint8_t *b, uint32_t *pi, uint32_t e, uint32_t lim, bool lw
 		if (lws && i < e && lex_is_lws(b[i]))
 			i = lex_skip_lws(b, i, e);
 		/* digits while the value fits: leading zeros are allowed, 65536 is not */
-		for (ps = i; i < e; i++) {
+		ps = i;
+		if (lim - i >= 8) {
+			uint64_t v;
+			uint32_t n = lex_digits8(b, i, e, &v);
+
+			if (n < 8) {
+				if (n == 0 || v == 0 || v > 65535)
+					return -1;
+				*port = (uint16_t)v;
+				i += n;
+				if (lws && i < e && lex_is_lws(b[i]))
+					i = lex_skip_lws(b, i, e);
+				*pi = i;
+				return 0;
+			}
+		}
+		for (; i < e; i++) {
 			uint32_t d = (uint32_t)b[i] - '0';
 
 			if (d > 9)
@@ -524,8 +540,9 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 		if (e - i > 8 && lex_eq8(b + i, ";branch=", "\0\x20\x20\x20\x20\x20\x20\0") &&
 			!lex_is_lws(b[i + 8])) {
 			vs = i + 8;
-			ve = via_param_value(b, vs, e, lim);
-			if (ve == 0)
+			ve = b[vs] != '"' && b[vs] != '[' ? lex_span(b, vs, e, lim, LEX_SET_PVAL) :
+							     via_param_value(b, vs, e, lim);
+			if (ve <= vs)
 				return -1;
 			v->branch = span(vs, ve);
 			i = ve < e && lex_is_lws(b[ve]) ? lex_skip_lws(b, ve, e) : ve;
@@ -540,8 +557,9 @@ parse_via_value(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim, struct s
 		if (e - i > 10 && lex_eq8(b + i, ";receive", "\0\x20\x20\x20\x20\x20\x20\x20") &&
 			lex_eq4(b + i + 7, "ed=\xff", "\x20\x20\0\xff") && !lex_is_lws(b[i + 10])) {
 			vs = i + 10;
-			ve = via_param_value(b, vs, e, lim);
-			if (ve == 0)
+			ve = b[vs] != '"' && b[vs] != '[' ? lex_span(b, vs, e, lim, LEX_SET_PVAL) :
+							     via_param_value(b, vs, e, lim);
+			if (ve <= vs)
 				return -1;
 			v->received = span(vs, ve);
 			i = ve < e && lex_is_lws(b[ve]) ? lex_skip_lws(b, ve, e) : ve;
@@ -645,7 +663,9 @@ hdr_via(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32_t
 			}
 			note_value(&msg->via_hdr, msg->via_count, line_s, line_e, vs);
 			msg->via_count++;
-			i = (uint32_t)end < e ? (uint32_t)end + 1 : e;
+			if ((uint32_t)end >= e)
+				return; /* one value a line, as nearly always */
+			i = (uint32_t)end + 1;
 			continue;
 		}
 		if (next_value(b, &i, e, c->len, &vs, &ve) < 0)
