@@ -706,15 +706,31 @@ name_addr_uri(const uint8_t *b, uint32_t s, uint32_t e, uint32_t lim)
 	}
 }
 
-/* Route and Record-Route: rec-route = name-addr *( SEMI rr-param ), comma separated. */
+/*
+ * Route and Record-Route: rec-route = name-addr *( SEMI rr-param ), comma separated. A value
+ * that opens with '<' and has no quote before its '>' (nearly every one) is split and its URI
+ * found from that one '>': what value_end() and name_addr_uri() would find apart.
+ */
 static void
 hdr_route(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32_t e, int rr)
 {
 	const uint8_t *b = c->buf;
 	struct slb_sip_msg *msg = c->msg;
-	uint32_t i = s, vs, ve;
+	uint32_t i = s, lim = c->len;
 
-	while (next_value(b, &i, e, c->len, &vs, &ve) == 0) {
+	for (;;) {
+		uint32_t vs = lex_skip_lws(b, i, e), vend, ve, gt = 0;
+
+		if (vs >= e)
+			return;
+		if (b[vs] == '<') {
+			gt = lex_span(b, vs + 1, e, lim, LEX_SET_ANGLE);
+			if (gt >= e || b[gt] != '>')
+				gt = 0;
+		}
+		vend = value_end(b, gt ? gt + 1 : vs, e, lim);
+		ve = lex_trim_lws(b, vs, vend);
+		i = vend < e ? vend + 1 : e;
 		if (ve == vs)
 			continue;
 		if (rr) {
@@ -723,8 +739,12 @@ hdr_route(struct cursor *c, uint32_t line_s, uint32_t line_e, uint32_t s, uint32
 			continue;
 		}
 		note_value(&msg->route_hdr, msg->route_count, line_s, line_e, vs);
-		if (msg->route_count < 2)
-			msg->route_uri[msg->route_count] = name_addr_uri(b, vs, ve, c->len);
+		if (msg->route_count < 2) {
+			if (gt == 0)
+				msg->route_uri[msg->route_count] = name_addr_uri(b, vs, ve, lim);
+			else if (gt > vs + 1)
+				msg->route_uri[msg->route_count] = span(vs + 1, gt);
+		}
 		if (msg->route_count < UINT16_MAX)
 			msg->route_count++;
 	}
@@ -1045,6 +1065,21 @@ parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
 	}
 }
 
+/*
+ * Whether CSeq's method is the request's. Two methods the balancer knows are the same string
+ * when they are the same method (method_of() matches whole names exactly), and a known one never
+ * equals one it does not know: only two others need their bytes compared.
+ */
+static bool
+same_method(const uint8_t *b, const struct slb_sip_msg *msg)
+{
+	if (msg->method != SLB_M_OTHER || msg->cseq_method != SLB_M_OTHER)
+		return msg->method == msg->cseq_method;
+	return msg->cseq_method_str.len == msg->method_str.len &&
+		memcmp(b + msg->cseq_method_str.off, b + msg->method_str.off,
+			msg->method_str.len) == 0;
+}
+
 enum slb_sip_err
 slb_sip_parse_want(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg, uint32_t want)
 {
@@ -1129,9 +1164,7 @@ slb_sip_parse_want(const uint8_t *buf, uint32_t len, struct slb_sip_msg *msg, ui
 	if (msg->cseq_method == SLB_M_NONE)
 		set_err(msg, SLB_SIP_E_NO_CSEQ, i);
 	else if (msg->kind == SLB_SIP_REQUEST && msg->cseq_method_str.len &&
-		(msg->cseq_method_str.len != msg->method_str.len ||
-			memcmp(buf + msg->cseq_method_str.off, buf + msg->method_str.off,
-				msg->method_str.len) != 0))
+		!same_method(buf, msg))
 		set_err(msg, SLB_SIP_E_CSEQ, msg->cseq_method_str.off);
 	if (!msg->has_from || !msg->has_to)
 		set_err(msg, SLB_SIP_E_NO_FROM_TO, i);
