@@ -997,24 +997,28 @@ parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
 	const uint8_t *buf = c->buf;
 	struct slb_sip_msg *msg = c->msg;
 	uint32_t len = c->len;
+	bool plain = false; /* buf[i] is a byte above SP: neither the end nor a fold */
 
 	for (;;) {
 		uint32_t line_s = i, name_e, vs, ve, lf;
 
-		if (i >= len) {
-			set_err(msg, SLB_SIP_E_TRUNCATED, len);
-			return 0;
-		}
-		if (buf[i] <= '\r' &&
-			(buf[i] == '\n' || (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n'))) {
-			if (buf[i] == '\n')
-				msg->bare_lf = true;
-			return i + (buf[i] == '\n' ? 1 : 2);
+		if (!plain) {
+			if (i >= len) {
+				set_err(msg, SLB_SIP_E_TRUNCATED, len);
+				return 0;
+			}
+			if (buf[i] <= '\r' && (buf[i] == '\n' ||
+						(buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n'))) {
+				if (buf[i] == '\n')
+					msg->bare_lf = true;
+				return i + (buf[i] == '\n' ? 1 : 2);
+			}
 		}
 		/*
 		 * One header field: its first line, then folded continuation lines (§7.3.1: LWS at
 		 * a line's start continues the value). buf[line_s] is not LF, so each LF found has
-		 * a byte before it in the field.
+		 * a byte before it in the field. The byte after an LF is looked at once: above SP
+		 * (nearly always) it starts the next field.
 		 */
 		for (;;) {
 			lf = lex_scan_next(sc);
@@ -1023,7 +1027,8 @@ parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
 				return 0;
 			}
 			i = lf + 1;
-			if (i < len && (buf[i] == ' ' || buf[i] == '\t')) {
+			plain = i < len && buf[i] > ' ';
+			if (!plain && i < len && (buf[i] == ' ' || buf[i] == '\t')) {
 				if (buf[lf - 1] != '\r')
 					msg->bare_lf = true;
 				continue;
@@ -1203,11 +1208,8 @@ slb_sip_uri_hostport(const uint8_t *b, struct slb_span uri, struct slb_span *hos
 	 * userinfo ends at the first '@': the user part may hold ';' and '?' (telephone numbers'
 	 * ";npdi;rn=", RFC 4475 §3.1.1.13), but no URI part after the host may hold an unescaped '@'.
 	 */
-	{
-		const uint8_t *a = memchr(b + s, '@', e - s);
-
-		at = a ? (uint32_t)(a - b) + 1 : s;
-	}
+	at = lex_find(b, s, e, e, '@'); /* inline: a libc call costs more than a URI's scan */
+	at = at < e ? at + 1 : s;
 	i = at;
 	/* after the host and port: the end, parameters or headers, nothing else */
 	if (parse_hostport(b, &i, e, e, false, host, port) < 0 ||
@@ -1230,24 +1232,35 @@ slb_sip_uri_hostport(const uint8_t *b, struct slb_span uri, struct slb_span *hos
 int
 slb_sip_ipv4(const uint8_t *b, struct slb_span s, uint32_t *ip)
 {
-	uint32_t i = s.off, e = (uint32_t)s.off + s.len, v = 0;
+	const uint8_t *p = b + s.off, *end = p + s.len;
+	uint32_t v = 0, d;
 	int part;
 
+	/* each part one to three digits, unrolled: the rewrite calls this a few times a message */
 	for (part = 0; part < 4; part++) {
-		uint32_t n = 0, ds = i;
+		uint32_t n;
 
-		while (i < e && lex_is_digit(b[i]) && i - ds < 3)
-			n = n * 10 + (b[i++] - '0');
-		if (i == ds || n > 255)
+		if (p >= end || (n = (uint32_t)*p - '0') > 9)
+			return -1;
+		p++;
+		if (p < end && (d = (uint32_t)*p - '0') <= 9) {
+			n = n * 10 + d;
+			p++;
+			if (p < end && (d = (uint32_t)*p - '0') <= 9) {
+				n = n * 10 + d;
+				p++;
+			}
+		}
+		if (n > 255)
 			return -1;
 		v = (v << 8) | n;
 		if (part < 3) {
-			if (i >= e || b[i] != '.')
+			if (p >= end || *p != '.')
 				return -1;
-			i++;
+			p++;
 		}
 	}
-	if (i != e)
+	if (p != end)
 		return -1;
 	*ip = v;
 	return 0;
