@@ -536,6 +536,80 @@ t_via_ipv6_received_rport(void)
 	CU_ASSERT_EQUAL(ip, 0x0a010203u);
 }
 
+/*
+ * The forms the Via parse takes without a scan (a port read as one 8-byte word, "UDP " and
+ * ";rport", ";branch=", ";received=" matched whole) and their neighbours, which take the general
+ * path: each must give what the grammar says. Last in the header section, the Via's port has
+ * fewer than eight bytes after it, so the byte loop reads it.
+ */
+static void
+t_via_fast_forms(void)
+{
+	static const struct {
+		const char *via;   /* the value after "Via: " */
+		const char *host;
+		uint16_t port;
+		bool rport;
+		uint16_t rport_val;
+		const char *branch; /* NULL: none */
+		const char *received;
+	} k[] = {
+		{"SIP/2.0/UDP h:1;branch=z9hG4bKa", "h", 1, false, 0, "z9hG4bKa", NULL},
+		{"SIP/2.0/UDP h:12;rport", "h", 12, true, 0, NULL, NULL},
+		{"SIP/2.0/UDP h:123;RPORT", "h", 123, true, 0, NULL, NULL},
+		{"SIP/2.0/UDP h:1234;rport;branch=z9hG4bKb", "h", 1234, true, 0, "z9hG4bKb", NULL},
+		{"SIP/2.0/UDP h:65535;rportx", "h", 65535, false, 0, NULL, NULL},
+		{"SIP/2.0/UDP h:0000005;x", "h", 5, false, 0, NULL, NULL},
+		{"SIP/2.0/UDP h:00005060;x", "h", 5060, false, 0, NULL, NULL},
+		{"SIP/2.0/UDP h:0000000005060;x", "h", 5060, false, 0, NULL, NULL},
+		{"SIP/2.0/UDP h:5060 ;branch=z9hG4bKc", "h", 5060, false, 0, "z9hG4bKc", NULL},
+		{"SIP/2.0/UDP h : 5060;branch=z9hG4bKd", "h", 5060, false, 0, "z9hG4bKd", NULL},
+		{"SIP/2.0/UDP  \t h:5060", "h", 5060, false, 0, NULL, NULL},
+		{"sip/2.0/udp 10.0.0.1:5070;Received=10.9.8.7;rport=5071", "10.0.0.1", 5070, true,
+			5071, NULL, "10.9.8.7"},
+		{"SIP/2.0/UDP h;received =10.9.8.6;BRANCH= z9hG4bKe", "h", 0, false, 0, "z9hG4bKe",
+			"10.9.8.6"},
+		{"SIP/2.0/UDP h;branch=\"z9hG4bK;f\";received=[2001:db8::2]", "h", 0, false, 0,
+			"\"z9hG4bK;f\"", "[2001:db8::2]"},
+		{"SIP/2.0/TCP h:5061;branch=z9hG4bKg", "h", 5061, false, 0, "z9hG4bKg", NULL},
+	};
+	char b[512];
+	struct slb_sip_msg m;
+	unsigned int i, last;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		for (last = 0; last < 2; last++) {
+			uint32_t n = last ?
+				(uint32_t)snprintf(b, sizeof(b), RL_INV FROM1 TO1 CID1 CSEQ1
+					"Via: %s\r\n\r\n", k[i].via) :
+				(uint32_t)snprintf(b, sizeof(b), RL_INV "Via: %s\r\n" FROM1 TO1
+					CID1 CSEQ1 "\r\n", k[i].via);
+
+			if (parse_n(b, n, &m) != SLB_SIP_OK) {
+				fprintf(stderr, "\n    Via \"%s\": %s\n", k[i].via,
+					slb_sip_err_name(m.err));
+				CU_FAIL("a Via of the table was refused");
+				continue;
+			}
+			SPAN_IS(b, m.via[0].value, k[i].via);
+			SPAN_IS(b, m.via[0].host, k[i].host);
+			CU_ASSERT_EQUAL(m.via[0].port, k[i].port);
+			CU_ASSERT_EQUAL(m.via[0].has_rport, k[i].rport);
+			CU_ASSERT_EQUAL(m.via[0].rport, k[i].rport_val);
+			if (k[i].branch) {
+				SPAN_IS(b, m.via[0].branch, k[i].branch);
+			} else {
+				CU_ASSERT_EQUAL(m.via[0].branch.len, 0);
+			}
+			if (k[i].received) {
+				SPAN_IS(b, m.via[0].received, k[i].received);
+			} else {
+				CU_ASSERT_EQUAL(m.via[0].received.len, 0);
+			}
+		}
+	}
+}
+
 /* --- Route, Record-Route, tags --- */
 
 static void
@@ -838,6 +912,14 @@ static const struct err_case {
 		REQ("Via: SIP/2.0/UDP h.example;\r\n", CID1, CSEQ1, ""), E_VIA),
 	CASE("Via rport=0", REQ("Via: SIP/2.0/UDP h.example;rport=0\r\n", CID1, CSEQ1, ""), E_VIA),
 	CASE("Via rport=x", REQ("Via: SIP/2.0/UDP h.example;rport=x\r\n", CID1, CSEQ1, ""), E_VIA),
+	CASE("Via port of eight digits 99999999",
+		REQ("Via: SIP/2.0/UDP h.example:99999999\r\n", CID1, CSEQ1, ""), E_VIA),
+	CASE("Via port 0000065536", REQ("Via: SIP/2.0/UDP h:0000065536\r\n", CID1, CSEQ1, ""),
+		E_VIA),
+	CASE("Via branch empty",
+		REQ("Via: SIP/2.0/UDP h.example;branch=;rport\r\n", CID1, CSEQ1, ""), E_VIA),
+	CASE("Via received empty",
+		REQ("Via: SIP/2.0/UDP h.example;received=;rport\r\n", CID1, CSEQ1, ""), E_VIA),
 	/* unclosed, they would swallow the received and rport the rewrite appends */
 	CASE("Via param unclosed quote",
 		REQ("Via: SIP/2.0/UDP h.example;x=\"a;b\r\n", CID1, CSEQ1, ""), E_VIA),
@@ -880,6 +962,13 @@ static const struct err_case {
 	CASE("CSeq method shorter", REQ(VIA1, CID1, "CSeq: 1 INV\r\n", ""), E_CSEQ),
 	CASE("CSeq method case differs", REQ(VIA1, CID1, "CSeq: 1 invite\r\n", ""), E_CSEQ),
 	CASE("CSeq method not a token", REQ(VIA1, CID1, "CSeq: 1 INV@ITE\r\n", ""), E_CSEQ),
+	CASE("CSeq method other than the request's other",
+		"FOO sip:x.example SIP/2.0\r\n" VIA1 FROM1 TO1 CID1 "CSeq: 1 BAR\r\n\r\n", E_CSEQ),
+	CASE("CSeq method known, the request's other",
+		"FOO sip:x.example SIP/2.0\r\n" VIA1 FROM1 TO1 CID1 CSEQ1 "\r\n", E_CSEQ),
+	CASE("request method not a token",
+		"F@O sip:x.example SIP/2.0\r\n" VIA1 FROM1 TO1 CID1 "CSeq: 1 F@O\r\n\r\n",
+		E_START_LINE),
 	CASE("two CSeqs", REQ(VIA1, CID1, CSEQ1 CSEQ1, ""), E_CSEQ),
 	CASE("Max-Forwards not a number", REQ_X("Max-Forwards: abc\r\n"), E_MAX_FWD),
 	CASE("Max-Forwards empty", REQ_X("Max-Forwards:\r\n"), E_MAX_FWD),
@@ -1587,6 +1676,7 @@ static CU_TestInfo tests[] = {
 	{"odd case, space around colon", t_case_and_colon_space},
 	{"Via values in one and several headers", t_via_many},
 	{"Via IPv6, received, rport", t_via_ipv6_received_rport},
+	{"Via forms read without a scan, and their neighbours", t_via_fast_forms},
 	{"Route and Record-Route", t_route_rr},
 	{"To and From tags", t_tags},
 	{"bare LF, mixed, leading CRLF", t_line_ends},
