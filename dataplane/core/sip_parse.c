@@ -256,7 +256,7 @@ parse_uint(const uint8_t *b, uint32_t s, uint32_t e, int64_t max, uint32_t *ds, 
 }
 
 /* Call-ID: the value without surrounding LWS; equal duplicates are tolerated. */
-static void
+static inline __attribute__((always_inline)) void
 hdr_callid(struct cursor *c, uint32_t s, uint32_t e)
 {
 	struct slb_sip_msg *msg = c->msg;
@@ -274,7 +274,7 @@ hdr_callid(struct cursor *c, uint32_t s, uint32_t e)
 }
 
 /* CSeq = 1*DIGIT LWS Method; the number is below 2^31 (§8.1.1.5). */
-static void
+static inline __attribute__((always_inline)) void
 hdr_cseq(struct cursor *c, uint32_t s, uint32_t e)
 {
 	const uint8_t *b = c->buf;
