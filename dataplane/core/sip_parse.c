@@ -1004,7 +1004,8 @@ parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
 	bool plain = false; /* buf[i] is a byte above SP: neither the end nor a fold */
 
 	for (;;) {
-		uint32_t line_s = i, name_e, vs, ve, lf;
+		uint32_t line_s = i, name_e, vs = 0, ve, lf;
+		enum lex_hdr id;
 
 		if (!plain) {
 			if (i >= len) {
@@ -1046,31 +1047,35 @@ parse_headers(struct cursor *c, struct lex_scan *sc, uint32_t i)
 			ve = lf;
 		}
 		/* the names the decision reads, as written nearly always: one compare */
+		id = LEX_H_OTHER;
 		if (len - line_s >= 16) {
 			uint32_t n;
-			enum lex_hdr id = lex_header_fast(buf + line_s, &n);
 
-			if (id != LEX_H_OTHER) {
-				header(c, id, line_s, i, line_s + n, ve);
+			id = lex_header_fast(buf + line_s, &n);
+			vs = line_s + n;
+		}
+		if (id == LEX_H_OTHER) {
+			/* field-name *WSP ":" */
+			name_e = lex_span(buf, line_s, ve, len, LEX_SET_TOKEN);
+			vs = name_e;
+			while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t'))
+				vs++;
+			if (name_e == line_s || vs >= ve || buf[vs] != ':') {
+				const uint8_t *nul = lex_scan_saw_nul(sc) ?
+							     memchr(buf + line_s, 0, i - line_s) :
+							     NULL;
+
+				if (nul != NULL)
+					set_err(msg, SLB_SIP_E_BINARY, (uint32_t)(nul - buf));
+				else
+					set_err(msg, SLB_SIP_E_HEADER, line_s);
 				continue;
 			}
-		}
-		/* field-name *WSP ":" */
-		name_e = lex_span(buf, line_s, ve, len, LEX_SET_TOKEN);
-		vs = name_e;
-		while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t'))
+			id = lex_header_id(buf + line_s, name_e - line_s);
 			vs++;
-		if (name_e == line_s || vs >= ve || buf[vs] != ':') {
-			const uint8_t *nul = lex_scan_saw_nul(sc) ?
-						     memchr(buf + line_s, 0, i - line_s) : NULL;
-
-			if (nul != NULL)
-				set_err(msg, SLB_SIP_E_BINARY, (uint32_t)(nul - buf));
-			else
-				set_err(msg, SLB_SIP_E_HEADER, line_s);
-			continue;
 		}
-		header(c, lex_header_id(buf + line_s, name_e - line_s), line_s, i, vs + 1, ve);
+		/* one call site: the handlers are inlined once */
+		header(c, id, line_s, i, vs, ve);
 	}
 }
 
