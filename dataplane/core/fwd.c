@@ -2,13 +2,11 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
-#include <sodium/core.h>
 
 #include "slb_ctl.h"
 #include "slb_fwd.h"
@@ -38,9 +36,6 @@ void
 slb_fwd_ctx_set_addrs(struct slb_fwd_ctx *ctx, uint32_t caller_ip, uint32_t backend_ip,
 	uint16_t sip_port, const struct slb_key128 *branch_secret)
 {
-	/* idempotent and thread-safe; SipHash needs nothing from it, but libsodium asks for it */
-	if (sodium_init() < 0)
-		abort();
 	ctx->caller_ip = caller_ip;
 	ctx->backend_ip = backend_ip;
 	ctx->sip_port = sip_port;

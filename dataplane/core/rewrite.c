@@ -8,11 +8,12 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
-#include <sodium/crypto_shorthash_siphash24.h>
 
 #include "slb_cksum.h"
 #include "slb_rw.h"
 #include "slb_sip.h"
+#include "slb_siphash.h"
+#include "slb_text.h"
 
 #define COOKIE "z9hG4bK"
 #define COOKIE_LEN (sizeof(COOKIE) - 1)
@@ -43,21 +44,10 @@ port_or_default(uint16_t port)
 	return port != 0 ? port : SIP_PORT;
 }
 
-static inline uint8_t
-to_lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
-static bool
+static inline bool
 eq_nocase(const uint8_t *a, const char *b, uint16_t len)
 {
-	uint16_t i;
-
-	for (i = 0; i < len; i++)
-		if (to_lower(a[i]) != to_lower((uint8_t)b[i]))
-			return false;
-	return true;
+	return slb_text_eq_nocase(a, (const uint8_t *)b, len);
 }
 
 /*
@@ -81,52 +71,65 @@ eq_nocase(const uint8_t *a, const char *b, uint16_t len)
 static_assert(1 + 3 * (2 + MAC_FIELD_MAX) + 4 + 2 + MAC_HOST_MAX + 2 + 4 + 2 <= MAC_BUF,
 	"MAC_BUF too small for the longest MAC input");
 
+/* What a field's copy and the host's case folding may write past the input's end: < 16. */
+#define MAC_SLACK 16
+
 struct mac_in {
-	uint8_t b[MAC_BUF];
+	uint8_t b[MAC_BUF + MAC_SLACK];
 	uint32_t n;
 };
 
+static_assert(MAC_FIELD_MAX >= 8 + 2, "a field's own MAC must not be longer than the field");
+
+/* The low bytes of v, big-endian: one 8-byte store, n advanced by bytes. */
 static inline void
 mac_be(struct mac_in *in, uint64_t v, unsigned int bytes)
 {
-	while (bytes-- > 0)
-		in->b[in->n++] = (uint8_t)(v >> (8 * bytes));
+	uint64_t be = __builtin_bswap64(v << (8 * (8 - bytes)));
+
+	memcpy(in->b + in->n, &be, 8); /* in the slack when it passes the input */
+	in->n += bytes;
 }
 
-static uint64_t
-siphash(const struct slb_key128 *key, const uint8_t *p, size_t len)
-{
-	uint8_t out[crypto_shorthash_siphash24_BYTES];
-	uint64_t h = 0;
-	size_t i;
-
-	crypto_shorthash_siphash24(out, p, len, key->b);
-	for (i = 0; i < sizeof(out); i++)
-		h = (h << 8) | out[i];
-	return h;
-}
-
+/*
+ * A field: its length (2 bytes), then its bytes, or 0xffff and its own MAC (as the 8 bytes of
+ * SipHash's output, least significant first) when it is longer than MAC_FIELD_MAX.
+ */
 static void
 mac_field(struct mac_in *in, const struct slb_key128 *key, const uint8_t *sip, struct slb_span s)
 {
+	uint64_t h;
+
 	if (s.len <= MAC_FIELD_MAX) {
 		mac_be(in, s.len, 2);
-		memcpy(in->b + in->n, sip + s.off, s.len);
+		slb_text_copy(in->b + in->n, sip + s.off, s.len);
 		in->n += s.len;
 		return;
 	}
 	mac_be(in, 0xffff, 2);
-	mac_be(in, siphash(key, sip + s.off, s.len), 8);
+	h = slb_siphash24(key, sip + s.off, s.len);
+	memcpy(in->b + in->n, &h, 8);
+	in->n += 8;
 }
 
+/* The host: its length, then at most MAC_HOST_MAX of its bytes in lower case (§19.1.4). */
 static void
 mac_host(struct mac_in *in, const uint8_t *sip, struct slb_span s)
 {
-	uint16_t i, n = s.len < MAC_HOST_MAX ? s.len : MAC_HOST_MAX;
+	uint32_t i, n = s.len < MAC_HOST_MAX ? s.len : MAC_HOST_MAX;
+	uint8_t *d;
+	uint64_t w;
 
 	mac_be(in, s.len, 2);
-	for (i = 0; i < n; i++)
-		in->b[in->n++] = to_lower(sip[s.off + i]);
+	d = in->b + in->n;
+	slb_text_copy(d, sip + s.off, n);
+	/* whole words: the bytes past n are folded too, then overwritten by the next field */
+	for (i = 0; i < n; i += 8) {
+		memcpy(&w, d + i, 8);
+		w = slb_text_lower8(w);
+		memcpy(d + i, &w, 8);
+	}
+	in->n += n;
 }
 
 static inline bool
@@ -141,31 +144,29 @@ static void
 branch_of(const uint8_t *sip, const struct slb_sip_msg *msg, const struct slb_sip_via *via,
 	const struct slb_key128 *key, uint32_t ret_ip, uint16_t ret_port, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct mac_in in;
 	uint64_t h;
-	int i;
 
-	in.n = 0;
+	in.n = 1;
 	if (has_cookie(sip, via)) {
-		in.b[in.n++] = 'C';
+		in.b[0] = 'C';
 		mac_field(&in, key, sip, via->branch);
 	} else {
-		in.b[in.n++] = 'R';
+		in.b[0] = 'R';
 		mac_field(&in, key, sip, msg->call_id);
 		mac_be(&in, msg->cseq, 4);
 		mac_field(&in, key, sip, msg->from_tag);
 		mac_field(&in, key, sip, via->branch); /* whatever it is, it comes back the same */
 	}
 	mac_host(&in, sip, via->host);
-	mac_be(&in, port_or_default(via->port), 2);
-	mac_be(&in, ret_ip, 4);
-	mac_be(&in, ret_port, 2);
-	h = siphash(key, in.b, in.n);
+	/* sent-by port, return address and port: 8 bytes, one store */
+	mac_be(&in, (uint64_t)port_or_default(via->port) << 48 | (uint64_t)ret_ip << 16 | ret_port,
+		8);
+	h = slb_siphash24(key, in.b, in.n);
 
+	/* the digits of SipHash's output bytes in order, as the MAC has always been written */
 	memcpy(out, SLB_RW_BRANCH_PREFIX, PREFIX_LEN);
-	for (i = 0; i < 16; i++)
-		out[PREFIX_LEN + i] = hex[(h >> (60 - 4 * i)) & 0xf];
+	slb_text_hex16(out + PREFIX_LEN, __builtin_bswap64(h));
 }
 
 /* Where responses to a request that came from src_ip:src_port with top Via v go (§18.2.2). */
