@@ -186,13 +186,11 @@ slb_rw_branch(const uint8_t *sip, const struct slb_sip_msg *msg, const struct sl
 }
 
 bool
-slb_rw_via_is_ours(const uint8_t *sip, const struct slb_sip_msg *msg,
-	const struct slb_rw_cfg *cfg)
+slb_rw_via_is_ours_to(const uint8_t *sip, const struct slb_sip_msg *msg,
+	const struct slb_rw_cfg *cfg, uint32_t ret_ip, uint16_t ret_port)
 {
 	const struct slb_sip_via *v = &msg->via[0];
 	char want[SLB_RW_BRANCH_LEN];
-	uint16_t ret_port;
-	uint32_t ret_ip;
 
 	if (msg->via_count < 2 || cfg->host_len > SLB_RW_HOST_LEN)
 		return false;
@@ -203,10 +201,20 @@ slb_rw_via_is_ours(const uint8_t *sip, const struct slb_sip_msg *msg,
 	if (v->branch.len != SLB_RW_BRANCH_LEN)
 		return false;
 	/* the request we sent carried received/rport as we wrote them: the MAC covers them */
-	if (slb_rw_response_dest(sip, &msg->via[1], &ret_ip, &ret_port) < 0)
-		return false;
 	branch_of(sip, msg, &msg->via[1], &cfg->key, ret_ip, ret_port, want);
 	return memcmp(sip + v->branch.off, want, SLB_RW_BRANCH_LEN) == 0;
+}
+
+bool
+slb_rw_via_is_ours(const uint8_t *sip, const struct slb_sip_msg *msg,
+	const struct slb_rw_cfg *cfg)
+{
+	uint16_t ret_port;
+	uint32_t ret_ip;
+
+	if (msg->via_count < 2 || slb_rw_response_dest(sip, &msg->via[1], &ret_ip, &ret_port) < 0)
+		return false;
+	return slb_rw_via_is_ours_to(sip, msg, cfg, ret_ip, ret_port);
 }
 
 /* Reject a layout that would make a move leave the mbuf or the lengths disagree with the IHL. */
