@@ -905,15 +905,16 @@ slb_rw_finish(struct rte_mbuf *m, const struct slb_pkt *p)
 	ip->hdr_checksum = 0;
 	switch (p->csum) {
 	case SLB_PKT_CSUM_OFFLOAD:
-		/* what DPDK asks for: flags, the IPv4 header's length, the pseudo-header sum */
+		/* what DPDK asks for: flags, the IPv4 header's length, the pseudo-header sum (the
+		 * value of rte_ipv4_phdr_cksum() without TSO, lengths and protocol as set) */
 		m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_TX_OFFLOAD_MASK) | RTE_MBUF_F_TX_IPV4 |
 			RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
 		m->l3_len = (uint16_t)(p->l4_off - p->l3_off);
-		udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		udp->dgram_cksum = slb_cksum_fold(slb_cksum_phdr4(ip, udp->dgram_len));
 		return;
 	case SLB_PKT_CSUM_SUM:
 		/* the headers as they are now (addresses, ports, lengths) and the message's sum */
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = slb_cksum_ipv4(ip);
 		udp->dgram_cksum = 0;
 		c = (uint16_t)~slb_cksum_fold(slb_cksum_phdr4(ip, udp->dgram_len) +
 			slb_cksum_udph(udp) + p->sip_sum);
@@ -925,7 +926,7 @@ slb_rw_finish(struct rte_mbuf *m, const struct slb_pkt *p)
 		 * What came in without a checksum leaves with one: the datagram is ours now, and
 		 * the next hop should be able to tell a corruption on our link.
 		 */
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = slb_cksum_ipv4(ip);
 		slb_cksum_udp4_fill(ip, udp);
 	}
 }

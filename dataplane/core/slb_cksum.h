@@ -91,6 +91,24 @@ slb_cksum_fold(uint64_t sum)
 }
 
 /*
+ * The IPv4 header checksum to write into hdr_checksum (which must be zero), the value
+ * rte_ipv4_cksum() gives, which sums 16-bit words one by one: for the usual 20-byte header,
+ * five 32-bit words.
+ */
+static inline uint16_t
+slb_cksum_ipv4(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t w[5];
+	uint64_t sum;
+
+	if (rte_ipv4_hdr_len(ip) != sizeof(w))
+		return (uint16_t)~slb_cksum_fold(slb_cksum_add(ip, rte_ipv4_hdr_len(ip), 0));
+	memcpy(w, ip, sizeof(w));
+	sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	return (uint16_t)~slb_cksum_fold(sum);
+}
+
+/*
  * The UDP pseudo header of RFC 768 (addresses, protocol, udp_len_be), in memory order: 32-bit
  * words added as slb_cksum_add() adds them, without its loop for so few.
  */
