@@ -435,23 +435,43 @@ splice(struct rte_mbuf *m, struct slb_pkt *p, const struct edit *e, unsigned int
 static char *
 put_str(char *d, const char *s, size_t len)
 {
-	memcpy(d, s, len);
+	slb_text_copy(d, s, (uint32_t)len);
 	return d + len;
 }
 
+/* "00" to "99": the digits of a number two at a time, one division per pair. */
+static const char two_digits[200] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+static inline char *
+put_pair(char *d, unsigned int v)
+{
+	memcpy(d, two_digits + 2 * v, 2);
+	return d + 2;
+}
+
+/* The decimal digits of v, no leading zeros. */
 static char *
 put_u16(char *d, uint16_t v)
 {
-	char tmp[5];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		*d++ = tmp[--n];
-	return d;
+	if (v < 10) {
+		*d++ = (char)('0' + v);
+		return d;
+	}
+	if (v < 100)
+		return put_pair(d, v);
+	if (v < 1000) {
+		*d++ = (char)('0' + v / 100);
+		return put_pair(d, v % 100);
+	}
+	if (v >= 10000) {
+		*d++ = (char)('0' + v / 10000);
+		v %= 10000;
+	}
+	d = put_pair(d, v / 100);
+	return put_pair(d, v % 100);
 }
 
 /* Count down the digits in place, keeping their width: "70" -> "69", "10" -> "09". */
@@ -484,17 +504,26 @@ check_max_fwd(const uint8_t *sip, struct slb_span s, uint16_t sip_len)
 	return nonzero ? 0 : -EINVAL;
 }
 
-/* Does parameter [s, e) of a Via (from its ';') have this name? */
+/*
+ * Is parameter [s, e) of a Via (from its ';') received or rport? Most are not even an 'r': one
+ * byte tells, and only then are the names compared.
+ */
 static bool
-param_named(const uint8_t *sip, uint32_t s, uint32_t e, const char *name, uint16_t len)
+param_is_source(const uint8_t *sip, uint32_t s, uint32_t e)
 {
-	uint32_t i = s + 1;
+	uint32_t i = s + 1, n;
 
 	while (i < e && (sip[i] == ' ' || sip[i] == '\t' || sip[i] == '\r' || sip[i] == '\n'))
 		i++;
-	if (e - i < len || !eq_nocase(sip + i, name, len))
+	if (i == e || (sip[i] | 0x20) != 'r')
 		return false;
-	i += len;
+	if (e - i >= 8 && eq_nocase(sip + i, "received", 8))
+		n = 8;
+	else if (e - i >= 5 && eq_nocase(sip + i, "rport", 5))
+		n = 5;
+	else
+		return false;
+	i += n;
 	return i == e || sip[i] == '=' || sip[i] == ' ' || sip[i] == '\t' || sip[i] == '\r' ||
 		sip[i] == '\n';
 }
@@ -530,7 +559,7 @@ via_params_out(const uint8_t *sip, const struct slb_sip_via *v, struct edit *e, 
 		}
 		if (j > end)
 			j = end;
-		if (param_named(sip, i, j, "received", 8) || param_named(sip, i, j, "rport", 5)) {
+		if (param_is_source(sip, i, j)) {
 			if (*k == max)
 				return -EINVAL;
 			e[*k] = (struct edit){.off = (uint16_t)i, .rm = (uint16_t)(j - i)};
@@ -791,6 +820,20 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 	if (msg->via[0].value.len == 0 || msg->via[0].value.off < ins)
 		return -EINVAL;
 
+	/*
+	 * The edits in offset order as far as it is known: our headers (before the sender's Via
+	 * value), the sender's Via, then the Route's removal, which may stand anywhere. The sort
+	 * has little to move. The source edits may take as many removals as ever: MAX_EDITS less
+	 * the Route's and our headers' edits.
+	 */
+	mf_present = msg->max_forwards > 0;
+	rc = top_blocks(sip, msg, cfg, flags, src_ip, src_port, ins, !mf_present, blk, e, &k);
+	if (rc != 0)
+		return rc;
+	rc = source_edits(sip, &msg->via[0], src_ip, src_port, src_blk, e,
+		k + MAX_EDITS - 2 - ((flags & SLB_RW_DROP_ROUTE) != 0), &k);
+	if (rc != 0)
+		return rc;
 	if (flags & SLB_RW_DROP_ROUTE) {
 		uint16_t vstart, r0, r1;
 
@@ -805,16 +848,8 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 			return -EINVAL;
 		e[k++] = (struct edit){.off = r0, .rm = (uint16_t)(r1 - r0)};
 	}
-	rc = source_edits(sip, &msg->via[0], src_ip, src_port, src_blk, e, MAX_EDITS - 2, &k);
-	if (rc != 0)
-		return rc;
-	mf_present = msg->max_forwards > 0;
 	if (mf_present && check_max_fwd(sip, msg->max_fwd, p->sip_len) != 0)
 		return -EINVAL;
-
-	rc = top_blocks(sip, msg, cfg, flags, src_ip, src_port, ins, !mf_present, blk, e, &k);
-	if (rc != 0)
-		return rc;
 
 	/* Check before the first write so that a refused packet is left as it came. */
 	rc = sort_edits(e, k, p->sip_len);

@@ -1124,6 +1124,46 @@ t_received_rport(void)
 }
 
 /*
+ * received and rport as decimal text for every digit count of an address byte (0..255) and of a
+ * port (1..65535), and our Via's port: the digits are written in pairs, each length its own path.
+ */
+static void
+t_source_digits(void)
+{
+	static const uint32_t ips[] = {0x00090a63u, 0x64ff0001u, 0xc0a80a05u, 0x0a000007u};
+	static const uint16_t ports[] = {1, 9, 10, 99, 100, 999, 1000, 5060, 9999, 10000, 10009,
+		65535};
+	char in[TXT_MAX], via[TXT_MAX], want[64];
+	struct slb_rw_cfg c = cfg;
+	struct slb_sip_msg msg;
+	struct slb_pkt p;
+	struct rte_mbuf *m;
+	unsigned int i, j;
+	char *out;
+
+	for (i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
+		for (j = 0; j < sizeof(ports) / sizeof(ports[0]); j++) {
+			invite(in, "z9hG4bK1", ""); /* its Via has rport */
+			m = pkt_new(in, RTE_PKTMBUF_HEADROOM, 0, &p);
+			CU_ASSERT_EQUAL_FATAL(parse(m, &p, &msg), SLB_SIP_OK);
+			c.port = ports[j];
+			CU_ASSERT_EQUAL_FATAL(slb_rw_request(m, &p, &msg, &c, 0, ips[i], ports[j]),
+				0);
+			out = (char *)sip_of(m, &p);
+			out[p.sip_len - 1] = '\0'; /* the last byte of the body: a line end */
+			snprintf(want, sizeof(want), ";received=%u.%u.%u.%u;rport=%u\r\n",
+				ips[i] >> 24, (ips[i] >> 16) & 0xff, (ips[i] >> 8) & 0xff,
+				ips[i] & 0xff, ports[j]);
+			CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+			snprintf(via, sizeof(via), "Via: SIP/2.0/UDP 198.18.1.1:%u;branch=",
+				ports[j]);
+			CU_ASSERT_PTR_NOT_NULL(strstr(out, via));
+			free(m);
+		}
+	}
+}
+
+/*
  * Several edits at once (our block, the caller's Via, our Route before or after it) come out the
  * same whatever the room on either side: each layout of head- and tailroom picks another run to
  * keep in place, and a layout with no room leaves the packet as it came.
@@ -1198,6 +1238,7 @@ static CU_TestInfo tests[] = {
 	{"invalid input", t_invalid},
 	{"CRLF before the start line", t_leading_crlf},
 	{"received and rport (RFC 3581)", t_received_rport},
+	{"received, rport and our port: every digit count", t_source_digits},
 	{"several edits in any room layout", t_splice_layouts},
 	CU_TEST_INFO_NULL,
 };
