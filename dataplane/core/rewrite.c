@@ -306,6 +306,13 @@ struct edit {
 
 #define MAX_EDITS 9
 
+/* Does x go before y: a lower offset, or an insertion where y removes at the same offset? */
+static inline bool
+edit_before(const struct edit *x, const struct edit *y)
+{
+	return x->off < y->off || (x->off == y->off && x->rm == 0 && y->rm > 0);
+}
+
 /* Sort by offset (an insertion before a removal at the same offset); -EINVAL on an overlap. */
 static int
 sort_edits(struct edit *e, unsigned int k, uint16_t sip_len)
@@ -315,8 +322,9 @@ sort_edits(struct edit *e, unsigned int k, uint16_t sip_len)
 	for (i = 1; i < k; i++) {
 		struct edit x = e[i];
 
-		for (j = i; j > 0 && (e[j - 1].off > x.off ||
-				(e[j - 1].off == x.off && e[j - 1].rm > 0 && x.rm == 0)); j--)
+		if (!edit_before(&x, &e[i - 1]))
+			continue; /* in place already, as the rewrite mostly builds them */
+		for (j = i; j > 0 && edit_before(&x, &e[j - 1]); j--)
 			e[j] = e[j - 1];
 		e[j] = x;
 	}
@@ -352,6 +360,7 @@ struct layout {
 	uint32_t start[MAX_EDITS + 1];
 	uint32_t len[MAX_EDITS + 1];
 	int32_t shift[MAX_EDITS + 1];
+	int32_t delta; /* what the edits add to the message: edits_delta() */
 };
 
 /*
@@ -363,7 +372,7 @@ static int
 plan(const struct rte_mbuf *m, const struct slb_pkt *p, const struct edit *e, unsigned int k,
 	struct layout *l)
 {
-	int32_t before = 0, after = edits_delta(e, k), head = rte_pktmbuf_headroom(m);
+	int32_t before = 0, after = l->delta = edits_delta(e, k), head = rte_pktmbuf_headroom(m);
 	int32_t tail = rte_pktmbuf_tailroom(m);
 	uint32_t moved, best_moved = UINT32_MAX, total = 0;
 	unsigned int i, a, best = 0;
@@ -429,7 +438,7 @@ splice(struct rte_mbuf *m, struct slb_pkt *p, const struct edit *e, unsigned int
 		rte_pktmbuf_append(m, (uint16_t)l->shift[k]);
 	else if (l->shift[k] < 0)
 		rte_pktmbuf_trim(m, (uint16_t)-l->shift[k]);
-	p->sip_len = (uint16_t)(p->sip_len + edits_delta(e, k));
+	p->sip_len = (uint16_t)(p->sip_len + l->delta);
 }
 
 static char *
@@ -898,7 +907,7 @@ slb_rw_request(struct rte_mbuf *m, struct slb_pkt *p, const struct slb_sip_msg *
 	splice(m, p, e, k, &l);
 	set_lengths(m, p);
 	if (by_front) {
-		int32_t delta = edits_delta(e, k);
+		int32_t delta = l.delta;
 
 		/* the front as it is now, and the last run moved by delta (RFC 1071, 2(B)) */
 		sip = rte_pktmbuf_mtod_offset(m, uint8_t *, p->sip_off);
