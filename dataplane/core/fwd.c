@@ -12,6 +12,7 @@
 #include "slb_fwd.h"
 #include "slb_hash.h"
 #include "slb_reply.h"
+#include "slb_text.h"
 
 void
 slb_fwd_ctx_init(struct slb_fwd_ctx *ctx)
@@ -123,7 +124,7 @@ route_is_our_text(const struct slb_fwd_ctx *ctx, const uint8_t *u, uint32_t n)
 	for (side = 0; side < 2; side++) {
 		l = ctx->self_uri_len[side];
 		if (l == 0 || n <= l || !(u[l] == ';' || (bracket && u[l] == '>')) ||
-			memcmp(u, ctx->self_uri[side], l) != 0)
+			!slb_text_eq(u, (const uint8_t *)ctx->self_uri[side], l))
 			continue;
 		for (i = l; i < n && !(bracket && u[i] == '>'); i++)
 			if (u[i] == '@')

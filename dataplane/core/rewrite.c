@@ -202,7 +202,7 @@ slb_rw_via_is_ours_to(const uint8_t *sip, const struct slb_sip_msg *msg,
 		return false;
 	/* the request we sent carried received/rport as we wrote them: the MAC covers them */
 	branch_of(sip, msg, &msg->via[1], &cfg->key, ret_ip, ret_port, want);
-	return memcmp(sip + v->branch.off, want, SLB_RW_BRANCH_LEN) == 0;
+	return slb_text_eq(sip + v->branch.off, (const uint8_t *)want, SLB_RW_BRANCH_LEN);
 }
 
 bool

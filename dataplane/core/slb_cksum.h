@@ -78,13 +78,16 @@ slb_cksum_add(const void *buf, size_t len, uint64_t sum)
 	return sum;
 }
 
-/* Fold a 64-bit sum to 16 bits (not complemented). */
+/*
+ * Fold a 64-bit sum to 16 bits (not complemented). Two folds each way are enough: two halves of
+ * at most 2^32 - 1 add up to at most 2^33 - 2, whose second fold is at most 2^32 - 1; and two
+ * 16-bit halves of that to at most 0x1fffe, whose second fold is at most 0xffff.
+ */
 static inline uint16_t
 slb_cksum_fold(uint64_t sum)
 {
 	sum = (sum & 0xffffffffu) + (sum >> 32);
 	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	return (uint16_t)sum;

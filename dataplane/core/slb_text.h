@@ -85,6 +85,26 @@ slb_text_load_short(const uint8_t *p, uint32_t n)
 	return v;
 }
 
+/* Are the n bytes at a and b equal? memcmp() without the call, for a few dozen bytes. */
+static inline bool
+slb_text_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+	uint64_t x, y;
+	uint32_t i;
+
+	if (n < 8)
+		return slb_text_load_short(a, n) == slb_text_load_short(b, n);
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
+}
+
 /* Are the n bytes at a and b equal, ASCII letters in either case? */
 static inline bool
 slb_text_eq_nocase(const uint8_t *a, const uint8_t *b, uint32_t n)
