@@ -8,6 +8,9 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "slb_cksum.h"
 #include "slb_rw.h"
@@ -537,6 +540,31 @@ param_is_source(const uint8_t *sip, uint32_t s, uint32_t e)
 		sip[i] == '\n';
 }
 
+/* Bit j set where b[j] is c, for the n <= 64 bytes at b: 16 at a time, the last 16 overlapping. */
+static inline uint64_t
+byte_mask(const uint8_t *b, uint32_t n, uint8_t c)
+{
+	uint64_t m = 0;
+	uint32_t j;
+
+#ifdef __SSE2__
+	if (n >= 16) {
+		const __m128i cv = _mm_set1_epi8((char)c);
+
+		for (j = 0; j + 16 <= n; j += 16)
+			m |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(
+				_mm_loadu_si128((const __m128i *)(b + j)), cv)) << j;
+		if (j < n)
+			m |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(
+				_mm_loadu_si128((const __m128i *)(b + n - 16)), cv)) << (n - 16);
+		return m;
+	}
+#endif
+	for (j = 0; j < n; j++)
+		m |= (uint64_t)(b[j] == c) << j;
+	return m;
+}
+
 /*
  * The received and rport parameters of Via value v, each from its ';' to the next parameter,
  * as removals (at most max of them; -EINVAL for more). Quoted strings are skipped whole.
@@ -546,6 +574,28 @@ via_params_out(const uint8_t *sip, const struct slb_sip_via *v, struct edit *e, 
 	unsigned int *k)
 {
 	uint32_t i = (uint32_t)v->host.off + v->host.len, end = (uint32_t)v->value.off + v->value.len;
+
+	/*
+	 * Up to 64 bytes of parameters (the usual: branch, rport) without a quote: every ';'
+	 * starts one, and one mask holds them all. Else the scan below, ';' by ';'.
+	 */
+	if (end - i <= 64 && byte_mask(sip + i, end - i, '"') == 0) {
+		uint64_t semis = byte_mask(sip + i, end - i, ';');
+
+		while (semis != 0) {
+			uint32_t a = (uint32_t)__builtin_ctzll(semis), b;
+
+			semis &= semis - 1;
+			b = semis != 0 ? (uint32_t)__builtin_ctzll(semis) : end - i;
+			if (param_is_source(sip, i + a, i + b)) {
+				if (*k == max)
+					return -EINVAL;
+				e[*k] = (struct edit){.off = (uint16_t)(i + a), .rm = (uint16_t)(b - a)};
+				(*k)++;
+			}
+		}
+		return 0;
+	}
 	/* without a quoted string every ';' starts a parameter: memchr finds them */
 	bool quotes = memchr(sip + i, '"', end - i) != NULL;
 	const uint8_t *semi = memchr(sip + i, ';', end - i);

@@ -1116,6 +1116,13 @@ t_received_rport(void)
 	sourced_via("SIP/2.0/UDP h.example.com;rports=1;x=\"a;received=1\";branch=z9hG4bK1",
 		"SIP/2.0/UDP h.example.com;rports=1;x=\"a;received=1\";branch=z9hG4bK1"
 		";received=10.0.0.7");
+	/* parameters under 16 bytes, and over 64 (both found another way than the usual) */
+	sourced_via("SIP/2.0/UDP 10.0.0.7;rport",
+		"SIP/2.0/UDP 10.0.0.7;received=10.0.0.7;rport=5060");
+	sourced_via("SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1;x-pad=0123456789abcdef0123456789abcdef"
+		"0123456789abcdef;Rport;received=1.2.3.4;y",
+		"SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1;x-pad=0123456789abcdef0123456789abcdef"
+		"0123456789abcdef;y;received=10.0.0.7;rport=5060");
 	/* the first of two values in one header field: the second is not touched */
 	sourced_via("SIP/2.0/UDP h.example.com;branch=z9hG4bK1;rport, SIP/2.0/UDP p.example.com"
 		";branch=z9hG4bK0;rport",
