@@ -590,7 +590,8 @@ via_params_out(const uint8_t *sip, const struct slb_sip_via *v, struct edit *e, 
 			if (param_is_source(sip, i + a, i + b)) {
 				if (*k == max)
 					return -EINVAL;
-				e[*k] = (struct edit){.off = (uint16_t)(i + a), .rm = (uint16_t)(b - a)};
+				e[*k] = (struct edit){.off = (uint16_t)(i + a),
+					.rm = (uint16_t)(b - a)};
 				(*k)++;
 			}
 		}
