@@ -2,18 +2,17 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
-#include <sodium/core.h>
 
 #include "slb_ctl.h"
 #include "slb_fwd.h"
 #include "slb_hash.h"
 #include "slb_reply.h"
+#include "slb_text.h"
 
 void
 slb_fwd_ctx_init(struct slb_fwd_ctx *ctx)
@@ -34,19 +33,27 @@ set_host(char *host, uint16_t *len, uint32_t ip)
 	*len = (uint16_t)n;
 }
 
+static void
+set_self_uri(struct slb_fwd_ctx *ctx, unsigned int side, uint32_t ip, uint16_t port)
+{
+	int n = snprintf(ctx->self_uri[side], sizeof(ctx->self_uri[side]), "sip:%u.%u.%u.%u:%u",
+		ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff, port);
+
+	ctx->self_uri_len[side] = (uint8_t)n;
+}
+
 void
 slb_fwd_ctx_set_addrs(struct slb_fwd_ctx *ctx, uint32_t caller_ip, uint32_t backend_ip,
 	uint16_t sip_port, const struct slb_key128 *branch_secret)
 {
-	/* idempotent and thread-safe; SipHash needs nothing from it, but libsodium asks for it */
-	if (sodium_init() < 0)
-		abort();
 	ctx->caller_ip = caller_ip;
 	ctx->backend_ip = backend_ip;
 	ctx->sip_port = sip_port;
 	set_host(ctx->rw_caller.host, &ctx->rw_caller.host_len, caller_ip);
 	set_host(ctx->rw_backend.host, &ctx->rw_backend.host_len, backend_ip);
 	set_host(ctx->rw_backend.rr_host, &ctx->rw_backend.rr_host_len, caller_ip);
+	set_self_uri(ctx, 0, caller_ip, sip_port);
+	set_self_uri(ctx, 1, backend_ip, sip_port);
 	ctx->rw_caller.rr_host_len = 0; /* its own host */
 	ctx->rw_caller.port = sip_port;
 	ctx->rw_backend.port = sip_port;
@@ -99,6 +106,34 @@ not_sip(enum slb_sip_err e)
 		e == SLB_SIP_E_TOO_LONG;
 }
 
+/*
+ * The Route we wrote ourselves, as it comes back: "<sip:" our host ':' our port, then ';' (or
+ * '>' when in brackets), and no '@' before the URI ends (else what matched was user info).
+ * Exactly what slb_sip_uri_hostport() and slb_sip_ipv4() would find ours: a cheap yes for the
+ * usual case; every other form of our address takes the full parse.
+ */
+static bool
+route_is_our_text(const struct slb_fwd_ctx *ctx, const uint8_t *u, uint32_t n)
+{
+	bool bracket = n > 0 && u[0] == '<';
+	unsigned int side;
+	uint32_t i, l;
+
+	u += bracket;
+	n -= bracket;
+	for (side = 0; side < 2; side++) {
+		l = ctx->self_uri_len[side];
+		if (l == 0 || n <= l || !(u[l] == ';' || (bracket && u[l] == '>')) ||
+			!slb_text_eq(u, (const uint8_t *)ctx->self_uri[side], l))
+			continue;
+		for (i = l; i < n && !(bracket && u[i] == '>'); i++)
+			if (u[i] == '@')
+				return false;
+		return true;
+	}
+	return false;
+}
+
 /* Is host:port (from a URI) one of our addresses and our SIP port? */
 static int
 uri_is_ours(const struct slb_fwd_ctx *ctx, const uint8_t *sip, struct slb_span uri)
@@ -107,6 +142,8 @@ uri_is_ours(const struct slb_fwd_ctx *ctx, const uint8_t *sip, struct slb_span u
 	uint16_t port;
 	uint32_t ip;
 
+	if (route_is_our_text(ctx, sip + uri.off, uri.len))
+		return 1;
 	if (uri.len == 0 || slb_sip_uri_hostport(sip, uri, &host, &port, NULL) < 0)
 		return 0;
 	if (slb_sip_ipv4(sip, host, &ip) < 0)
@@ -520,12 +557,16 @@ response(const struct slb_fwd_ctx *ctx, struct slb_fwd_lcore *lc, const struct s
 			return SLB_FWD_PROBE;
 		}
 	}
-	/* The MAC in our branch decides, not the source: see slb_rw_via_is_ours(). */
-	if (!slb_rw_via_is_ours(sip, msg, &ctx->rw_backend) &&
-		!slb_rw_via_is_ours(sip, msg, &ctx->rw_caller))
+	/*
+	 * The MAC in our branch decides, not the source: see slb_rw_via_is_ours(). It covers where
+	 * the second Via sends the response, which is read once for the check and the next hop. A
+	 * second Via that names no IPv4 literal is not one we could have sent: not ours.
+	 */
+	if (msg->via_count < 2 || slb_rw_response_dest(sip, &msg->via[1], &next_ip, &next_port) < 0)
 		return drop(out, SLB_DROP_UNKNOWN_VIA);
-	if (slb_rw_response_dest(sip, &msg->via[1], &next_ip, &next_port) < 0)
-		return drop(out, SLB_DROP_NEED_DNS);
+	if (!slb_rw_via_is_ours_to(sip, msg, &ctx->rw_backend, next_ip, next_port) &&
+		!slb_rw_via_is_ours_to(sip, msg, &ctx->rw_caller, next_ip, next_port))
+		return drop(out, SLB_DROP_UNKNOWN_VIA);
 	if ((next_ip == ctx->caller_ip || next_ip == ctx->backend_ip) && next_port == ctx->sip_port)
 		return drop(out, SLB_DROP_LOOP);
 

@@ -104,6 +104,9 @@ struct slb_fwd_ctx {
 	uint32_t caller_ip;  /* our address toward callers (host order) */
 	uint32_t backend_ip; /* our address toward backends (may equal caller_ip) */
 	uint16_t sip_port;   /* our SIP port on both */
+	/* "sip:" address ':' port of each side (caller, backend): the Route we write, to spot it */
+	char self_uri[2][32];
+	uint8_t self_uri_len[2];
 	bool record_route;   /* insert Record-Route on dialog-creating requests */
 	bool reply_483;      /* answer Max-Forwards 0 with a 483 instead of a silent drop */
 	bool reply_503;      /* answer a new call that no backend can take with a 503 */

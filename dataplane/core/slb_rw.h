@@ -122,6 +122,14 @@ bool slb_rw_via_is_ours(const uint8_t *sip, const struct slb_sip_msg *msg,
 	const struct slb_rw_cfg *cfg);
 
 /*
+ * The same, with where the second Via sends the response back (slb_rw_response_dest() of
+ * msg->via[1]) already at hand: the forwarding path needs that address anyway, and reads it
+ * once for the check and the destination.
+ */
+bool slb_rw_via_is_ours_to(const uint8_t *sip, const struct slb_sip_msg *msg,
+	const struct slb_rw_cfg *cfg, uint32_t ret_ip, uint16_t ret_port);
+
+/*
  * Forward a response: remove the top Via value (the whole header field when it is alone in it),
  * moving only the bytes before it, and shrink the packet from the front. Updates p and the IPv4
  * and UDP lengths, and p->sip_sum as slb_rw_request() does. Returns 0 or -EINVAL (also when

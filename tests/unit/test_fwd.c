@@ -246,6 +246,50 @@ t_call_flow(void)
 	CU_ASSERT_EQUAL(slb_dlg_lookup(ctx.dlg, hash_of("call-1@x"), 4, &be_id, &st), 0);
 }
 
+/*
+ * Our Route is taken out in every form that names us (our address on either side, our port or
+ * none for 5060, any case, user info), and only then: the text we write is spotted without
+ * the full URI parse, which must not make a look-alike ours (user info ending in '@' after
+ * our address, a longer port, a longer address).
+ */
+static void
+t_our_route_spotted(void)
+{
+	static const struct {
+		const char *route;
+		bool ours;
+	} c[] = {
+		{"<sip:198.18.1.1:5060;lr>", true},
+		{"<sip:198.18.2.1:5060;lr>", true},
+		{"<sip:198.18.1.1:5060>", true},
+		{"<sip:198.18.1.1:5060;lr;x=y>", true},
+		{"<SIP:198.18.1.1;lr>", true},
+		{"<sip:lb@198.18.1.1:5060;lr>", true},
+		{"<sip:198.18.1.1:5060;lr@203.0.113.9>", false},
+		{"<sip:198.18.1.1:5060;lr@203.0.113.9:5060;lr>", false},
+		{"<sip:198.18.1.1:50600;lr>", false},
+		{"<sip:198.18.1.10:5060;lr>", false},
+		{"<sip:198.18.1.1:5061;lr>", false},
+	};
+	char req[1024];
+	unsigned int i;
+
+	setup_tables(3, 1024);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(req, sizeof(req),
+			"BYE sip:bob@198.18.2.11 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 198.18.1.2:5062;branch=z9hG4bKr%u\r\n"
+			"Route: %s\r\nMax-Forwards: 70\r\n"
+			"From: <sip:alice@198.18.1.2>;tag=a1\r\nTo: <sip:bob@198.18.1.1>;tag=b1\r\n"
+			"Call-ID: route-%u@x\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+			i, c[i].route, i);
+		CU_ASSERT_EQUAL(feed(req, CALLER, 5062, LB_C, 3), SLB_FWD_SEND);
+		CU_ASSERT_EQUAL(strstr(sent_sip(), "Route:") == NULL, c[i].ours);
+		if (!c[i].ours)
+			CU_ASSERT_PTR_NOT_NULL(strstr(sent_sip(), c[i].route));
+	}
+}
+
 /* Every message of many calls lands on the backend its INVITE went to; CANCEL too. */
 static void
 t_affinity(void)
@@ -1249,6 +1293,7 @@ static CU_TestInfo tests[] = {
 	{"affinity and CANCEL over 3000 calls", t_affinity},
 	{"branch stable across retransmission", t_branch_stable},
 	{"request from a backend", t_backend_request},
+	{"our Route spotted, look-alikes not", t_our_route_spotted},
 	{"drops by reason", t_drops},
 	{"483 Too Many Hops", t_483},
 	{"dialog table full", t_dialog_full},

@@ -628,6 +628,61 @@ t_branch_determinism(void)
 }
 
 /*
+ * The MAC's value itself, pinned: branches written before a change to how the MAC is computed
+ * must still check after it (a rolling upgrade, instances sharing branch_secret). Each case
+ * takes another path through the MAC input: the cookie, RFC 2543's fields, a field long enough
+ * to enter as its own MAC, a host in upper case, a host longer than MAC_HOST_MAX, IPv6, rport.
+ */
+static void
+t_branch_pinned(void)
+{
+	static const struct {
+		const char *via, *callid;
+		uint16_t src_port;
+		const char *want;
+	} c[] = {
+		{"SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9",
+			"3848276298220188511@atlanta.example.com", 5060,
+			"z9hG4bK-slb-64869ee8a7eaca31"},
+		{"SIP/2.0/UDP Client.Atlanta.EXAMPLE.com;branch=z9hG4bK74bf9;rport",
+			"3848276298220188511@atlanta.example.com", 40000,
+			"z9hG4bK-slb-ed2188d79f452c13"},
+		{"SIP/2.0/UDP 10.0.0.7:5070;branch=7f3a", "a84b4c76e66710@pc33.atlanta.example.com",
+			5060, "z9hG4bK-slb-c1865e1138f8e9b7"},
+		{"SIP/2.0/UDP 10.0.0.7", "a84b4c76e66710", 5060, "z9hG4bK-slb-0f9d4eb03e79e8dc"},
+		{"SIP/2.0/UDP 10.0.0.7;branch=7f3a",
+			"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef@x",
+			5060, "z9hG4bK-slb-65d06eb4858100d9"},
+		{"SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK"
+			"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			"x@y", 5060, "z9hG4bK-slb-6d392599e74f39e6"},
+		{"SIP/2.0/UDP [2001:DB8::1]:5062;branch=z9hG4bK.a;rport", "x@y", 1024,
+			"z9hG4bK-slb-80cca6b6586b0d95"},
+		{"SIP/2.0/UDP HOST"
+			"-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			"-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			"-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			"-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			".EXAMPLE;branch=z9hG4bKx",
+			"x@y", 5060, "z9hG4bK-slb-e55c8ea8dcfdf500"},
+	};
+	char msg[TXT_MAX], br[SLB_RW_BRANCH_LEN + 1];
+	struct slb_sip_msg parsed;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		request(msg, "INVITE", "sip:bob@biloxi.example.com", c[i].via, c[i].callid, 1, NULL);
+		CU_ASSERT_EQUAL_FATAL(slb_sip_parse((const uint8_t *)msg, (uint32_t)strlen(msg),
+			&parsed), SLB_SIP_OK);
+		slb_rw_branch((const uint8_t *)msg, &parsed, &cfg, SRC_IP, c[i].src_port, br);
+		br[SLB_RW_BRANCH_LEN] = '\0';
+		CU_ASSERT_STRING_EQUAL(br, c[i].want);
+	}
+}
+
+/*
  * RFC 2543 peers have no transaction id: Call-ID, CSeq number, From tag, branch and sent-by stand
  * in. Not the Request-URI: no response carries it, and the MAC must be checked on responses.
  */
@@ -1061,11 +1116,58 @@ t_received_rport(void)
 	sourced_via("SIP/2.0/UDP h.example.com;rports=1;x=\"a;received=1\";branch=z9hG4bK1",
 		"SIP/2.0/UDP h.example.com;rports=1;x=\"a;received=1\";branch=z9hG4bK1"
 		";received=10.0.0.7");
+	/* parameters under 16 bytes, and over 64 (both found another way than the usual) */
+	sourced_via("SIP/2.0/UDP 10.0.0.7;rport",
+		"SIP/2.0/UDP 10.0.0.7;received=10.0.0.7;rport=5060");
+	sourced_via("SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1;x-pad=0123456789abcdef0123456789abcdef"
+		"0123456789abcdef;Rport;received=1.2.3.4;y",
+		"SIP/2.0/UDP 10.0.0.7;branch=z9hG4bK1;x-pad=0123456789abcdef0123456789abcdef"
+		"0123456789abcdef;y;received=10.0.0.7;rport=5060");
 	/* the first of two values in one header field: the second is not touched */
 	sourced_via("SIP/2.0/UDP h.example.com;branch=z9hG4bK1;rport, SIP/2.0/UDP p.example.com"
 		";branch=z9hG4bK0;rport",
 		"SIP/2.0/UDP h.example.com;branch=z9hG4bK1;received=10.0.0.7;rport=5060, SIP/2.0/UDP "
 		"p.example.com;branch=z9hG4bK0;rport");
+}
+
+/*
+ * received and rport as decimal text for every digit count of an address byte (0..255) and of a
+ * port (1..65535), and our Via's port: the digits are written in pairs, each length its own path.
+ */
+static void
+t_source_digits(void)
+{
+	static const uint32_t ips[] = {0x00090a63u, 0x64ff0001u, 0xc0a80a05u, 0x0a000007u};
+	static const uint16_t ports[] = {1, 9, 10, 99, 100, 999, 1000, 5060, 9999, 10000, 10009,
+		65535};
+	char in[TXT_MAX], via[TXT_MAX], want[64];
+	struct slb_rw_cfg c = cfg;
+	struct slb_sip_msg msg;
+	struct slb_pkt p;
+	struct rte_mbuf *m;
+	unsigned int i, j;
+	char *out;
+
+	for (i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
+		for (j = 0; j < sizeof(ports) / sizeof(ports[0]); j++) {
+			invite(in, "z9hG4bK1", ""); /* its Via has rport */
+			m = pkt_new(in, RTE_PKTMBUF_HEADROOM, 0, &p);
+			CU_ASSERT_EQUAL_FATAL(parse(m, &p, &msg), SLB_SIP_OK);
+			c.port = ports[j];
+			CU_ASSERT_EQUAL_FATAL(slb_rw_request(m, &p, &msg, &c, 0, ips[i], ports[j]),
+				0);
+			out = (char *)sip_of(m, &p);
+			out[p.sip_len - 1] = '\0'; /* the last byte of the body: a line end */
+			snprintf(want, sizeof(want), ";received=%u.%u.%u.%u;rport=%u\r\n",
+				ips[i] >> 24, (ips[i] >> 16) & 0xff, (ips[i] >> 8) & 0xff,
+				ips[i] & 0xff, ports[j]);
+			CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+			snprintf(via, sizeof(via), "Via: SIP/2.0/UDP 198.18.1.1:%u;branch=",
+				ports[j]);
+			CU_ASSERT_PTR_NOT_NULL(strstr(out, via));
+			free(m);
+		}
+	}
 }
 
 /*
@@ -1134,6 +1236,7 @@ static CU_TestInfo tests[] = {
 	{"Route removal", t_route_removal},
 	{"branch: RFC 3261 determinism", t_branch_determinism},
 	{"branch: RFC 2543 fallback", t_branch_rfc2543},
+	{"branch: the MAC's value pinned", t_branch_pinned},
 	{"via_is_ours", t_via_is_ours},
 	{"response_dest", t_response_dest},
 	{"UDP checksum 0 sent as 0xffff", t_checksum_zero},
@@ -1142,6 +1245,7 @@ static CU_TestInfo tests[] = {
 	{"invalid input", t_invalid},
 	{"CRLF before the start line", t_leading_crlf},
 	{"received and rport (RFC 3581)", t_received_rport},
+	{"received, rport and our port: every digit count", t_source_digits},
 	{"several edits in any room layout", t_splice_layouts},
 	CU_TEST_INFO_NULL,
 };

@@ -6,6 +6,7 @@
 
 #include <rte_mbuf.h>
 
+#include "slb_cksum.h"
 #include "slb_rw.h"
 #include "slb_sip.h"
 #include "slb_test.h"
@@ -406,12 +407,60 @@ t_offload(void)
 	}
 }
 
+/*
+ * The IPv4 header checksum (slb_cksum_ipv4()) is DPDK's rte_ipv4_cksum(): random headers of
+ * every length the IHL allows, all-ones and zero words among them.
+ */
+static void
+t_ipv4_header_sum(void)
+{
+	uint8_t h[60];
+	unsigned int r, i, ihl, bad = 0;
+
+	for (r = 0; r < 20000; r++) {
+		ihl = 5 + rnd(11);
+		for (i = 0; i < sizeof(h); i++)
+			h[i] = r % 7 == 0 ? 0xff : r % 7 == 1 ? 0 : (uint8_t)rnd(256);
+		h[0] = (uint8_t)(0x40 | ihl);
+		h[10] = h[11] = 0;
+		if (slb_cksum_ipv4((const struct rte_ipv4_hdr *)h) !=
+			rte_ipv4_cksum((const struct rte_ipv4_hdr *)h))
+			bad++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+/*
+ * slb_cksum_fold() keeps the value modulo 65535 in 16 bits, and gives 0 only for 0: the sums
+ * that come nearest to carrying out of a fold (all ones in 32 and 64 bits, 2^32, 0x1fffe...)
+ * and random ones.
+ */
+static void
+t_fold(void)
+{
+	static const uint64_t edge[] = {0, 1, 0xffff, 0x10000, 0x1fffe, 0x1ffff, 0xffffffffull,
+		0x100000000ull, 0x1fffffffeull, 0xffffffffffffffffull, 0xfffffffffffeffffull,
+		0x8000000080000000ull, 0xffff0000ffff0000ull};
+	unsigned int i, bad = 0;
+	uint64_t x;
+
+	for (i = 0; i < 100000; i++) {
+		x = i < sizeof(edge) / sizeof(edge[0]) ? edge[i] :
+			(uint64_t)rnd(1u << 31) << 33 ^ (uint64_t)rnd(1u << 31) << 2 ^ rnd(4);
+		if (slb_cksum_fold(x) % 65535 != x % 65535 || (slb_cksum_fold(x) == 0) != (x == 0))
+			bad++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 static CU_TestInfo tests[] = {
 	{"random requests: updated sum = recomputed", t_random_requests},
 	{"random responses: updated sum = recomputed", t_random_responses},
 	{"odd offsets: runs moved by an odd count", t_odd_offsets},
 	{"no checksum in: summed whole", t_no_checksum_in},
 	{"transmit offload: pseudo header and flags", t_offload},
+	{"IPv4 header sum = rte_ipv4_cksum()", t_ipv4_header_sum},
+	{"fold to 16 bits", t_fold},
 	CU_TEST_INFO_NULL,
 };
 
