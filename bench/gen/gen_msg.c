@@ -62,16 +62,39 @@ slbg_put_hex(struct slbg_buf *b, uint64_t v, unsigned int digits)
 	slbg_put(b, tmp, digits);
 }
 
+/* One octet's digits at p, no leading zero; how many (1 to 3). */
+static inline unsigned int
+put_octet(char *p, unsigned int v)
+{
+	unsigned int n = 0;
+
+	if (v >= 100)
+		p[n++] = (char)('0' + v / 100);
+	if (v >= 10)
+		p[n++] = (char)('0' + v / 10 % 10);
+	p[n++] = (char)('0' + v % 10);
+	return n;
+}
+
+/*
+ * A message carries the addresses of a call some 25 times: written here in one pass and one
+ * copy (the generic number writer four times over, with the dots, was a fifth of the
+ * generator's instructions per call under callgrind).
+ */
 void
 slbg_put_ip(struct slbg_buf *b, uint32_t ip)
 {
-	slbg_put_u32(b, ip >> 24);
-	LIT(b, ".");
-	slbg_put_u32(b, (ip >> 16) & 0xff);
-	LIT(b, ".");
-	slbg_put_u32(b, (ip >> 8) & 0xff);
-	LIT(b, ".");
-	slbg_put_u32(b, ip & 0xff);
+	char tmp[15];
+	unsigned int n;
+
+	n = put_octet(tmp, ip >> 24);
+	tmp[n++] = '.';
+	n += put_octet(tmp + n, (ip >> 16) & 0xff);
+	tmp[n++] = '.';
+	n += put_octet(tmp + n, (ip >> 8) & 0xff);
+	tmp[n++] = '.';
+	n += put_octet(tmp + n, ip & 0xff);
+	slbg_put(b, tmp, n);
 }
 
 static void

@@ -335,7 +335,38 @@ t_args(void)
 	CU_ASSERT_EQUAL(parse(&a, "-Z"), SLBG_ARGS_BAD);
 }
 
+/* Every octet value, in each of an address's four places, as printf writes it. */
+static void
+t_put_ip(void)
+{
+	char got[32], want[32];
+	uint32_t v, pos;
+
+	for (pos = 0; pos < 4; pos++)
+		for (v = 0; v < 256; v++) {
+			uint32_t ip = (0xC6120001u & ~(0xffu << (8 * pos))) | v << (8 * pos);
+			struct slbg_buf b = {got, got + sizeof(got), false};
+
+			slbg_put_ip(&b, ip);
+			CU_ASSERT_FALSE(b.over);
+			*b.p = '\0';
+			snprintf(want, sizeof(want), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
+				(ip >> 8) & 0xff, ip & 0xff);
+			CU_ASSERT_STRING_EQUAL(got, want);
+		}
+	/* one byte short: nothing written, over set */
+	{
+		struct slbg_buf b = {got, got + 14, false};
+
+		slbg_put_ip(&b, 0xC6120A0Au); /* 198.18.10.10: 12 bytes fit */
+		CU_ASSERT_FALSE(b.over);
+		slbg_put_ip(&b, 0xFFFFFFFFu);
+		CU_ASSERT_TRUE(b.over);
+	}
+}
+
 static CU_TestInfo tests[] = {
+	{"put_ip_every_octet", t_put_ip},
 	{"callid_unique_shape_round_trip", t_callid},
 	{"invite_parses_realistic_sdp", t_invite},
 	{"in_dialog_requests_parse", t_in_dialog},
