@@ -179,7 +179,7 @@ put_caller_uri(struct slbg_buf *b, const struct slbg_dlg *d)
 }
 
 static void
-put_from(struct slbg_buf *b, const struct slbg_dlg *d)
+write_from(struct slbg_buf *b, const struct slbg_dlg *d)
 {
 	LIT(b, "From: \"siplb-gen\" ");
 	put_caller_uri(b, d);
@@ -189,11 +189,42 @@ put_from(struct slbg_buf *b, const struct slbg_dlg *d)
 }
 
 static void
-put_to(struct slbg_buf *b, const struct slbg_dlg *d, bool tagged)
+write_to(struct slbg_buf *b, const struct slbg_dlg *d)
 {
 	LIT(b, "To: <sip:service@");
 	slbg_put_ip(b, d->lb_ip);
 	LIT(b, ">");
+}
+
+void
+slbg_dlg_texts(struct slbg_dlg *d)
+{
+	struct slbg_buf f = {d->from_hdr, d->from_hdr + sizeof(d->from_hdr), false};
+	struct slbg_buf t = {d->to_hdr, d->to_hdr + sizeof(d->to_hdr), false};
+
+	write_from(&f, d);
+	write_to(&t, d);
+	/* what did not fit is written in each message instead */
+	d->from_len = f.over ? 0 : (uint8_t)(f.p - d->from_hdr);
+	d->to_len = t.over ? 0 : (uint8_t)(t.p - d->to_hdr);
+}
+
+static void
+put_from(struct slbg_buf *b, const struct slbg_dlg *d)
+{
+	if (d->from_len != 0)
+		slbg_put(b, d->from_hdr, d->from_len);
+	else
+		write_from(b, d);
+}
+
+static void
+put_to(struct slbg_buf *b, const struct slbg_dlg *d, bool tagged)
+{
+	if (d->to_len != 0)
+		slbg_put(b, d->to_hdr, d->to_len);
+	else
+		write_to(b, d);
 	if (tagged) {
 		LIT(b, ";tag=");
 		slbg_put_hex(b, d->to_tag, 8);
