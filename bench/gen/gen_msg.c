@@ -721,6 +721,21 @@ response_mt(uint16_t status, enum slbg_mt cseq_mt)
 	}
 }
 
+/*
+ * Whether the line has a ";tag=" parameter: each ';' looked at, not memmem (whose setup cost
+ * about 270 instructions per message under callgrind, for a line of 50 bytes).
+ */
+static bool
+has_tag(const char *p, const char *end)
+{
+	while ((p = memchr(p, ';', (size_t)(end - p))) != NULL) {
+		if (end - p >= 5 && memcmp(p, ";tag=", 5) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
 static void
 scan_line(const char *buf, const char *line, const char *eol, struct slbg_scan *s,
 	enum slbg_mt *cseq_mt)
@@ -744,7 +759,7 @@ scan_line(const char *buf, const char *line, const char *eol, struct slbg_scan *
 	case 't':
 		if (hdr_is(line, end, "to", 2) || hdr_is(line, end, "t", 1)) {
 			s->to = whole;
-			s->to_tagged = memmem(line, (size_t)(eol - line), ";tag=", 5) != NULL;
+			s->to_tagged = has_tag(line, eol);
 		}
 		return;
 	case 'c':

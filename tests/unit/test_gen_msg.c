@@ -410,6 +410,12 @@ t_texts_same(void)
 		CU_ASSERT(la > 0);
 		CU_ASSERT_EQUAL(la, lb);
 		CU_ASSERT(memcmp(a, b, la) == 0);
+		if (i == 0 || i == 1 || i == 8) { /* INVITE and 100: no To tag; the ACK: one */
+			struct slbg_scan sc;
+
+			CU_ASSERT_EQUAL_FATAL(slbg_scan(b, lb, &sc), 0);
+			CU_ASSERT_EQUAL(sc.to_tagged, i == 1);
+		}
 	}
 }
 
