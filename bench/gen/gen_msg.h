@@ -68,13 +68,16 @@ struct slbg_dlg {
 	uint16_t uas_via_len;
 	char uas_via[SLBG_VIA_MAX];
 	/*
-	 * The From and To lines every message of the call repeats, written once per call by
-	 * slbg_dlg_texts() (0: written in each message). To stops before its tag.
+	 * The From and To lines every message of the call repeats, and the caller's Via up to its
+	 * branch's last character, written once per call by slbg_dlg_texts() (0: written in each
+	 * message). To stops before its tag.
 	 */
 	uint8_t from_len;
 	char from_hdr[SLBG_HDR_MAX];
 	uint8_t to_len;
 	char to_hdr[SLBG_HDR_MAX];
+	uint8_t via_len;
+	char via_hdr[SLBG_HDR_MAX];
 };
 
 /* A bounded writer; over is set (and nothing more written) once a write would not fit. */
@@ -109,9 +112,9 @@ void slbg_put_ip(struct slbg_buf *b, uint32_t ip);
 void slbg_callid_make(struct slbg_dlg *d, uint64_t rnd);
 
 /*
- * Write d's From and To lines once (from its slot, caller address, tags and the balancer's
- * address), for every message of the call to copy: the messages come out byte for byte as
- * without them, some 3,000 instructions per call cheaper.
+ * Write d's From and To lines and the caller's Via once (from its slot, serial, caller address
+ * and port, tags and the balancer's address), for every message of the call to copy: the
+ * messages come out byte for byte as without them, with thousands of instructions less a call.
  */
 void slbg_dlg_texts(struct slbg_dlg *d);
 

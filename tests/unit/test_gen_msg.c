@@ -405,7 +405,7 @@ t_texts_same(void)
 		dlg_init(&d, 7, 0x10001);
 		la = build_nth(&d, i, a, sizeof(a));
 		slbg_dlg_texts(&d);
-		CU_ASSERT(d.from_len > 0 && d.to_len > 0);
+		CU_ASSERT(d.from_len > 0 && d.to_len > 0 && d.via_len > 0);
 		lb = build_nth(&d, i, b, sizeof(b));
 		CU_ASSERT(la > 0);
 		CU_ASSERT_EQUAL(la, lb);
