@@ -44,7 +44,8 @@ slbg_usage(FILE *f)
 		"  --version              the version\n"
 		"The run ends 0.2 s after its last call did; calls still open when the sending\n"
 		"stops are waited for at most hold + min(timeout, 64*T1). SIGINT or SIGTERM ends\n"
-		"it at once with the summary (open calls: unfinished); a second one exits.\n"
+		"it at once with the summary (open calls: unfinished); another, a second or\n"
+		"more later, exits without it.\n"
 		"Exit: 0 every call completed, 1 some failed (or an error), 2 bad usage.\n");
 }
 

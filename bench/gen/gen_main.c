@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -19,20 +20,32 @@ volatile int slbg_quit;
 
 /*
  * The first SIGINT or SIGTERM ends the run at the polling lcore's next pass: no call starts,
- * the summary counts the calls still open as unfinished. A second one exits at once.
+ * the summary counts the calls still open as unfinished. Another one at least a second later
+ * exits at once; those within the second are the same stop delivered twice (Ctrl-C reaches
+ * every process of the terminal's group, and timeout(1) passes on what it gets to its child
+ * and to its group as well).
  */
 static void
 on_signal(int sig)
 {
 	static const char msg[] = "siplb-gen: second signal, exiting without a summary\n";
+	static struct timespec first;
+	struct timespec now;
 
 	(void)sig;
-	if (__atomic_add_fetch(&slbg_quit, 1, __ATOMIC_RELAXED) > 1) {
-		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
-			/* nothing more to do: exiting anyway */
-		}
-		_exit(1);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (slbg_quit == 0) {
+		first = now;
+		slbg_quit = 1;
+		return;
 	}
+	if ((now.tv_sec - first.tv_sec) * 1000 + (now.tv_nsec - first.tv_nsec) / 1000000 < 1000)
+		return;
+	slbg_quit = 2;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more to do: exiting anyway */
+	}
+	_exit(1);
 }
 
 static uint64_t
