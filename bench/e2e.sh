@@ -288,7 +288,7 @@ gen_alone() {
 	timeout 60 "$GEN_BIN" --lb 198.18.1.10 --backends "$GEN_BACKENDS" \
 		--callers 198.18.0.10+200 --caller-ports 5060+20 --rate 0 --max-calls 2000 \
 		--duration 5 --hold 0 --quiet --json "$d/gen.json" -- --lcores '(0-1)@0' --main-lcore 1 \
-		--file-prefix=slbk-gen --no-pci -m 96 --vdev=net_ring0 >"$d/gen.out" 2>&1
+		--in-memory --no-pci -m 96 --vdev=net_ring0 >"$d/gen.out" 2>&1
 }
 
 # SIPp's uac (CPU 0) against its uas (CPU 1) on loopback at $2 calls/s for 5 s, in dir $1;

@@ -142,7 +142,7 @@ veth_gen() {
 		--backends 198.18.2.11,198.18.2.12,198.18.2.13 --callers 198.18.1.10+200 \
 		--caller-ports 5060+20 --rate "$VETH_RATE" --duration "$VETH_SECS" --max-calls 200000 \
 		--hold 0 --json "$d/gen.json" -- --lcores '(0-1)@0' --main-lcore 1 \
-		--file-prefix=slbk-vgen --no-pci -m 96 \
+		--in-memory --no-pci -m 96 \
 		--vdev=net_af_packet0,iface=slbkgc,qpairs=1 \
 		--vdev=net_af_packet1,iface=slbkgb,qpairs=1 2>&1 |
 		while IFS= read -r line; do

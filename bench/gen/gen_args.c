@@ -42,6 +42,10 @@ slbg_usage(FILE *f)
 		"  --seed N               Call-IDs and tags (default fixed)\n"
 		"  -h, --help             this text\n"
 		"  --version              the version\n"
+		"The run ends 0.2 s after its last call did; calls still open when the sending\n"
+		"stops are waited for at most hold + min(timeout, 64*T1). SIGINT or SIGTERM ends\n"
+		"it at once with the summary (open calls: unfinished); another, a second or\n"
+		"more later, exits without it.\n"
 		"Exit: 0 every call completed, 1 some failed (or an error), 2 bad usage.\n");
 }
 

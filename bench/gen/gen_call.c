@@ -297,6 +297,7 @@ slbg_call_start(struct slbg_engine *e)
 	d->to_tag = (uint32_t)(rnd >> 32);
 	d->sdp_len = cfg->sdp_len;
 	slbg_callid_make(d, next_rnd(e));
+	slbg_dlg_texts(d);
 	d->uac_route_len = 0;
 	d->uas_route_len = 0;
 	d->uas_via_len = 0;

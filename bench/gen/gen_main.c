@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -13,16 +14,38 @@
 #include <rte_lcore.h>
 
 #include "gen_app.h"
+#include "gen_end.h"
 
 volatile int slbg_quit;
 
+/*
+ * The first SIGINT or SIGTERM ends the run at the polling lcore's next pass: no call starts,
+ * the summary counts the calls still open as unfinished. Another one at least a second later
+ * exits at once; those within the second are the same stop delivered twice (Ctrl-C reaches
+ * every process of the terminal's group, and timeout(1) passes on what it gets to its child
+ * and to its group as well).
+ */
 static void
 on_signal(int sig)
 {
+	static const char msg[] = "siplb-gen: second signal, exiting without a summary\n";
+	static struct timespec first;
+	struct timespec now;
+
 	(void)sig;
-	__atomic_add_fetch(&slbg_quit, 1, __ATOMIC_RELAXED);
-	if (slbg_quit > 2)
-		_exit(1); /* a third Ctrl-C: the loop is stuck */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (slbg_quit == 0) {
+		first = now;
+		slbg_quit = 1;
+		return;
+	}
+	if ((now.tv_sec - first.tv_sec) * 1000 + (now.tv_nsec - first.tv_nsec) / 1000000 < 1000)
+		return;
+	slbg_quit = 2;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more to do: exiting anyway */
+	}
+	_exit(1);
 }
 
 static uint64_t
@@ -127,22 +150,37 @@ calls_due(const struct slbg_app *app, uint64_t now, uint64_t t0)
 	return due < 32 ? due : 32; /* the rest at the next pass: receive in between */
 }
 
+/* Once, when the calls still open after the sending stopped hold the run for a while: say so. */
+static void
+say_draining(const struct slbg_app *app)
+{
+	const struct slbg_cfg *c = &app->args.cfg;
+
+	fprintf(stderr,
+		"siplb-gen: no more calls start; waiting at most %.1f s for the %u still in "
+		"progress (SIGINT or SIGTERM: stop now)\n",
+		(double)slbg_end_straggle_ms(c->t1_ms, c->hold_ms, c->timeout_ms) / 1000.0,
+		slbg_in_progress(app->eng));
+}
+
 static int
 gen_loop(void *arg)
 {
 	struct slbg_app *app = arg;
+	const struct slbg_args *a = &app->args;
 	struct slbg_stats prev;
-	uint64_t t0, now, last_print, end_sending = 0, linger = 0, next_tick = 0, last_poll;
-	bool sending = true;
+	struct slbg_end end;
+	uint64_t t0, now, last_print, end_sending = 0, next_tick = 0, last_poll;
+	bool sending = true, said = false;
 
 	if (wait_peers(app) < 0) {
 		fprintf(stderr, "siplb-gen: no ARP answer from the balancer (%s) within %u s\n",
-			app->port[0].peer_known ? "backends' side" : "callers' side",
-			app->args.wait_s);
+			app->port[0].peer_known ? "backends' side" : "callers' side", a->wait_s);
 		app->exit_code = 1;
 		app->done = 1;
 		return 0;
 	}
+	slbg_end_init(&end, app->hz, a->cfg.t1_ms, a->cfg.hold_ms, a->cfg.timeout_ms);
 	t0 = last_print = last_poll = rte_rdtsc();
 	prev = app->eng->st;
 	for (;;) {
@@ -165,25 +203,23 @@ gen_loop(void *arg)
 			due = calls_due(app, now, t0);
 			while (due-- > 0 && slbg_call_start(app->eng) == 0)
 				;
-			if (slbg_quit ||
-				(app->args.calls != 0 &&
-					app->eng->st.attempted >= app->args.calls) ||
-				(app->args.duration_s != 0 &&
-					now - t0 >= app->args.duration_s * app->hz)) {
+			if (slbg_quit || (a->calls != 0 && app->eng->st.attempted >= a->calls) ||
+				(a->duration_s != 0 && now - t0 >= a->duration_s * app->hz)) {
 				sending = false;
 				end_sending = now;
+				slbg_end_stop_sending(&end, now);
 			}
-		} else if (slbg_in_progress(app->eng) == 0 || slbg_quit > 1) {
-			/* late copies still on the way are counted, then stop */
-			if (linger == 0)
-				linger = now + app->hz / 5;
-			else if (now >= linger)
-				break;
+		} else if (!said && !slbg_quit && slbg_in_progress(app->eng) != 0 &&
+			   now - end_sending >= app->hz) {
+			say_draining(app);
+			said = true;
 		}
+		if (slbg_end_over(&end, now, slbg_in_progress(app->eng), slbg_quit))
+			break;
 		for (uint16_t i = 0; i < app->nb_ports; i++)
 			slbg_tx_flush(app, &app->port[i]);
 		if (now - last_print >= app->hz) {
-			if (!app->args.quiet)
+			if (!a->quiet)
 				slbg_progress(stdout, (double)(now - t0) / (double)app->hz,
 					&app->eng->st, &prev,
 					(double)(now - last_print) / (double)app->hz,
@@ -192,9 +228,15 @@ gen_loop(void *arg)
 			last_print = now;
 		}
 	}
-	app->run.seconds = (double)(now - t0) / (double)app->hz;
+	for (uint16_t i = 0; i < app->nb_ports; i++)
+		slbg_tx_flush(app, &app->port[i]);
+	/* the run ends when its last call did: the linger after it only counts late copies */
+	app->run.seconds = (double)(end.last_end - t0) / (double)app->hz;
 	app->run.send_seconds = (double)(end_sending - t0) / (double)app->hz;
 	app->run.max_gap_us = (double)app->run.max_gap_tsc * 1e6 / (double)app->hz;
+	app->run.unfinished = slbg_in_progress(app->eng);
+	app->run.signalled = end.signalled;
+	app->run.straggled = end.straggled;
 	app->exit_code =
 		app->eng->st.failed == 0 && app->eng->st.completed == app->eng->st.attempted ? 0
 											     : 1;

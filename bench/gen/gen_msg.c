@@ -62,16 +62,39 @@ slbg_put_hex(struct slbg_buf *b, uint64_t v, unsigned int digits)
 	slbg_put(b, tmp, digits);
 }
 
+/* One octet's digits at p, no leading zero; how many (1 to 3). */
+static inline unsigned int
+put_octet(char *p, unsigned int v)
+{
+	unsigned int n = 0;
+
+	if (v >= 100)
+		p[n++] = (char)('0' + v / 100);
+	if (v >= 10)
+		p[n++] = (char)('0' + v / 10 % 10);
+	p[n++] = (char)('0' + v % 10);
+	return n;
+}
+
+/*
+ * A message carries the addresses of a call some 25 times: written here in one pass and one
+ * copy (the generic number writer four times over, with the dots, was a fifth of the
+ * generator's instructions per call under callgrind).
+ */
 void
 slbg_put_ip(struct slbg_buf *b, uint32_t ip)
 {
-	slbg_put_u32(b, ip >> 24);
-	LIT(b, ".");
-	slbg_put_u32(b, (ip >> 16) & 0xff);
-	LIT(b, ".");
-	slbg_put_u32(b, (ip >> 8) & 0xff);
-	LIT(b, ".");
-	slbg_put_u32(b, ip & 0xff);
+	char tmp[15];
+	unsigned int n;
+
+	n = put_octet(tmp, ip >> 24);
+	tmp[n++] = '.';
+	n += put_octet(tmp + n, (ip >> 16) & 0xff);
+	tmp[n++] = '.';
+	n += put_octet(tmp + n, (ip >> 8) & 0xff);
+	tmp[n++] = '.';
+	n += put_octet(tmp + n, ip & 0xff);
+	slbg_put(b, tmp, n);
 }
 
 static void
@@ -156,7 +179,7 @@ put_caller_uri(struct slbg_buf *b, const struct slbg_dlg *d)
 }
 
 static void
-put_from(struct slbg_buf *b, const struct slbg_dlg *d)
+write_from(struct slbg_buf *b, const struct slbg_dlg *d)
 {
 	LIT(b, "From: \"siplb-gen\" ");
 	put_caller_uri(b, d);
@@ -166,11 +189,29 @@ put_from(struct slbg_buf *b, const struct slbg_dlg *d)
 }
 
 static void
-put_to(struct slbg_buf *b, const struct slbg_dlg *d, bool tagged)
+write_to(struct slbg_buf *b, const struct slbg_dlg *d)
 {
 	LIT(b, "To: <sip:service@");
 	slbg_put_ip(b, d->lb_ip);
 	LIT(b, ">");
+}
+
+static void
+put_from(struct slbg_buf *b, const struct slbg_dlg *d)
+{
+	if (d->from_len != 0)
+		slbg_put(b, d->from_hdr, d->from_len);
+	else
+		write_from(b, d);
+}
+
+static void
+put_to(struct slbg_buf *b, const struct slbg_dlg *d, bool tagged)
+{
+	if (d->to_len != 0)
+		slbg_put(b, d->to_hdr, d->to_len);
+	else
+		write_to(b, d);
 	if (tagged) {
 		LIT(b, ";tag=");
 		slbg_put_hex(b, d->to_tag, 8);
@@ -201,27 +242,43 @@ put_callid(struct slbg_buf *b, const struct slbg_dlg *d)
 	LIT(b, "\r\n");
 }
 
+/* The caller's Via up to its branch's last character. */
 static void
-put_cseq(struct slbg_buf *b, uint32_t n, const char *method)
-{
-	LIT(b, "CSeq: ");
-	slbg_put_u32(b, n);
-	LIT(b, " ");
-	slbg_puts(b, method);
-	LIT(b, "\r\n");
-}
-
-/* The caller's Via; kind makes each transaction's branch unique within the call. */
-static void
-put_uac_via(struct slbg_buf *b, const struct slbg_dlg *d, char kind)
+write_uac_via(struct slbg_buf *b, const struct slbg_dlg *d)
 {
 	LIT(b, "Via: SIP/2.0/UDP ");
 	put_ipport(b, d->caller_ip, d->caller_port);
 	LIT(b, ";branch=z9hG4bK");
 	slbg_put_hex(b, d->slot, 8);
 	slbg_put_hex(b, d->serial, 8);
+}
+
+/* The caller's Via; kind makes each transaction's branch unique within the call. */
+static void
+put_uac_via(struct slbg_buf *b, const struct slbg_dlg *d, char kind)
+{
+	if (d->via_len != 0)
+		slbg_put(b, d->via_hdr, d->via_len);
+	else
+		write_uac_via(b, d);
 	slbg_put(b, &kind, 1);
 	LIT(b, ";rport\r\n");
+}
+
+void
+slbg_dlg_texts(struct slbg_dlg *d)
+{
+	struct slbg_buf f = {d->from_hdr, d->from_hdr + sizeof(d->from_hdr), false};
+	struct slbg_buf t = {d->to_hdr, d->to_hdr + sizeof(d->to_hdr), false};
+	struct slbg_buf v = {d->via_hdr, d->via_hdr + sizeof(d->via_hdr), false};
+
+	write_from(&f, d);
+	write_to(&t, d);
+	write_uac_via(&v, d);
+	/* what did not fit is written in each message instead */
+	d->from_len = f.over ? 0 : (uint8_t)(f.p - d->from_hdr);
+	d->to_len = t.over ? 0 : (uint8_t)(t.p - d->to_hdr);
+	d->via_len = v.over ? 0 : (uint8_t)(v.p - d->via_hdr);
 }
 
 /* The last header, then the empty line: where slbg_scan() looks first. */
@@ -312,7 +369,7 @@ slbg_build_invite(const struct slbg_dlg *d, uint64_t ts, char *buf, uint32_t cap
 	put_from(&b, d);
 	put_to(&b, d, false);
 	put_callid(&b, d);
-	put_cseq(&b, 1, "INVITE");
+	LIT(&b, "CSeq: 1 INVITE\r\n");
 	LIT(&b, "Contact: <sip:caller@");
 	put_ipport(&b, d->caller_ip, d->caller_port);
 	LIT(&b, ">\r\nUser-Agent: siplb-gen/" SLB_VERSION "\r\n"
@@ -362,7 +419,7 @@ slbg_build_ack(const struct slbg_dlg *d, bool for_2xx, uint64_t ts, char *buf, u
 	put_from(&b, d);
 	put_to(&b, d, true);
 	put_callid(&b, d);
-	put_cseq(&b, 1, "ACK");
+	LIT(&b, "CSeq: 1 ACK\r\n");
 	put_clen(&b, 0);
 	put_ts_end(&b, ts);
 	return finish(&b, buf);
@@ -382,7 +439,7 @@ slbg_build_cancel(const struct slbg_dlg *d, uint64_t ts, char *buf, uint32_t cap
 	put_from(&b, d);
 	put_to(&b, d, false);
 	put_callid(&b, d);
-	put_cseq(&b, 1, "CANCEL");
+	LIT(&b, "CSeq: 1 CANCEL\r\n");
 	put_clen(&b, 0);
 	put_ts_end(&b, ts);
 	return finish(&b, buf);
@@ -403,7 +460,7 @@ slbg_build_bye(const struct slbg_dlg *d, bool from_callee, uint64_t ts, char *bu
 		put_from(&b, d);
 		put_to(&b, d, true);
 		put_callid(&b, d);
-		put_cseq(&b, 2, "BYE");
+		LIT(&b, "CSeq: 2 BYE\r\n");
 	} else {
 		/* to the caller's Contact, along the INVITE's Record-Route */
 		LIT(&b, "BYE sip:caller@");
@@ -418,7 +475,7 @@ slbg_build_bye(const struct slbg_dlg *d, bool from_callee, uint64_t ts, char *bu
 		LIT(&b, "Max-Forwards: 70\r\n");
 		put_from_callee(&b, d);
 		put_callid(&b, d);
-		put_cseq(&b, 1, "BYE");
+		LIT(&b, "CSeq: 1 BYE\r\n");
 	}
 	LIT(&b, "User-Agent: siplb-gen/" SLB_VERSION "\r\n");
 	put_clen(&b, 0);
@@ -452,7 +509,10 @@ slbg_build_ood(const struct slbg_dlg *d, enum slbg_mt method, uint64_t ts, char 
 		put_to(&b, d, false);
 	}
 	put_callid(&b, d);
-	put_cseq(&b, 1, reg ? "REGISTER" : "OPTIONS");
+	if (reg)
+		LIT(&b, "CSeq: 1 REGISTER\r\n");
+	else
+		LIT(&b, "CSeq: 1 OPTIONS\r\n");
 	LIT(&b, "Contact: <sip:caller@");
 	put_ipport(&b, d->caller_ip, d->caller_port);
 	LIT(&b, ">\r\n");
@@ -483,9 +543,26 @@ reason(uint16_t status)
 	}
 }
 
+/* The four it sends are whole literals: a number and a reason looked up cost 170 instructions. */
 static void
 put_status_line(struct slbg_buf *b, uint16_t status)
 {
+	switch (status) {
+	case 100:
+		LIT(b, "SIP/2.0 100 Trying\r\n");
+		return;
+	case 180:
+		LIT(b, "SIP/2.0 180 Ringing\r\n");
+		return;
+	case 200:
+		LIT(b, "SIP/2.0 200 OK\r\n");
+		return;
+	case 487:
+		LIT(b, "SIP/2.0 487 Request Terminated\r\n");
+		return;
+	default:
+		break;
+	}
 	LIT(b, "SIP/2.0 ");
 	slbg_put_u32(b, status);
 	LIT(b, " ");
@@ -512,7 +589,7 @@ slbg_build_inv_response_again(
 	put_from(&b, d);
 	put_to(&b, d, status != 100);
 	put_callid(&b, d);
-	put_cseq(&b, 1, "INVITE");
+	LIT(&b, "CSeq: 1 INVITE\r\n");
 	if (status != 200) {
 		put_clen(&b, 0);
 		put_ts_end(&b, ts);
@@ -667,6 +744,21 @@ response_mt(uint16_t status, enum slbg_mt cseq_mt)
 	}
 }
 
+/*
+ * Whether the line has a ";tag=" parameter: each ';' looked at, not memmem (whose setup cost
+ * about 270 instructions per message under callgrind, for a line of 50 bytes).
+ */
+static bool
+has_tag(const char *p, const char *end)
+{
+	while ((p = memchr(p, ';', (size_t)(end - p))) != NULL) {
+		if (end - p >= 5 && memcmp(p, ";tag=", 5) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
 static void
 scan_line(const char *buf, const char *line, const char *eol, struct slbg_scan *s,
 	enum slbg_mt *cseq_mt)
@@ -690,7 +782,7 @@ scan_line(const char *buf, const char *line, const char *eol, struct slbg_scan *
 	case 't':
 		if (hdr_is(line, end, "to", 2) || hdr_is(line, end, "t", 1)) {
 			s->to = whole;
-			s->to_tagged = memmem(line, (size_t)(eol - line), ";tag=", 5) != NULL;
+			s->to_tagged = has_tag(line, eol);
 		}
 		return;
 	case 'c':

@@ -49,6 +49,10 @@ slbg_summary_text(
 		st->attempted, st->completed, st->failed,
 		run->send_seconds > 0 ? (double)st->attempted / run->send_seconds : 0,
 		(double)st->completed / secs);
+	if (run->unfinished != 0 || run->signalled)
+		fprintf(f, "  stopped %s: %u calls unfinished (neither completed nor failed)\n",
+			run->signalled ? "by a signal" : "after the wait for calls in progress",
+			run->unfinished);
 	fprintf(f,
 		"  messages: %" PRIu64 " sent (callers %" PRIu64 ", backends %" PRIu64 "), %" PRIu64
 		" received, %.0f msgs/s through the balancer; %" PRIu64 " retransmissions\n",
@@ -99,9 +103,12 @@ slbg_summary_json(
 	fprintf(f,
 		"{\"scenario\":\"%s\",\"seconds\":%.3f,\"send_seconds\":%.3f,"
 		"\"calls\":{\"attempted\":%" PRIu64 ",\"completed\":%" PRIu64 ",\"failed\":%" PRIu64
-		"},",
+		",\"unfinished\":%u},\"stopped_by\":\"%s\",",
 		slbg_scen_name(a->cfg.scen), run->seconds, run->send_seconds, st->attempted,
-		st->completed, st->failed);
+		st->completed, st->failed, run->unfinished,
+		run->signalled	 ? "signal"
+		: run->straggled ? "wait"
+				 : "end");
 	fprintf(f,
 		"\"messages\":{\"sent\":%" PRIu64 ",\"sent_callers\":%" PRIu64
 		",\"sent_backends\":%" PRIu64 ",\"received\":%" PRIu64

@@ -9,8 +9,11 @@
 
 /* What the run adds to the engine's counters for the summary. */
 struct slbg_run {
-	double seconds;	     /* from the first call to the end */
+	double seconds;	     /* from the first call to the end of the last (or the stop) */
 	double send_seconds; /* from the first call to the last one started */
+	uint32_t unfinished; /* calls still in progress when the run stopped */
+	bool signalled;	     /* SIGINT or SIGTERM stopped it */
+	bool straggled;	     /* the wait for calls still in progress ran out */
 	uint64_t port_rx;    /* frames, all ports */
 	uint64_t port_tx;
 	uint64_t tx_full; /* frames the ports refused (dropped here) */

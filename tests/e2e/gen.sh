@@ -1,7 +1,8 @@
 # gen.sh: siplb-gen against siplb-dataplane, back to back over net_memif (two DPDK processes,
 # no namespaces): each test starts its own dataplane (1 worker) and generator. Sourced by
 # run.sh (BUILD, OUT, pass, fail, spawn); alone:
-#   E2E_ONLY="t_gen_calls t_gen_scenarios t_gen_inject" tests/e2e/run.sh BUILD
+#   E2E_ONLY="t_gen_calls t_gen_scenarios t_gen_inject t_gen_oneport t_gen_stop" \
+#     tests/e2e/run.sh BUILD
 #
 #   siplb-gen (memif clients)                 siplb-dataplane (memif servers)
 #     callers 198.18.0.10-209 ----net_memif0---- 198.18.0.1/24 (callers)
@@ -17,6 +18,29 @@ GEN_RSIZE=${GEN_RSIZE:-12}
 # sharing the other's poller's CPU waits for it, and a worker waiting on its main stalls.
 GEN_DP_LCORES=${GEN_DP_LCORES:-(0-1)@1}
 GEN_LCORES=${GEN_LCORES:-(0-1)@0}
+
+# The dataplane's ports: a memif pair, or with GEN_ONEPORT=1 one memif on which it meets callers
+# and backends both (siplb-gen's one-port mode). $1 dir (the sockets go there).
+gen_dp_ports() {
+	local d=$1
+	if [ "${GEN_ONEPORT:-0}" = 1 ]; then
+		cat <<PORTS
+ports = (
+	{ name = "both"; device = "net_memif0,role=server,socket=$d/c.sock,id=0,rsize=$GEN_RSIZE";
+	  addresses = [ "198.18.0.1/24", "198.18.1.1/24" ]; role = "both"; }
+);
+PORTS
+	else
+		cat <<PORTS
+ports = (
+	{ name = "callers"; device = "net_memif0,role=server,socket=$d/c.sock,id=0,rsize=$GEN_RSIZE";
+	  addresses = [ "198.18.0.1/24" ]; role = "caller"; },
+	{ name = "backends"; device = "net_memif1,role=server,socket=$d/b.sock,id=0,rsize=$GEN_RSIZE";
+	  addresses = [ "198.18.1.1/24" ]; role = "backend"; }
+);
+PORTS
+	fi
+}
 
 # The dataplane's config for the memif pair: $1 dir (its sockets, config and log go there).
 gen_dp_conf() {
@@ -35,12 +59,7 @@ hash_secret = "0123456789abcdeffedcba9876543210";
 control: { shm = "${GEN_PFX}dp"; socket = "$d/control.sock"; metrics = ""; };
 mempool: { size = 16383; big_size = 511; indirect_size = 2047; };
 dialog: { capacity = 262144; };
-ports = (
-	{ name = "callers"; device = "net_memif0,role=server,socket=$d/c.sock,id=0,rsize=$GEN_RSIZE";
-	  addresses = [ "198.18.0.1/24" ]; role = "caller"; },
-	{ name = "backends"; device = "net_memif1,role=server,socket=$d/b.sock,id=0,rsize=$GEN_RSIZE";
-	  addresses = [ "198.18.1.1/24" ]; role = "backend"; }
-);
+$(gen_dp_ports "$d")
 backends = (
 	{ id = 1; name = "b1"; address = "198.18.1.10"; },
 	{ id = 2; name = "b2"; address = "198.18.1.11"; },
@@ -75,16 +94,31 @@ gen_dp_stop() {
 	gen_cleanup
 }
 
-# siplb-gen against the dataplane of dir $1, then its options; the JSON summary in $1/gen.json,
-# the text in $1/gen.out. Bounded by timeout. Returns siplb-gen's exit code.
-gen_run() {
+# siplb-gen's EAL arguments for the dataplane of dir $1: its memif client(s). --in-memory: it
+# needs no multi-process files, and none is written under /var/run (on this VM an ext4 volume
+# mounted with discard, where a process's exit was seen to stall for tens of seconds).
+gen_eal() {
 	local d=$1
+	echo --lcores "$GEN_LCORES" --main-lcore 1 --in-memory --no-pci -m 96 \
+		"--vdev=net_memif0,role=client,socket=$d/c.sock,id=0,rsize=$GEN_RSIZE"
+	[ "${GEN_ONEPORT:-0}" = 1 ] ||
+		echo "--vdev=net_memif1,role=client,socket=$d/b.sock,id=0,rsize=$GEN_RSIZE"
+}
+
+# siplb-gen against the dataplane of dir $1, then its options; the JSON summary in $1/gen.json,
+# the text in $1/gen.out. Bounded by timeout. Returns siplb-gen's exit code; GEN_WALL: the
+# seconds it ran, from exec to exit.
+gen_run() {
+	local d=$1 rc t0
 	shift
+	t0=$(date +%s.%N)
+	# shellcheck disable=SC2046 # gen_eal's words are the arguments, none with a space
 	timeout 60 "$GEN_BIN" --lb 198.18.0.1 --lb-backend 198.18.1.1 --backends "$GEN_BACKENDS" \
 		--callers 198.18.0.10+200 --caller-ports 5060+20 --json "$d/gen.json" "$@" -- \
-		--lcores "$GEN_LCORES" --main-lcore 1 --file-prefix=${GEN_PFX}gen --no-pci -m 96 \
-		--vdev="net_memif0,role=client,socket=$d/c.sock,id=0,rsize=$GEN_RSIZE" \
-		--vdev="net_memif1,role=client,socket=$d/b.sock,id=0,rsize=$GEN_RSIZE" >"$d/gen.out" 2>&1
+		$(gen_eal "$d") >"$d/gen.out" 2>&1
+	rc=$?
+	GEN_WALL=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+	return $rc
 }
 
 # A field of $1/gen.json: $2 a Python expression over j (the summary).
@@ -105,7 +139,7 @@ t_gen_calls() {
 	gen_run "$d" --calls 3000 --rate 1500 --hold 200 --max-calls 5000
 	rc=$?
 	gen_dp_stop
-	if ! res=$(python3 - "$d/gen.json" <<'PY'
+	if ! res=$(python3 - "$d/gen.json" "$GEN_WALL" <<'PY'
 import json, sys
 try:
     j = json.load(open(sys.argv[1]))
@@ -115,6 +149,11 @@ except (OSError, ValueError) as e:
 c, m = j['calls'], j['messages']
 per = [b['calls'] for b in j['backends'].values()]
 bad = []
+# from exec to exit, beyond the calls themselves: EAL, ARP, 0.2 s of linger, teardown; a run
+# that goes on after its last call (or an exit that stalls) takes tens of seconds
+extra = float(sys.argv[2]) - j['seconds']
+if extra > 10:
+    bad.append('exited %.1f s after its last call' % extra)
 if c['attempted'] != 3000 or c['completed'] != 3000 or c['failed'] != 0:
     bad.append('calls %s' % c)
 if j['affinity_violations'] != 0:
@@ -126,9 +165,10 @@ if len(per) != 3 or min(per) < 900:
     bad.append('spread %s' % per)
 lat = j['latency_us'].get('INVITE', {})
 print(('; '.join(bad) + ' | ' if bad else '') +
-      'calls %d/%d, backends %s, %d messages, %d retransmissions, INVITE p50/p99 %.1f/%.1f us' %
+      'calls %d/%d, backends %s, %d messages, %d retransmissions, INVITE p50/p99 %.1f/%.1f us, '
+      'exit %.1f s after the last call' %
       (c['completed'], c['attempted'], per, m['received'], m['retransmissions'],
-       lat.get('p50', -1), lat.get('p99', -1)))
+       lat.get('p50', -1), lat.get('p99', -1), extra))
 sys.exit(1 if bad else 0)
 PY
 	) || [ "$rc" -ne 0 ]; then
@@ -226,4 +266,117 @@ PY
 		return
 	fi
 	pass "gen_inject ($res)"
+}
+
+# ---- siplb-gen in one-port mode: callers and backends on one memif, the dataplane's "both" ----
+# One port of the dataplane with both addresses (role "both"); siplb-gen plays the callers and
+# the backends behind it on its one port. 2,000 calls: each completed, none split, none lost.
+t_gen_oneport() {
+	local d=$OUT/gen_oneport rc res GEN_ONEPORT=1
+	mkdir -p "$d"
+	if ! gen_dp_start "$d"; then
+		fail gen_oneport "the dataplane did not start: $(tail -n 3 "$d/dataplane.log")"
+		gen_dp_stop
+		return
+	fi
+	gen_run "$d" --calls 2000 --rate 1000 --hold 100 --max-calls 5000
+	rc=$?
+	gen_dp_stop
+	if ! res=$(python3 - "$d/gen.json" <<'PY'
+import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as e:
+    print('no summary (%s)' % e)
+    sys.exit(1)
+c, m = j['calls'], j['messages']
+per = [b['calls'] for b in j['backends'].values()]
+bad = []
+if c['attempted'] != 2000 or c['completed'] != 2000 or c['failed'] != 0:
+    bad.append('calls %s' % c)
+if j['affinity_violations'] != 0:
+    bad.append('%d affinity violations' % j['affinity_violations'])
+if m['lost'] != 0 or m['unexpected'] != 0 or m['unreadable'] != 0:
+    bad.append('messages %s' % m)
+# all three backends reached through the one port (binomial, n=2000: 667 +- 21 each)
+if len(per) != 3 or min(per) < 500:
+    bad.append('spread %s' % per)
+print(('; '.join(bad) + ' | ' if bad else '') + 'calls %d/%d, backends %s, %d messages' %
+      (c['completed'], c['attempted'], per, m['received']))
+sys.exit(1 if bad else 0)
+PY
+	) || [ "$rc" -ne 0 ]; then
+		fail gen_oneport "siplb-gen exit $rc: $res (see $d)"
+		return
+	fi
+	pass "gen_oneport ($res)"
+}
+
+# ---- siplb-gen stops at the first SIGTERM, with its summary, whatever is in progress --------
+# Calls that hold 60 s are under way when SIGTERM comes: siplb-gen must write its summary within
+# 3 s and exit within 10, those calls counted as unfinished (it used to wait for every one).
+t_gen_stop() {
+	local d=$OUT/gen_stop rc res pid t_kill t_sum lag sum_lag
+	mkdir -p "$d"
+	if ! gen_dp_start "$d"; then
+		fail gen_stop "the dataplane did not start: $(tail -n 3 "$d/dataplane.log")"
+		gen_dp_stop
+		return
+	fi
+	rm -f "$d/gen.json" "$d/gen.out"
+	# timeout passes the SIGTERM it gets on to siplb-gen
+	# shellcheck disable=SC2046 # gen_eal's words are the arguments, none with a space
+	timeout 60 "$GEN_BIN" --lb 198.18.0.1 --lb-backend 198.18.1.1 --backends "$GEN_BACKENDS" \
+		--callers 198.18.0.10+200 --caller-ports 5060+20 --json "$d/gen.json" \
+		--calls 100000 --rate 500 --hold 60000 --max-calls 20000 -- \
+		$(gen_eal "$d") >"$d/gen.out" 2>&1 &
+	pid=$!
+	# once calls are under way (its second progress line), stop it
+	for _ in $(seq 1 60); do
+		[ "$(grep -c ' calls: ' "$d/gen.out" 2>/dev/null)" -ge 2 ] && break
+		sleep 0.25
+	done
+	t_kill=$(date +%s.%N)
+	kill -TERM "$pid" 2>/dev/null
+	# the summary is written when the run has stopped, before the ports and EAL are closed
+	for _ in $(seq 1 100); do
+		[ -s "$d/gen.json" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	t_sum=$(date +%s.%N)
+	wait "$pid"
+	rc=$?
+	lag=$(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+	sum_lag=$(awk -v a="$t_kill" -v b="$t_sum" 'BEGIN { printf "%.2f", b - a }')
+	gen_dp_stop
+	if ! res=$(python3 - "$d/gen.json" "$lag" "$sum_lag" <<'PY'
+import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as e:
+    print('no summary (%s)' % e)
+    sys.exit(1)
+c, lag, sum_lag = j['calls'], float(sys.argv[2]), float(sys.argv[3])
+bad = []
+# the run stops within 0.2 s of the signal; 3 s for the summary leaves room for a loaded
+# machine, 10 for the exit (ports, EAL); the old loop waited for the 60 s holds
+if sum_lag > 3:
+    bad.append('summary %.1f s after SIGTERM' % sum_lag)
+if lag > 10:
+    bad.append('exited %.1f s after SIGTERM' % lag)
+if j.get('stopped_by') != 'signal':
+    bad.append('stopped by %s' % j.get('stopped_by'))
+if c['unfinished'] == 0 or c['failed'] != 0 or \
+        c['completed'] + c['failed'] + c['unfinished'] != c['attempted']:
+    bad.append('calls %s' % c)
+print(('; '.join(bad) + ' | ' if bad else '') +
+      'summary %.1f s and exit %.1f s after SIGTERM, calls %s' % (sum_lag, lag, c))
+sys.exit(1 if bad else 0)
+PY
+	); then
+		fail gen_stop "$res (siplb-gen exit $rc, see $d)"
+		return
+	fi
+	pass "gen_stop ($res)"
 }

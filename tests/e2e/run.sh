@@ -676,6 +676,8 @@ t_redis_sentinel
 t_gen_calls
 t_gen_scenarios
 t_gen_inject
+t_gen_oneport
+t_gen_stop
 
 echo "--- dataplane final counters ---"
 sed -n '/^final counters/,$p' "$DP_LOG"

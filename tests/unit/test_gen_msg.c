@@ -335,7 +335,93 @@ t_args(void)
 	CU_ASSERT_EQUAL(parse(&a, "-Z"), SLBG_ARGS_BAD);
 }
 
+/* Every octet value, in each of an address's four places, as printf writes it. */
+static void
+t_put_ip(void)
+{
+	char got[32], want[32];
+	uint32_t v, pos;
+
+	for (pos = 0; pos < 4; pos++)
+		for (v = 0; v < 256; v++) {
+			uint32_t ip = (0xC6120001u & ~(0xffu << (8 * pos))) | v << (8 * pos);
+			struct slbg_buf b = {got, got + sizeof(got), false};
+
+			slbg_put_ip(&b, ip);
+			CU_ASSERT_FALSE(b.over);
+			*b.p = '\0';
+			snprintf(want, sizeof(want), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
+				(ip >> 8) & 0xff, ip & 0xff);
+			CU_ASSERT_STRING_EQUAL(got, want);
+		}
+	/* one byte short: nothing written, over set */
+	{
+		struct slbg_buf b = {got, got + 14, false};
+
+		slbg_put_ip(&b, 0xC6120A0Au); /* 198.18.10.10: 12 bytes fit */
+		CU_ASSERT_FALSE(b.over);
+		slbg_put_ip(&b, 0xFFFFFFFFu);
+		CU_ASSERT_TRUE(b.over);
+	}
+}
+
+/* Every message: the same bytes whether From and To are written once per call or each time. */
+static uint32_t
+build_nth(const struct slbg_dlg *d, int i, char *out, uint32_t cap)
+{
+	static const uint16_t st[] = {100, 180, 200, 487};
+
+	switch (i) {
+	case 0:
+		return slbg_build_invite(d, 42, out, cap);
+	case 1:
+		return slbg_build_ack(d, true, 42, out, cap);
+	case 2:
+		return slbg_build_ack(d, false, 42, out, cap);
+	case 3:
+		return slbg_build_cancel(d, 42, out, cap);
+	case 4:
+		return slbg_build_bye(d, false, 42, out, cap);
+	case 5:
+		return slbg_build_bye(d, true, 42, out, cap);
+	case 6:
+		return slbg_build_ood(d, SLBG_MT_OPTIONS, 42, out, cap);
+	case 7:
+		return slbg_build_ood(d, SLBG_MT_REGISTER, 42, out, cap);
+	default:
+		return slbg_build_inv_response_again(d, st[(i - 8) % 4], 42, out, cap);
+	}
+}
+
+static void
+t_texts_same(void)
+{
+	static char a[8192], b[8192];
+	struct slbg_dlg d;
+	uint32_t la, lb;
+	int i;
+
+	for (i = 0; i < 12; i++) {
+		dlg_init(&d, 7, 0x10001);
+		la = build_nth(&d, i, a, sizeof(a));
+		slbg_dlg_texts(&d);
+		CU_ASSERT(d.from_len > 0 && d.to_len > 0 && d.via_len > 0);
+		lb = build_nth(&d, i, b, sizeof(b));
+		CU_ASSERT(la > 0);
+		CU_ASSERT_EQUAL(la, lb);
+		CU_ASSERT(memcmp(a, b, la) == 0);
+		if (i == 0 || i == 1 || i == 8) { /* INVITE and 100: no To tag; the ACK: one */
+			struct slbg_scan sc;
+
+			CU_ASSERT_EQUAL_FATAL(slbg_scan(b, lb, &sc), 0);
+			CU_ASSERT_EQUAL(sc.to_tagged, i == 1);
+		}
+	}
+}
+
 static CU_TestInfo tests[] = {
+	{"put_ip_every_octet", t_put_ip},
+	{"from_to_written_once_same_bytes", t_texts_same},
 	{"callid_unique_shape_round_trip", t_callid},
 	{"invite_parses_realistic_sdp", t_invite},
 	{"in_dialog_requests_parse", t_in_dialog},
