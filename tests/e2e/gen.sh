@@ -127,6 +127,48 @@ gen_json() {
 		"$1/gen.json" "$2" 2>/dev/null || echo "?"
 }
 
+# Check the summary $1/gen.json of a run that must complete: $2 calls attempted and completed,
+# none failed, none lost, no affinity violation, every one of the 3 backends given at least $3
+# calls; with $4 (the run's wall time, GEN_WALL), siplb-gen gone within 10 s of its last call.
+# Prints what it found; non-zero when any of it is wrong.
+gen_check_calls() {
+	python3 - "$1/gen.json" "$2" "$3" "$4" <<'PY'
+import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as e:
+    print('no summary (%s)' % e)
+    sys.exit(1)
+n, min_per, wall = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+c, m = j['calls'], j['messages']
+per = [b['calls'] for b in j['backends'].values()]
+bad = []
+if c['attempted'] != n or c['completed'] != n or c['failed'] != 0:
+    bad.append('calls %s' % c)
+if j['affinity_violations'] != 0:
+    bad.append('%d affinity violations' % j['affinity_violations'])
+if m['lost'] != 0 or m['unexpected'] != 0 or m['unreadable'] != 0:
+    bad.append('messages %s' % m)
+# 3 backends of equal weight: each a fair share (binomial: 3,000 calls, 1,000 +- 100 is 4
+# sigma; 2,000 calls, 667 - 500 is 8)
+if len(per) != 3 or min(per) < min_per:
+    bad.append('spread %s' % per)
+lat = j['latency_us'].get('INVITE', {})
+line = 'calls %d/%d, backends %s, %d messages, %d retransmissions, INVITE p50/p99 %.1f/%.1f us' % (
+    c['completed'], c['attempted'], per, m['received'], m['retransmissions'],
+    lat.get('p50', -1), lat.get('p99', -1))
+if wall:
+    # from exec to exit, beyond the calls themselves: EAL, ARP, 0.2 s of linger, teardown; a
+    # run that goes on after its last call (or an exit that stalls) takes tens of seconds
+    extra = float(wall) - j['seconds']
+    if extra > 10:
+        bad.append('exited %.1f s after its last call' % extra)
+    line += ', exit %.1f s after the last call' % extra
+print(('; '.join(bad) + ' | ' if bad else '') + line)
+sys.exit(1 if bad else 0)
+PY
+}
+
 # ---- siplb-gen: 3,000 calls through the dataplane, every one completed, none split ----------
 t_gen_calls() {
 	local d=$OUT/gen_calls rc res
@@ -139,39 +181,7 @@ t_gen_calls() {
 	gen_run "$d" --calls 3000 --rate 1500 --hold 200 --max-calls 5000
 	rc=$?
 	gen_dp_stop
-	if ! res=$(python3 - "$d/gen.json" "$GEN_WALL" <<'PY'
-import json, sys
-try:
-    j = json.load(open(sys.argv[1]))
-except (OSError, ValueError) as e:
-    print('no summary (%s)' % e)
-    sys.exit(1)
-c, m = j['calls'], j['messages']
-per = [b['calls'] for b in j['backends'].values()]
-bad = []
-# from exec to exit, beyond the calls themselves: EAL, ARP, 0.2 s of linger, teardown; a run
-# that goes on after its last call (or an exit that stalls) takes tens of seconds
-extra = float(sys.argv[2]) - j['seconds']
-if extra > 10:
-    bad.append('exited %.1f s after its last call' % extra)
-if c['attempted'] != 3000 or c['completed'] != 3000 or c['failed'] != 0:
-    bad.append('calls %s' % c)
-if j['affinity_violations'] != 0:
-    bad.append('%d affinity violations' % j['affinity_violations'])
-if m['lost'] != 0 or m['unexpected'] != 0 or m['unreadable'] != 0:
-    bad.append('messages %s' % m)
-# 3 backends of equal weight: each takes a fair share (binomial, n=3000: 1000 +- 100 is 4 sigma)
-if len(per) != 3 or min(per) < 900:
-    bad.append('spread %s' % per)
-lat = j['latency_us'].get('INVITE', {})
-print(('; '.join(bad) + ' | ' if bad else '') +
-      'calls %d/%d, backends %s, %d messages, %d retransmissions, INVITE p50/p99 %.1f/%.1f us, '
-      'exit %.1f s after the last call' %
-      (c['completed'], c['attempted'], per, m['received'], m['retransmissions'],
-       lat.get('p50', -1), lat.get('p99', -1), extra))
-sys.exit(1 if bad else 0)
-PY
-	) || [ "$rc" -ne 0 ]; then
+	if ! res=$(gen_check_calls "$d" 3000 900 "$GEN_WALL") || [ "$rc" -ne 0 ]; then
 		fail gen_calls "siplb-gen exit $rc: $res (see $d)"
 		return
 	fi
@@ -282,30 +292,7 @@ t_gen_oneport() {
 	gen_run "$d" --calls 2000 --rate 1000 --hold 100 --max-calls 5000
 	rc=$?
 	gen_dp_stop
-	if ! res=$(python3 - "$d/gen.json" <<'PY'
-import json, sys
-try:
-    j = json.load(open(sys.argv[1]))
-except (OSError, ValueError) as e:
-    print('no summary (%s)' % e)
-    sys.exit(1)
-c, m = j['calls'], j['messages']
-per = [b['calls'] for b in j['backends'].values()]
-bad = []
-if c['attempted'] != 2000 or c['completed'] != 2000 or c['failed'] != 0:
-    bad.append('calls %s' % c)
-if j['affinity_violations'] != 0:
-    bad.append('%d affinity violations' % j['affinity_violations'])
-if m['lost'] != 0 or m['unexpected'] != 0 or m['unreadable'] != 0:
-    bad.append('messages %s' % m)
-# all three backends reached through the one port (binomial, n=2000: 667 +- 21 each)
-if len(per) != 3 or min(per) < 500:
-    bad.append('spread %s' % per)
-print(('; '.join(bad) + ' | ' if bad else '') + 'calls %d/%d, backends %s, %d messages' %
-      (c['completed'], c['attempted'], per, m['received']))
-sys.exit(1 if bad else 0)
-PY
-	) || [ "$rc" -ne 0 ]; then
+	if ! res=$(gen_check_calls "$d" 2000 500 "") || [ "$rc" -ne 0 ]; then
 		fail gen_oneport "siplb-gen exit $rc: $res (see $d)"
 		return
 	fi
